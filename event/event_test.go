@@ -1,0 +1,231 @@
+package event
+
+import (
+	"errors"
+	"math/rand/v2"
+	"testing"
+	"unsafe"
+)
+
+func TestLayout(t *testing.T) {
+	if s := unsafe.Sizeof(In{}); s != Size {
+		t.Fatalf("sizeof In = %d, want %d", s, Size)
+	}
+	if s := unsafe.Sizeof(Out{}); s != Size {
+		t.Fatalf("sizeof Out = %d, want %d", s, Size)
+	}
+	var in In
+	offs := []struct {
+		name string
+		got  uintptr
+		want uintptr
+	}{
+		{"In.TS", unsafe.Offsetof(in.TS), 8},
+		{"In.ID", unsafe.Offsetof(in.ID), 16},
+		{"In.Aux", unsafe.Offsetof(in.Aux), 40},
+		{"In.Symbol", unsafe.Offsetof(in.Symbol), 48},
+		{"In.Arg", unsafe.Offsetof(in.Arg), 56},
+		{"In.STP", unsafe.Offsetof(in.STP), 61},
+	}
+	var out Out
+	offs = append(offs, []struct {
+		name string
+		got  uintptr
+		want uintptr
+	}{
+		{"Out.Other", unsafe.Offsetof(out.Other), 24},
+		{"Out.Symbol", unsafe.Offsetof(out.Symbol), 48},
+		{"Out.OtherAccount", unsafe.Offsetof(out.OtherAccount), 56},
+		{"Out.Reason", unsafe.Offsetof(out.Reason), 62},
+	}...)
+	for _, o := range offs {
+		if o.got != o.want {
+			t.Errorf("offset of %s = %d, want %d", o.name, o.got, o.want)
+		}
+	}
+}
+
+func randIn(r *rand.Rand) In {
+	return In{
+		Seq: r.Uint64(), TS: r.Int64(), ID: r.Uint64(), Price: r.Int64(), Qty: r.Int64(), Aux: r.Uint64(),
+		Symbol: r.Uint32(), Account: r.Uint32(), Arg: uint16(r.Uint32()),
+		Kind: Kind(1 + r.IntN(int(kindCount)-1)), Side: Side(r.UintN(256)), Type: OrdType(r.UintN(256)), STP: STP(r.UintN(256)),
+	}
+}
+
+func randOut(r *rand.Rand) Out {
+	return Out{
+		Seq: r.Uint64(), TS: r.Int64(), ID: r.Uint64(), Other: r.Uint64(), Price: r.Int64(), Qty: r.Int64(),
+		Symbol: r.Uint32(), Account: r.Uint32(), OtherAccount: r.Uint32(),
+		Kind: OutKind(1 + r.IntN(int(outKindCount)-1)), Side: Side(r.UintN(256)), Reason: Reason(r.UintN(256)),
+	}
+}
+
+func TestRoundTrip(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	var b [Size]byte
+	for range 10000 {
+		in := randIn(r)
+		in.Encode(b[:])
+		var got In
+		if err := got.Decode(b[:]); err != nil {
+			t.Fatalf("decode %+v: %v", in, err)
+		}
+		if got != in {
+			t.Fatalf("in round trip: got %+v, want %+v", got, in)
+		}
+		out := randOut(r)
+		out.Encode(b[:])
+		var gotOut Out
+		if err := gotOut.Decode(b[:]); err != nil {
+			t.Fatalf("decode %+v: %v", out, err)
+		}
+		if gotOut != out {
+			t.Fatalf("out round trip: got %+v, want %+v", gotOut, out)
+		}
+	}
+}
+
+func TestDecodeErrors(t *testing.T) {
+	good := In{Kind: KindNew, Side: Buy, Type: Limit, Qty: 1, Price: 1}
+	var b [Size]byte
+	tests := []struct {
+		name string
+		mod  func(b []byte) []byte
+		want error
+	}{
+		{"short", func(b []byte) []byte { return b[:63] }, ErrShort},
+		{"kind zero", func(b []byte) []byte { b[0] = 0; return b }, ErrKind},
+		{"kind unknown", func(b []byte) []byte { b[0] = 200; return b }, ErrKind},
+		{"version zero", func(b []byte) []byte { b[1] = 0; return b }, ErrVersion},
+		{"version future", func(b []byte) []byte { b[1] = Version + 1; return b }, ErrVersion},
+		{"reserved", func(b []byte) []byte { b[5] = 1; return b }, ErrReserved},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			good.Encode(b[:])
+			var in In
+			if err := in.Decode(tt.mod(b[:])); !errors.Is(err, tt.want) {
+				t.Fatalf("got %v, want %v", err, tt.want)
+			}
+		})
+	}
+	var out Out
+	if err := out.Decode(make([]byte, Size)); !errors.Is(err, ErrVersion) {
+		t.Fatalf("zero out: got %v, want ErrVersion", err)
+	}
+}
+
+func TestNames(t *testing.T) {
+	tests := []struct {
+		name string
+		ok   bool
+	}{
+		{"AAPL", true}, {"A", true}, {"BRK.A", true}, {"ABCDEFGH", true},
+		{"", false}, {"ABCDEFGHI", false}, {"A B", false}, {"A,B", false}, {"É", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v, err := PackName(tt.name)
+			if (err == nil) != tt.ok {
+				t.Fatalf("PackName(%q) err = %v, want ok=%v", tt.name, err, tt.ok)
+			}
+			if !tt.ok {
+				return
+			}
+			got, ok := UnpackName(v)
+			if !ok || got != tt.name {
+				t.Fatalf("UnpackName = %q, %v; want %q", got, ok, tt.name)
+			}
+		})
+	}
+	for _, v := range []uint64{0, 0x4100, 0x01, 0x2041} {
+		if s, ok := UnpackName(v); ok {
+			t.Errorf("UnpackName(%#x) = %q, want not ok", v, s)
+		}
+	}
+}
+
+func TestReasonNames(t *testing.T) {
+	seen := map[string]Reason{}
+	for r := range 256 {
+		reason := Reason(r)
+		if !reason.Known() {
+			continue
+		}
+		n := reason.String()
+		if prev, dup := seen[n]; dup {
+			t.Errorf("reasons %d and %d share the name %q", prev, r, n)
+		}
+		seen[n] = reason
+	}
+	if got := Reason(250).String(); got != "reason_250" {
+		t.Errorf("unnamed reason = %q", got)
+	}
+}
+
+func TestDigestOrderMatters(t *testing.T) {
+	a := Out{Kind: OutTrade, Seq: 1, Qty: 5}
+	b := Out{Kind: OutTrade, Seq: 2, Qty: 5}
+	d1, d2 := NewDigest(), NewDigest()
+	d1.Add(&a)
+	d1.Add(&b)
+	d2.Add(&b)
+	d2.Add(&a)
+	if d1.Sum64() == d2.Sum64() {
+		t.Fatal("digest does not depend on order")
+	}
+	d3 := NewDigest()
+	d3.Add(&a)
+	d3.Add(&b)
+	if d3.Hex() != d1.Hex() || len(d1.Hex()) != 16 {
+		t.Fatalf("digest not reproducible: %s vs %s", d3.Hex(), d1.Hex())
+	}
+}
+
+func TestDigestNoAlloc(t *testing.T) {
+	d := NewDigest()
+	o := Out{Kind: OutBook}
+	if n := testing.AllocsPerRun(100, func() { d.Add(&o) }); n != 0 {
+		t.Fatalf("Digest.Add allocates %v times", n)
+	}
+}
+
+func FuzzDecodeIn(f *testing.F) {
+	var b [Size]byte
+	in := In{Kind: KindNew, Side: Buy, Type: Limit, Qty: 10, Price: 100, Symbol: 1, Account: 2, ID: 3}
+	in.Encode(b[:])
+	f.Add(b[:])
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var e In
+		if err := e.Decode(data); err != nil {
+			return
+		}
+		var re [Size]byte
+		e.Encode(re[:])
+		var e2 In
+		if err := e2.Decode(re[:]); err != nil || e2 != e {
+			t.Fatalf("re-encode mismatch: %v %+v %+v", err, e, e2)
+		}
+	})
+}
+
+func FuzzDecodeOut(f *testing.F) {
+	var b [Size]byte
+	o := Out{Kind: OutTrade, Qty: 10, Price: 100}
+	o.Encode(b[:])
+	f.Add(b[:])
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var e Out
+		if err := e.Decode(data); err != nil {
+			return
+		}
+		var re [Size]byte
+		e.Encode(re[:])
+		var e2 Out
+		if err := e2.Decode(re[:]); err != nil || e2 != e {
+			t.Fatalf("re-encode mismatch: %v %+v %+v", err, e, e2)
+		}
+	})
+}

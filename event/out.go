@@ -1,0 +1,170 @@
+package event
+
+// OutKind is the kind of an output event. Kind 0 is invalid. The values are
+// part of the output and journal formats: never renumber them, only append.
+type OutKind uint8
+
+// Output kinds. Every Out carries Seq and TS of the input that caused it, and
+// Symbol. Other fields per kind (fields not listed are zero):
+const (
+	OutInvalid OutKind = 0
+	// OutAccepted: an order passed validation. ID, Account, Side, Price (the
+	// limit; for a market order the protection limit in force, 0 when the
+	// opposite side was empty), Qty (order quantity), Other (client order id).
+	OutAccepted OutKind = 1
+	// OutRejected: an input was refused and changed nothing. Reason, ID,
+	// Account, Side, Price, Qty as given, Other (client order id).
+	OutRejected OutKind = 2
+	// OutTrade: ID (taker order), Account (taker), Side (taker side), Other
+	// (maker order), OtherAccount (maker), Price (the maker's price), Qty.
+	OutTrade OutKind = 3
+	// OutCancelled: an order left the book or the rest of an incoming order
+	// was dropped. Reason says why; ID, Account, Side, Price (order price), Qty
+	// (the quantity cancelled).
+	OutCancelled OutKind = 4
+	// OutReplaced: ID, Account, Side, Price (new price), Qty (new open
+	// quantity), Reason ([ReasonPriorityKept] or [ReasonPriorityLost]).
+	OutReplaced OutKind = 5
+	// OutBook: one price level changed. Side, Price, Qty (the level's new
+	// aggregate quantity, 0 when the level is gone), Other (orders at it).
+	OutBook OutKind = 6
+	// OutHalted: Symbol was halted.
+	OutHalted OutKind = 7
+	// OutResumed: Symbol resumed trading.
+	OutResumed OutKind = 8
+	// OutMassCancelled closes a mass cancel: Account and Symbol as given
+	// (either may be [Any]), Qty (the number of orders cancelled).
+	OutMassCancelled OutKind = 9
+	// OutSymbol: symbol id Symbol is defined with the packed name in Other.
+	OutSymbol OutKind = 10
+
+	outKindCount OutKind = 11
+)
+
+// Valid reports whether k is a defined output kind.
+func (k OutKind) Valid() bool { return k > OutInvalid && k < outKindCount }
+
+var outKindNames = [...]string{"invalid", "accepted", "rejected", "trade", "cancelled", "replaced", "book", "halted", "resumed", "masscancelled", "symbol"}
+
+// String returns the kind's name as used in the CSV and JSON output formats.
+func (k OutKind) String() string {
+	if int(k) < len(outKindNames) {
+		return outKindNames[k]
+	}
+	return "outkind?"
+}
+
+// Reason says why an input was rejected, why an order was cancelled, or how
+// a replace treated priority. The values are part of the output and journal
+// formats: never renumber them, only append. Reasons from [ReasonRiskBase] up
+// are the risk guard's.
+type Reason uint8
+
+// Reasons.
+const (
+	ReasonNone Reason = 0
+
+	// Rejections by the matcher, in the order it checks them.
+	ReasonUnknownSymbol Reason = 1  // symbol id not defined (or out of range)
+	ReasonBadAccount    Reason = 2  // account is [Any]
+	ReasonBadSide       Reason = 3  // side is not buy or sell
+	ReasonBadType       Reason = 4  // order type or STP mode undefined
+	ReasonBadQty        Reason = 5  // quantity <= 0 or > MaxQty
+	ReasonBadPrice      Reason = 6  // price out of range for the order type
+	ReasonHalted        Reason = 7  // symbol is halted
+	ReasonDuplicateID   Reason = 8  // a live order already has this id
+	ReasonCapacity      Reason = 9  // the order pool is at its configured maximum
+	ReasonWouldCross    Reason = 10 // post-only order would take liquidity
+	ReasonUnknownOrder  Reason = 11 // cancel or replace of an id not resting
+	ReasonNotOwner      Reason = 12 // cancel or replace from another account
+	ReasonBadKind       Reason = 13 // input kind undefined
+	ReasonBadSymbol     Reason = 14 // symbol definition conflicts or is malformed
+
+	// Cancellations.
+	ReasonUser        Reason = 32 // cancelled on request
+	ReasonIOC         Reason = 33 // unfilled rest of an IOC order
+	ReasonFOK         Reason = 34 // FOK order could not fill completely
+	ReasonSTP         Reason = 35 // self-trade prevention
+	ReasonMassCancel  Reason = 36 // mass cancel
+	ReasonProtection  Reason = 37 // market order reached its protection limit
+	ReasonNoLiquidity Reason = 38 // market order found the opposite side empty
+
+	// Replacements.
+	ReasonPriorityKept Reason = 48 // same price, quantity not increased
+	ReasonPriorityLost Reason = 49 // price changed or quantity increased
+
+	// ReasonRiskBase is the first reason the risk guard may define.
+	ReasonRiskBase Reason = 64
+)
+
+var reasonNames = [256]string{
+	ReasonNone:          "none",
+	ReasonUnknownSymbol: "unknown_symbol",
+	ReasonBadAccount:    "bad_account",
+	ReasonBadSide:       "bad_side",
+	ReasonBadType:       "bad_type",
+	ReasonBadQty:        "bad_qty",
+	ReasonBadPrice:      "bad_price",
+	ReasonHalted:        "halted",
+	ReasonDuplicateID:   "duplicate_id",
+	ReasonCapacity:      "capacity",
+	ReasonWouldCross:    "would_cross",
+	ReasonUnknownOrder:  "unknown_order",
+	ReasonNotOwner:      "not_owner",
+	ReasonBadKind:       "bad_kind",
+	ReasonBadSymbol:     "bad_symbol",
+	ReasonUser:          "user",
+	ReasonIOC:           "ioc",
+	ReasonFOK:           "fok",
+	ReasonSTP:           "stp",
+	ReasonMassCancel:    "mass_cancel",
+	ReasonProtection:    "protection",
+	ReasonNoLiquidity:   "no_liquidity",
+	ReasonPriorityKept:  "priority_kept",
+	ReasonPriorityLost:  "priority_lost",
+}
+
+// String returns the reason's snake_case name, as used in the output formats
+// and the run summary.
+func (r Reason) String() string {
+	if n := reasonNames[r]; n != "" {
+		return n
+	}
+	return "reason_" + itoa(int(r))
+}
+
+// Known reports whether r has a name.
+func (r Reason) Known() bool { return reasonNames[r] != "" }
+
+func itoa(v int) string {
+	var b [20]byte
+	i := len(b)
+	if v == 0 {
+		return "0"
+	}
+	for v > 0 {
+		i--
+		b[i] = byte('0' + v%10)
+		v /= 10
+	}
+	return string(b[i:])
+}
+
+// Out is one output event. It is 64 bytes, one cache line, and holds no
+// pointers. Seq is the sequence of the input that caused it and TS that
+// input's event time.
+type Out struct {
+	Seq          uint64  // 0:8   sequence of the causing input
+	TS           int64   // 8:16  event time of the causing input, ns
+	ID           uint64  // 16:24 order id (the taker's, for a trade)
+	Other        uint64  // 24:32 maker id, client order id, or order count
+	Price        int64   // 32:40 ticks
+	Qty          int64   // 40:48 lots
+	Symbol       uint32  // 48:52 symbol id
+	Account      uint32  // 52:56 account of ID
+	OtherAccount uint32  // 56:60 maker's account, for a trade
+	Kind         OutKind // 60
+	Side         Side    // 61
+	Reason       Reason  // 62
+	_            uint8   // 63 padding, always zero
+}
