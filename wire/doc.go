@@ -1,0 +1,90 @@
+// Package wire owns the engine's external formats: the feeds it reads (a
+// native binary feed, a CSV feed for people, an importer for LOBSTER message
+// files) and the output streams it writes (CSV, JSON lines, native binary).
+//
+// Everything that parses outside bytes returns errors with context: a
+// malformed record is a [*DecodeError] naming its line or byte offset, after
+// which the decoder carries on with the next record; any other error is fatal.
+//
+// # Native feed
+//
+// A native feed is a 16-byte stream header followed by fixed-size frames. All
+// integers are little-endian.
+//
+//	 0                               8         10         12                16
+//	+-------------------------------+----------+----------+-----------------+
+//	| magic "TEFEED\r\n"            | version  | frameSize| reserved, zero  |
+//	|                               | u16 = 1  | u16 = 64 |                 |
+//	+-------------------------------+----------+----------+-----------------+
+//	16                                                                     80
+//	+-----------------------------------------------------------------------+
+//	| frame 0: the canonical 64-byte encoding of an event.In (see package    |
+//	| event): byte 0 kind, byte 1 encoding version, ...; seq (bytes 16:24)   |
+//	| is written as zero and ignored on read, the engine assigns Seq         |
+//	+-----------------------------------------------------------------------+
+//	| frame 1 ...                                                           |
+//
+// The magic ends in "\r\n" so that a file mangled by a text-mode transfer is
+// told apart from a feed. A frame that does not decode (bad kind, version or
+// reserved byte) is a DecodeError with its byte offset, and the decoder goes
+// on with the next frame: frames are fixed-size, so one bad frame never hides
+// the good ones after it. A stream that ends inside a frame reports a
+// DecodeError for the truncated frame (offset and bytes present), then io.EOF.
+//
+// # Native output
+//
+// The native output stream has the same 16-byte header with the magic
+// "TEOUTS\r\n", followed by 64-byte frames, each the canonical encoding of an
+// event.Out (seq kept: it is the sequence of the causing input).
+//
+// # Versioning
+//
+// The header's version is the version of the stream layout (header and
+// framing); the version byte inside each frame is the event encoding's (see
+// event.Version). A decoder accepts exactly the stream versions it knows (today
+// 1) and rejects others with [ErrVersion] before reading any frame; the frame
+// size is written out so that a reader can tell a stream it cannot read from a
+// corrupt one. Any change to the header or the framing bumps the stream
+// version; the reserved bytes must be zero in version 1 and may only be given
+// a meaning by a new version. Event encodings change only through
+// event.Version, which a decoder accepts up to its own.
+//
+// # CSV feed
+//
+// One event per line, fields separated by commas; spaces and tabs around a
+// field are ignored, keywords are case-insensitive, blank lines and lines
+// whose first non-blank byte is '#' are ignored, and a line may end in "\r\n".
+//
+//	TS,new,SYMBOL,ACCOUNT,ID,SIDE,TYPE,PRICE,QTY[,STP[,CLORDID]]
+//	TS,cancel,ACCOUNT,ID
+//	TS,replace,ACCOUNT,ID,PRICE,QTY
+//	TS,masscancel,ACCOUNT|*,SYMBOL|*
+//	TS,halt,SYMBOL
+//	TS,resume,SYMBOL
+//	TS,symbol,SYMBOL
+//
+// TS is an integer number of nanoseconds, or empty for "not given" (TS 0).
+// SIDE is buy, sell, b or s; TYPE is limit, ioc, fok, market or post; STP is
+// none, cancel-resting, cancel-incoming or cancel-both (or cr, ci, cb), empty
+// for none. PRICE and QTY are signed integers (ticks and lots; the engine, not
+// the decoder, judges their range). ACCOUNT is a uint32 other than 4294967295
+// (which is event.Any, written '*' in a mass cancel), ID and CLORDID are
+// uint64. A SYMBOL is a name that event.PackName accepts (1 to 8 bytes of
+// letters, digits and . - _ / ^), case-sensitive. The decoder numbers symbols
+// densely from 0 in order of first appearance and emits a KindSymbol event
+// before the first event naming a new symbol. Lines are at most [MaxLineLen]
+// bytes.
+//
+// # LOBSTER
+//
+// [LOBSTERDecoder] maps a LOBSTER message file (Time,Type,OrderID,Size,Price,
+// Direction[,participant]) to input events; see its documentation for the
+// mapping and [LOBSTERStats] for what it counts.
+//
+// # Output CSV and JSON
+//
+// [OutCSV] writes a header line and one line per event with the columns
+// seq,ts,kind,symbol,account,id,side,price,qty,other,other_account,reason.
+// [OutJSON] writes one JSON object per line with only the fields that mean
+// something for the event's kind.
+package wire

@@ -1,0 +1,359 @@
+package wire
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+
+	"github.com/tradeengine/engine/event"
+)
+
+// Reserved order id ranges of the LOBSTER importer. LOBSTER order ids are far
+// below both.
+const (
+	// LOBSTERSeedIDBase is the id of the first synthetic resting order placed
+	// from the order book (see [LOBSTERDecoder.SeedBook]).
+	LOBSTERSeedIDBase uint64 = 1 << 62
+	// LOBSTERTakerIDBase is the id of the first synthetic taker order that
+	// replays a visible execution.
+	LOBSTERTakerIDBase uint64 = 1 << 63
+	// LOBSTERAccounts is the number of accounts LOBSTER orders are spread
+	// over: order id n belongs to account 1 + n%LOBSTERAccounts.
+	LOBSTERAccounts = 64
+)
+
+// LOBSTERConfig says how to map a LOBSTER message file to input events.
+type LOBSTERConfig struct {
+	Symbol   string // symbol name, e.g. "AMZN"; must be one event.PackName accepts
+	SymbolID uint32 // symbol id the events use (the first event defines it)
+	// SeedFromBook makes [LoadLOBSTER] read the first row of the orderbook
+	// file and place one synthetic resting order per level before the first
+	// message (a bare decoder is seeded with [LOBSTERDecoder.SeedBook]).
+	SeedFromBook bool
+	SeedAccount  uint32 // owner of the seeded orders
+	TakerAccount uint32 // account of the takers that replay visible executions
+}
+
+// DefaultLOBSTERConfig returns a configuration for symbol id 0 named name,
+// seeding from the book, with the seed and taker accounts just above the
+// accounts of the LOBSTER orders (65 and 66).
+func DefaultLOBSTERConfig(name string) LOBSTERConfig {
+	return LOBSTERConfig{
+		Symbol:       name,
+		SeedFromBook: true,
+		SeedAccount:  LOBSTERAccounts + 1,
+		TakerAccount: LOBSTERAccounts + 2,
+	}
+}
+
+// LOBSTERStats counts what a LOBSTER import read and emitted.
+type LOBSTERStats struct {
+	Messages          int64 // message lines decoded
+	New               int64 // type 1
+	PartialCancels    int64 // type 2
+	Deletes           int64 // type 3
+	VisibleExecutions int64 // type 4
+	HiddenExecutions  int64 // type 5 (no event)
+	Crosses           int64 // type 6 (no event)
+	Halts             int64 // type 7, price -1
+	Quotings          int64 // type 7, price 0 (no event)
+	Resumes           int64 // type 7, price 1
+	// UnknownOrders counts partial cancels, deletes and visible executions
+	// naming an order the file never submitted (placed before the file starts
+	// or outside its levels).
+	UnknownOrders int64
+	Seeded        int64 // synthetic resting orders placed from the book
+	Events        int64 // input events emitted, the symbol definition included
+	Malformed     int64 // lines reported as a DecodeError
+}
+
+// lobOrder is what the importer tracks of an order it has seen submitted.
+type lobOrder struct {
+	price int64
+	left  int64
+}
+
+// bookLevel is one level of a seeding order book row.
+type bookLevel struct {
+	side  event.Side
+	price int64
+	size  int64
+}
+
+// lobMsg is one decoded message line.
+type lobMsg struct {
+	ts    int64
+	typ   int
+	id    int64
+	size  int64
+	price int64
+	side  event.Side
+}
+
+// LOBSTERDecoder maps a LOBSTER message file to input events:
+//
+//   - the first event is a KindSymbol defining Config.SymbolID with
+//     Config.Symbol, at the time of the first message; then the seeded orders
+//     if the book was given (see [LOBSTERDecoder.SeedBook]);
+//   - type 1 (new limit order): KindNew Limit, ID = OrderID, Price (dollars
+//     times 10000, so a tick is $0.0001), Qty = Size, Buy for Direction 1 and
+//     Sell for -1, Account = 1 + OrderID%64;
+//   - type 2 (partial cancel): KindReplace at the same price with Qty = the
+//     order's remaining size minus Size (KindCancel when nothing remains);
+//     for an order the file never submitted, KindCancel, which the engine
+//     rejects as unknown: a level-N file does not show every order;
+//   - type 3 (delete): KindCancel;
+//   - type 4 (visible execution): an IOC KindNew from Config.TakerAccount on
+//     the side opposite Direction (Direction is the resting order's side) at
+//     Price for Size, with an id from [LOBSTERTakerIDBase] up; the tracked
+//     remaining size of the executed order goes down;
+//   - type 5 (hidden execution) and 6 (cross trade): no event, counted;
+//   - type 7 (trading halt indicator): KindHalt for Price -1, KindResume for
+//     Price 1, nothing for Price 0 (quoting resumes).
+//
+// TS is the Time column, seconds after midnight with up to 9 decimals, as
+// integer nanoseconds, parsed exactly. A 7th column (the participant id of
+// some files) is ignored. A malformed line is a *DecodeError with its line
+// number, and changes nothing.
+type LOBSTERDecoder struct {
+	cfg     LOBSTERConfig
+	lr      lineReader
+	err     error // sticky fatal error
+	started bool
+	packed  uint64
+	orders  map[uint64]lobOrder
+	seed    []bookLevel
+	queue   []event.In
+	head    int
+	takerN  uint64
+	stats   LOBSTERStats
+	fields  [8][]byte
+}
+
+// NewLOBSTERDecoder returns a decoder of the LOBSTER message file read from
+// messages. A configuration error (a symbol name that cannot be packed, an
+// id that is event.Any) is returned by the first call to Next.
+func NewLOBSTERDecoder(messages io.Reader, cfg LOBSTERConfig) *LOBSTERDecoder {
+	d := &LOBSTERDecoder{
+		cfg:    cfg,
+		lr:     newLineReader(messages, "lobster"),
+		orders: make(map[uint64]lobOrder),
+		queue:  make([]event.In, 0, 4),
+	}
+	p, err := event.PackName(cfg.Symbol)
+	switch {
+	case err != nil:
+		d.err = fmt.Errorf("%w: lobster symbol: %w", ErrConfig, err)
+	case cfg.SymbolID == event.Any:
+		d.err = fmt.Errorf("%w: lobster symbol id %d is reserved", ErrConfig, cfg.SymbolID)
+	}
+	d.packed = p
+	return d
+}
+
+// Stats returns the counts so far.
+func (d *LOBSTERDecoder) Stats() LOBSTERStats { return d.stats }
+
+// Next decodes the next event into in, with the error contract of [Decoder].
+func (d *LOBSTERDecoder) Next(in *event.In) error {
+	for {
+		if d.head < len(d.queue) {
+			*in = d.queue[d.head]
+			d.head++
+			d.stats.Events++
+			return nil
+		}
+		d.queue, d.head = d.queue[:0], 0
+		if d.err != nil {
+			return d.err
+		}
+		line, off, err := d.lr.readLine()
+		if err == io.EOF && !d.started {
+			d.start(0) // an empty file still defines its symbol
+			continue
+		}
+		if err != nil {
+			if _, ok := err.(*DecodeError); ok {
+				d.stats.Malformed++
+			}
+			return err
+		}
+		if len(trimSpace(line)) == 0 {
+			continue
+		}
+		var m lobMsg
+		if p := d.parse(line, &m); p != nil {
+			d.stats.Malformed++
+			return &DecodeError{Line: d.lr.line, Offset: off, Record: append([]byte(nil), line...), Err: p}
+		}
+		if !d.started {
+			d.undo(&m)
+			d.start(m.ts)
+		}
+		d.apply(&m)
+	}
+}
+
+// start queues the symbol definition and the seeded orders.
+func (d *LOBSTERDecoder) start(ts int64) {
+	d.started = true
+	d.queue = append(d.queue, event.In{Kind: event.KindSymbol, TS: ts, Symbol: d.cfg.SymbolID, Aux: d.packed})
+	for _, l := range d.seed {
+		if l.size <= 0 {
+			continue
+		}
+		d.queue = append(d.queue, event.In{
+			Kind: event.KindNew, TS: ts, Symbol: d.cfg.SymbolID, Account: d.cfg.SeedAccount,
+			ID: LOBSTERSeedIDBase + uint64(d.stats.Seeded), Side: l.side, Type: event.Limit,
+			Price: l.price, Qty: l.size,
+		})
+		d.stats.Seeded++
+	}
+	d.seed = nil
+}
+
+// owner returns the account a LOBSTER order id is assigned to.
+func owner(id uint64) uint32 { return 1 + uint32(id%LOBSTERAccounts) }
+
+// apply counts m and queues its events.
+func (d *LOBSTERDecoder) apply(m *lobMsg) {
+	d.stats.Messages++
+	id := uint64(m.id)
+	sym := d.cfg.SymbolID
+	switch m.typ {
+	case 1:
+		d.stats.New++
+		d.orders[id] = lobOrder{price: m.price, left: m.size}
+		d.queue = append(d.queue, event.In{Kind: event.KindNew, TS: m.ts, Symbol: sym, Account: owner(id),
+			ID: id, Side: m.side, Type: event.Limit, Price: m.price, Qty: m.size})
+	case 2, 3:
+		if m.typ == 2 {
+			d.stats.PartialCancels++
+		} else {
+			d.stats.Deletes++
+		}
+		o, known := d.orders[id]
+		if !known {
+			d.stats.UnknownOrders++
+		}
+		if m.typ == 2 && known && o.left-m.size > 0 {
+			o.left -= m.size
+			d.orders[id] = o
+			d.queue = append(d.queue, event.In{Kind: event.KindReplace, TS: m.ts, Account: owner(id), ID: id,
+				Price: o.price, Qty: o.left})
+			return
+		}
+		delete(d.orders, id)
+		d.queue = append(d.queue, event.In{Kind: event.KindCancel, TS: m.ts, Account: owner(id), ID: id})
+	case 4:
+		d.stats.VisibleExecutions++
+		if o, known := d.orders[id]; known {
+			if o.left -= m.size; o.left > 0 {
+				d.orders[id] = o
+			} else {
+				delete(d.orders, id)
+			}
+		} else {
+			d.stats.UnknownOrders++
+		}
+		d.queue = append(d.queue, event.In{Kind: event.KindNew, TS: m.ts, Symbol: sym, Account: d.cfg.TakerAccount,
+			ID: LOBSTERTakerIDBase + d.takerN, Side: m.side.Opposite(), Type: event.IOC, Price: m.price, Qty: m.size})
+		d.takerN++
+	case 5:
+		d.stats.HiddenExecutions++
+	case 6:
+		d.stats.Crosses++
+	case 7:
+		switch m.price {
+		case -1:
+			d.stats.Halts++
+			d.queue = append(d.queue, event.In{Kind: event.KindHalt, TS: m.ts, Symbol: sym})
+		case 0:
+			d.stats.Quotings++
+		case 1:
+			d.stats.Resumes++
+			d.queue = append(d.queue, event.In{Kind: event.KindResume, TS: m.ts, Symbol: sym})
+		}
+	}
+}
+
+// Names of the LOBSTER message columns, for error messages.
+var lobFieldNames = [...]string{"time", "type", "order id", "size", "price", "direction", "participant"}
+
+// parse decodes one message line into m.
+func (d *LOBSTERDecoder) parse(line []byte, m *lobMsg) *problem {
+	f := &d.fields
+	n := splitFields(line, f[:])
+	if n < 6 || n > 7 {
+		return &problem{sentinel: ErrFieldCount, detail: strconv.Itoa(n) + " fields, want 6 (time,type,order id,size,price,direction) or 7"}
+	}
+	ts, ok := parseSecondsNs(f[0])
+	if !ok {
+		return badValue(ErrTime, f[0], 1, lobFieldNames[0])
+	}
+	typ, e := parseUint(f[1], 7)
+	if e != numOK || typ == 0 {
+		return badValue(ErrMessageType, f[1], 2, lobFieldNames[1])
+	}
+	var p *problem
+	if m.id, p = parseI64(f[2], 3, lobFieldNames[2]); p != nil {
+		return p
+	}
+	if typ <= 4 && m.id < 0 {
+		return badValue(ErrOrderID, f[2], 3, lobFieldNames[2])
+	}
+	if m.size, p = parseI64(f[3], 4, lobFieldNames[3]); p != nil {
+		return p
+	}
+	if m.price, p = parseI64(f[4], 5, lobFieldNames[4]); p != nil {
+		return p
+	}
+	switch string(f[5]) {
+	case "1":
+		m.side = event.Buy
+	case "-1":
+		m.side = event.Sell
+	default:
+		return badValue(ErrDirection, f[5], 6, lobFieldNames[5])
+	}
+	if typ == 7 && (m.price < -1 || m.price > 1) {
+		return badValue(ErrHaltPrice, f[4], 5, lobFieldNames[4])
+	}
+	m.ts, m.typ = ts, int(typ)
+	return nil
+}
+
+// parseSecondsNs parses seconds with up to 9 decimals ("34200.18960767") as
+// integer nanoseconds, exactly. More decimals are accepted only when they are
+// zeros.
+func parseSecondsNs(b []byte) (int64, bool) {
+	i := 0
+	for i < len(b) && b[i] != '.' {
+		i++
+	}
+	sec, e := parseUint(b[:i], math.MaxInt64/1_000_000_000-1)
+	if e != numOK {
+		return 0, false
+	}
+	var ns int64
+	if i < len(b) {
+		frac := b[i+1:]
+		if len(frac) == 0 {
+			return 0, false
+		}
+		scale := int64(1e8)
+		for j, c := range frac {
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			if j < 9 {
+				ns += int64(c-'0') * scale
+				scale /= 10
+			} else if c != '0' {
+				return 0, false
+			}
+		}
+	}
+	return int64(sec)*1e9 + ns, true
+}

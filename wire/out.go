@@ -1,0 +1,88 @@
+package wire
+
+import (
+	"strconv"
+
+	"github.com/tradeengine/engine/event"
+)
+
+// OutWriter writes output events in one of the output formats. Write does not
+// allocate (except the first time a symbol is named); Flush writes what is
+// buffered to the underlying writer.
+type OutWriter interface {
+	Write(o *event.Out) error
+	Flush() error
+}
+
+// outNames remembers the symbol names that OutSymbol events have given, by
+// symbol id, for the text output formats.
+type outNames struct {
+	packed []uint64 // by symbol id; 0 = not named
+}
+
+// learn records the name an OutSymbol event gives.
+func (n *outNames) learn(o *event.Out) {
+	if o.Kind != event.OutSymbol || o.Symbol >= MaxSymbols {
+		return
+	}
+	if _, ok := event.UnpackName(o.Other); !ok {
+		return
+	}
+	for uint32(len(n.packed)) <= o.Symbol {
+		n.packed = append(n.packed, 0)
+	}
+	n.packed[o.Symbol] = o.Other
+}
+
+// appendSymbol appends the symbol's name once it has one, "*" for event.Any,
+// and its decimal id otherwise.
+func (n *outNames) appendSymbol(b []byte, id uint32) []byte {
+	if id == event.Any {
+		return append(b, '*')
+	}
+	if id < uint32(len(n.packed)) && n.packed[id] != 0 {
+		return appendPacked(b, n.packed[id])
+	}
+	return strconv.AppendUint(b, uint64(id), 10)
+}
+
+// appendPacked appends the bytes of a packed name (valid, see
+// event.UnpackName).
+func appendPacked(b []byte, p uint64) []byte {
+	for ; p != 0; p >>= 8 {
+		b = append(b, byte(p))
+	}
+	return b
+}
+
+func appendOutKind(b []byte, k event.OutKind) []byte {
+	if k.Valid() {
+		return append(b, k.String()...)
+	}
+	b = append(b, "kind_"...)
+	return strconv.AppendUint(b, uint64(k), 10)
+}
+
+func appendSide(b []byte, s event.Side) []byte {
+	switch s {
+	case event.Buy, event.Sell, event.SideNone:
+		return append(b, s.String()...)
+	}
+	b = append(b, "side_"...)
+	return strconv.AppendUint(b, uint64(s), 10)
+}
+
+func appendReason(b []byte, r event.Reason) []byte {
+	if r.Known() {
+		return append(b, r.String()...)
+	}
+	b = append(b, "reason_"...)
+	return strconv.AppendUint(b, uint64(r), 10)
+}
+
+func appendAcct(b []byte, a uint32) []byte {
+	if a == event.Any {
+		return append(b, '*')
+	}
+	return strconv.AppendUint(b, uint64(a), 10)
+}

@@ -1,0 +1,149 @@
+package wire
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/tradeengine/engine/event"
+)
+
+// OutJSON writes output events as JSON lines, one object per event. Every
+// object has "seq", "ts", "kind" and "symbol" (a string: the name once an
+// OutSymbol event has named it, else the decimal id, or "*" for event.Any),
+// then only the fields that mean something for the kind:
+//
+//	accepted       id, account, side, price, qty, clordid
+//	rejected       reason, id, account, side, price, qty, clordid
+//	trade          id, account, side, price, qty, maker, maker_account
+//	cancelled      reason, id, account, side, price, qty
+//	replaced       reason, id, account, side, price, qty
+//	book           side, price, qty, orders
+//	halted         (nothing more)
+//	resumed        (nothing more)
+//	masscancelled  account (a number, or "*" for all), count
+//	symbol         symbol_id, name
+//
+// An event of an undefined kind is written with every field under its Go
+// name in snake case. Side, kind and reason are names; numbers are JSON
+// integers. The output is always valid JSON: names come from fixed tables and
+// symbol names hold no character JSON must escape.
+type OutJSON struct {
+	bw    *bufio.Writer
+	buf   []byte
+	names outNames
+}
+
+// NewOutJSON returns a writer to w.
+func NewOutJSON(w io.Writer) *OutJSON {
+	return &OutJSON{bw: bufio.NewWriterSize(w, bufSize), buf: make([]byte, 0, 320)}
+}
+
+// Write writes o as one line.
+func (j *OutJSON) Write(o *event.Out) error {
+	j.names.learn(o)
+	b := j.buf[:0]
+	b = append(b, `{"seq":`...)
+	b = strconv.AppendUint(b, o.Seq, 10)
+	b = append(b, `,"ts":`...)
+	b = strconv.AppendInt(b, o.TS, 10)
+	b = append(b, `,"kind":"`...)
+	b = appendOutKind(b, o.Kind)
+	b = append(b, `","symbol":"`...)
+	b = j.names.appendSymbol(b, o.Symbol)
+	b = append(b, '"')
+	switch o.Kind {
+	case event.OutAccepted, event.OutRejected:
+		if o.Kind == event.OutRejected {
+			b = jsonReason(b, o.Reason)
+		}
+		b = jsonOrder(b, o)
+		b = jsonUint(b, "clordid", o.Other)
+	case event.OutTrade:
+		b = jsonOrder(b, o)
+		b = jsonUint(b, "maker", o.Other)
+		b = jsonUint(b, "maker_account", uint64(o.OtherAccount))
+	case event.OutCancelled, event.OutReplaced:
+		b = jsonReason(b, o.Reason)
+		b = jsonOrder(b, o)
+	case event.OutBook:
+		b = jsonSide(b, o.Side)
+		b = jsonInt(b, "price", o.Price)
+		b = jsonInt(b, "qty", o.Qty)
+		b = jsonUint(b, "orders", o.Other)
+	case event.OutHalted, event.OutResumed:
+	case event.OutMassCancelled:
+		if o.Account == event.Any {
+			b = append(b, `,"account":"*"`...)
+		} else {
+			b = jsonUint(b, "account", uint64(o.Account))
+		}
+		b = jsonInt(b, "count", o.Qty)
+	case event.OutSymbol:
+		b = jsonUint(b, "symbol_id", uint64(o.Symbol))
+		if _, ok := event.UnpackName(o.Other); ok {
+			b = append(b, `,"name":"`...)
+			b = appendPacked(b, o.Other)
+			b = append(b, '"')
+		} else {
+			b = jsonUint(b, "name_packed", o.Other)
+		}
+	default:
+		b = jsonUint(b, "id", o.ID)
+		b = jsonUint(b, "account", uint64(o.Account))
+		b = jsonUint(b, "other", o.Other)
+		b = jsonUint(b, "other_account", uint64(o.OtherAccount))
+		b = jsonSide(b, o.Side)
+		b = jsonInt(b, "price", o.Price)
+		b = jsonInt(b, "qty", o.Qty)
+		b = jsonReason(b, o.Reason)
+	}
+	b = append(b, "}\n"...)
+	j.buf = b
+	if _, err := j.bw.Write(b); err != nil {
+		return fmt.Errorf("wire: out json: write: %w", err)
+	}
+	return nil
+}
+
+// Flush writes any buffered lines to the underlying writer.
+func (j *OutJSON) Flush() error {
+	if err := j.bw.Flush(); err != nil {
+		return fmt.Errorf("wire: out json: flush: %w", err)
+	}
+	return nil
+}
+
+// jsonOrder appends the fields of an order: id, account, side, price, qty.
+func jsonOrder(b []byte, o *event.Out) []byte {
+	b = jsonUint(b, "id", o.ID)
+	b = jsonUint(b, "account", uint64(o.Account))
+	b = jsonSide(b, o.Side)
+	b = jsonInt(b, "price", o.Price)
+	return jsonInt(b, "qty", o.Qty)
+}
+
+func jsonKey(b []byte, key string) []byte {
+	b = append(b, ",\""...)
+	b = append(b, key...)
+	return append(b, "\":"...)
+}
+
+func jsonUint(b []byte, key string, v uint64) []byte {
+	return strconv.AppendUint(jsonKey(b, key), v, 10)
+}
+
+func jsonInt(b []byte, key string, v int64) []byte {
+	return strconv.AppendInt(jsonKey(b, key), v, 10)
+}
+
+func jsonSide(b []byte, s event.Side) []byte {
+	b = append(jsonKey(b, "side"), '"')
+	return append(appendSide(b, s), '"')
+}
+
+func jsonReason(b []byte, r event.Reason) []byte {
+	b = append(jsonKey(b, "reason"), '"')
+	return append(appendReason(b, r), '"')
+}
