@@ -1,0 +1,119 @@
+package matcher
+
+import "github.com/tradeengine/engine/event"
+
+// Engine is the matching engine: every book, the order pool and the order
+// id index. It is not safe for concurrent use; one goroutine owns it.
+type Engine struct {
+	books   []book // indexed by symbol id, grown when a symbol is defined
+	pool    pool
+	ids     idIndex
+	resting int // resting orders
+	cfg     Config
+}
+
+// book is the limit order book of one symbol.
+type book struct {
+	sides   [2]ladder // bids (index 0, event.Buy-1) and asks (index 1, event.Sell-1)
+	name    uint64    // packed name
+	defined bool
+	halted  bool
+}
+
+// ladder returns the side s (event.Buy or event.Sell) of b.
+func (b *book) ladder(s event.Side) *ladder { return &b.sides[s-1] }
+
+// New returns an engine with cfg's preallocated pool and index, or an error
+// wrapping [ErrConfig].
+func New(cfg Config) (*Engine, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	return &Engine{
+		pool: newPool(cfg.InitialOrders, cfg.MaxOrders),
+		ids:  newIDIndex(cfg.InitialOrders),
+		cfg:  cfg,
+	}, nil
+}
+
+// book returns the book of symbol sym, or nil when sym is not defined.
+func (e *Engine) book(sym uint32) *book {
+	if uint64(sym) < uint64(len(e.books)) {
+		if b := &e.books[sym]; b.defined {
+			return b
+		}
+	}
+	return nil
+}
+
+// Apply applies one input and appends its outputs to out, returning the
+// extended slice. It does not allocate once out has the capacity for the
+// answer and the pool, index and level arrays have grown to the flow's
+// working set; callers reuse one buffer as out[:0]. See the package
+// documentation for the exact outputs.
+func (e *Engine) Apply(in *event.In, out []event.Out) []event.Out {
+	switch in.Kind {
+	case event.KindNew:
+		return e.submit(in, out)
+	case event.KindCancel:
+		return e.cancel(in, out)
+	case event.KindReplace:
+		return e.replace(in, out)
+	case event.KindMassCancel:
+		return e.massCancel(in, out)
+	case event.KindHalt, event.KindResume:
+		return e.halt(in, out)
+	case event.KindSymbol:
+		return e.symbol(in, out)
+	}
+	return e.reject(in, in.Symbol, event.ReasonBadKind, out)
+}
+
+// reject appends the rejection of in: its fields as given, Symbol sym.
+func (e *Engine) reject(in *event.In, sym uint32, r event.Reason, out []event.Out) []event.Out {
+	return append(out, event.Out{
+		Seq: in.Seq, TS: in.TS, Kind: event.OutRejected, Reason: r, Symbol: sym,
+		ID: in.ID, Account: in.Account, Side: in.Side, Price: in.Price, Qty: in.Qty, Other: in.Aux,
+	})
+}
+
+// halt applies KindHalt and KindResume.
+func (e *Engine) halt(in *event.In, out []event.Out) []event.Out {
+	b := e.book(in.Symbol)
+	if b == nil {
+		return e.reject(in, in.Symbol, event.ReasonUnknownSymbol, out)
+	}
+	k := event.OutHalted
+	b.halted = in.Kind == event.KindHalt
+	if !b.halted {
+		k = event.OutResumed
+	}
+	return append(out, event.Out{Seq: in.Seq, TS: in.TS, Kind: k, Symbol: in.Symbol})
+}
+
+// symbol applies KindSymbol.
+func (e *Engine) symbol(in *event.In, out []event.Out) []event.Out {
+	sym := in.Symbol
+	if uint64(sym) >= uint64(e.cfg.MaxSymbols) {
+		return e.reject(in, sym, event.ReasonBadSymbol, out)
+	}
+	if b := e.book(sym); b != nil {
+		// The stored name is a valid one: an equal Aux is too.
+		if b.name != in.Aux {
+			return e.reject(in, sym, event.ReasonBadSymbol, out)
+		}
+	} else {
+		if _, ok := event.UnpackName(in.Aux); !ok {
+			return e.reject(in, sym, event.ReasonBadSymbol, out)
+		}
+		if int(sym) >= len(e.books) {
+			e.books = append(e.books, make([]book, int(sym)+1-len(e.books))...)
+		}
+		e.books[sym] = book{
+			sides:   [2]ladder{newLadder(event.Buy, e.cfg.InitialLevels), newLadder(event.Sell, e.cfg.InitialLevels)},
+			name:    in.Aux,
+			defined: true,
+		}
+	}
+	return append(out, event.Out{Seq: in.Seq, TS: in.TS, Kind: event.OutSymbol, Symbol: sym, Other: in.Aux})
+}
