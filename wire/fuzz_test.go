@@ -1,0 +1,177 @@
+package wire
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"testing"
+
+	"github.com/tradeengine/engine/event"
+)
+
+// nextAll calls next until io.EOF or a fatal error, at most limit times,
+// failing the test if a decoder does not make progress.
+func nextAll(t *testing.T, limit int, next func() error) {
+	t.Helper()
+	for range limit {
+		err := next()
+		if err == io.EOF {
+			return
+		}
+		var de *DecodeError
+		if err != nil && !errors.As(err, &de) {
+			t.Fatalf("fatal error from an in-memory reader: %v", err)
+		}
+		if de != nil && (de.Err == nil || len(de.Record) > MaxLineLen || de.Error() == "") {
+			t.Fatalf("malformed DecodeError %#v", de)
+		}
+	}
+	t.Fatalf("no io.EOF after %d calls", limit)
+}
+
+func FuzzNativeDecoder(f *testing.F) {
+	var buf bytes.Buffer
+	e, _ := NewNativeEncoder(&buf)
+	for _, in := range goldenFeed() {
+		e.Encode(&in)
+	}
+	e.Flush()
+	feed := buf.Bytes()
+	f.Add(feed)
+	f.Add(feed[:HeaderSize])
+	f.Add(feed[:len(feed)-5])
+	spoiled := bytes.Clone(feed)
+	spoiled[HeaderSize+FrameSize] = 0
+	f.Add(spoiled)
+	f.Add([]byte("TEFEED\r\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		d, err := NewNativeDecoder(bytes.NewReader(data))
+		if err != nil {
+			return
+		}
+		var frame [FrameSize]byte
+		nextAll(t, len(data)/FrameSize+3, func() error {
+			var in event.In
+			off := d.Offset()
+			err := d.Next(&in)
+			var de *DecodeError
+			if errors.As(err, &de) && de.Offset != off {
+				t.Fatalf("DecodeError at offset %d, frame was at %d", de.Offset, off)
+			}
+			if err != nil {
+				return err
+			}
+			if in.Seq != 0 {
+				t.Fatalf("seq %d, want 0", in.Seq)
+			}
+			in.Encode(frame[:])
+			clear(frame[16:24])
+			var again event.In
+			if err := again.Decode(frame[:]); err != nil || again != in {
+				t.Fatalf("round trip: %+v -> %+v, %v", in, again, err)
+			}
+			return nil
+		})
+	})
+}
+
+func FuzzOutNativeDecoder(f *testing.F) {
+	var buf bytes.Buffer
+	w, _ := NewOutNative(&buf)
+	for _, o := range goldenOut() {
+		w.Write(&o)
+	}
+	w.Flush()
+	f.Add(buf.Bytes())
+	f.Add(buf.Bytes()[:HeaderSize+FrameSize+9])
+	f.Add([]byte("TEOUTS\r\n\x01\x00\x40\x00\x00\x00\x00\x00"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		d, err := NewOutNativeDecoder(bytes.NewReader(data))
+		if err != nil {
+			return
+		}
+		var frame [FrameSize]byte
+		nextAll(t, len(data)/FrameSize+3, func() error {
+			var o event.Out
+			if err := d.Next(&o); err != nil {
+				return err
+			}
+			o.Encode(frame[:])
+			var again event.Out
+			if err := again.Decode(frame[:]); err != nil || again != o {
+				t.Fatalf("round trip: %+v -> %+v, %v", o, again, err)
+			}
+			return nil
+		})
+	})
+}
+
+func FuzzCSVDecoder(f *testing.F) {
+	f.Add([]byte("100,new,AAPL,7,1,buy,limit,18950,100\n 101 , NEW , AAPL , 8 , 2 , S , IOC , 18950 , 60 , CB , 99\n"))
+	f.Add([]byte("# c\n\n,cancel,7,1\r\n105,replace,8,2,18949,40\n106,masscancel,*,*\n107,masscancel,7,MSFT\n"))
+	f.Add([]byte("109,halt,AAPL\n110,resume,AAPL\n111,symbol,AAPL\n112,symbol,BRK.A\n-1,new,X,4294967295,1,b,fok,0,0\n"))
+	f.Add([]byte("1,new,A B,1,1,buy,limit,1,1\n1,foo\n1\n\n,,,,,,,,,,,,,,"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		d := NewCSVDecoder(bytes.NewReader(data))
+		var evs []event.In
+		nextAll(t, 2*len(data)+3, func() error {
+			var in event.In
+			if err := d.Next(&in); err != nil {
+				return err
+			}
+			evs = append(evs, in)
+			return nil
+		})
+		// Whatever decodes encodes, and decodes again to the same events.
+		var buf bytes.Buffer
+		e := NewCSVEncoder(&buf)
+		for i := range evs {
+			if err := e.Encode(&evs[i]); err != nil {
+				t.Fatalf("encode %+v: %v", evs[i], err)
+			}
+		}
+		e.Flush()
+		got, errs := decodeAll(t, NewCSVDecoder(&buf))
+		if len(errs) != 0 || len(got) != len(evs) {
+			t.Fatalf("re-decoded %d events and %v, want %d events", len(got), errs, len(evs))
+		}
+		for i := range evs {
+			if got[i] != evs[i] {
+				t.Fatalf("event %d: %+v re-decoded as %+v", i, evs[i], got[i])
+			}
+		}
+	})
+}
+
+func FuzzLOBSTERDecoder(f *testing.F) {
+	f.Add([]byte("34200.017459617,5,0,1,2238200,-1\n34200.18960767,1,11885113,21,2238100,1\n34200.190226476,4,11885113,21,2238100,1\n"),
+		[]byte("2239500,100,2231800,100\n"))
+	f.Add([]byte("34200.1,2,5,10,1,1\n34200.2,3,5,10,1,-1\n34201,6,-1,45725,33552100,-1,null\n34203,7,0,0,-1,-1\n34205,7,0,0,1,-1\n"),
+		[]byte("1,2,3,4,5,6,7,8"))
+	f.Add([]byte("x\n,,,,,,\n1.0000000001,1,1,1,1,1\n"), []byte(""))
+	f.Fuzz(func(t *testing.T, msgs, book []byte) {
+		d := NewLOBSTERDecoder(bytes.NewReader(msgs), DefaultLOBSTERConfig("X"))
+		seeded := d.SeedBook(bytes.NewReader(book)) == nil
+		var n int64
+		nextAll(t, 2*len(msgs)+len(book)+3, func() error {
+			var in event.In
+			if err := d.Next(&in); err != nil {
+				return err
+			}
+			if n == 0 && in.Kind != event.KindSymbol {
+				t.Fatalf("first event %+v, want the symbol definition", in)
+			}
+			if !in.Kind.Valid() || in.Symbol != 0 {
+				t.Fatalf("event %+v", in)
+			}
+			if in.ID >= LOBSTERSeedIDBase && in.ID < LOBSTERTakerIDBase && (!seeded || in.Account != 65) {
+				t.Fatalf("seed id outside seeding: %+v", in)
+			}
+			n++
+			return nil
+		})
+		if st := d.Stats(); st.Events != n || st.Messages < st.New+st.Deletes+st.PartialCancels {
+			t.Fatalf("%d events, stats %+v", n, st)
+		}
+	})
+}
