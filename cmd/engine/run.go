@@ -1,0 +1,299 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/tradeengine/engine/event"
+	"github.com/tradeengine/engine/gen"
+	"github.com/tradeengine/engine/pipeline"
+	"github.com/tradeengine/engine/ring"
+	"github.com/tradeengine/engine/wire"
+	"golang.org/x/sys/unix"
+)
+
+func cmdRun(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("run", "[--feed FILE|-|tcp://HOST:PORT] [--out FILE|-] [--summary FILE] [flags]", stderr)
+	def := pipeline.DefaultConfig()
+	feed := fs.String("feed", "", "feed to run: a file, - for stdin, or tcp://HOST:PORT; empty runs the embedded generated flow")
+	format := fs.String("format", "auto", "feed format: auto, native, csv or lobster")
+	symbol := fs.String("symbol", "", "symbol name for a lobster feed (default: the file name's prefix)")
+	out := fs.String("out", "", "write output events to FILE (- for stdout); empty writes none")
+	outFormat := fs.String("out-format", "", "output format: csv, jsonl or native (default: from --out's extension, else csv)")
+	summary := fs.String("summary", "", "write the run summary as JSON to FILE")
+	strict := fs.Bool("strict", false, "stop with a non-zero exit at the first malformed feed record")
+	deadLetter := fs.String("dead-letter", "dead-letter.log", "file that receives malformed feed records (created on the first one)")
+	clock := fs.String("clock", "feed", "event time: feed (the feed's timestamps) or wall (stamped at ingest)")
+	cpu := fs.Int("cpu", def.CPU, "CPU to pin the logic to, -1 for none")
+	wait := fs.String("wait", "yield", "how idle stages wait: spin, yield or park")
+	events := fs.Int("events", 2_000_000, "events in the embedded generated flow")
+	seed := fs.Uint64("seed", 1, "seed of the embedded generated flow")
+	quiet := fs.Bool("quiet", false, "do not print the summary")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+
+	cfg := def
+	cfg.CPU = *cpu
+	cfg.Strict = *strict
+	var err error
+	if cfg.Clock, err = pipeline.ParseClock(*clock); err != nil {
+		return usageError{err.Error()}
+	}
+	if cfg.Wait, err = parseWait(*wait); err != nil {
+		return err
+	}
+	if isTerminal(os.Stderr) {
+		cfg.Progress = os.Stderr
+	}
+	dl := &lazyFile{path: *deadLetter}
+	defer dl.Close()
+	cfg.DeadLetter = dl
+
+	src, closeFeed, err := openFeed(*feed, *format, *symbol, *events, *seed)
+	if err != nil {
+		return err
+	}
+	defer closeFeed()
+
+	sink, closeOut, err := openOut(*out, *outFormat, stdout)
+	if err != nil {
+		return err
+	}
+
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer cancel()
+	sum, runErr := pipeline.Run(ctx, cfg, src, sink)
+	if err := closeOut(); err != nil && runErr == nil {
+		runErr = err
+	}
+	if err := dl.Close(); err != nil && runErr == nil {
+		runErr = err
+	}
+	if sum.Malformed > 0 {
+		fmt.Fprintf(stderr, "engine run: %d malformed feed records written to %s\n", sum.Malformed, *deadLetter)
+	}
+	if !*quiet {
+		w := stdout
+		if *out == "-" {
+			w = stderr
+		}
+		fmt.Fprint(w, sum.String())
+	}
+	if *summary != "" {
+		if err := writeFileAtomic(*summary, func(w io.Writer) error { return sum.WriteJSON(w) }); err != nil && runErr == nil {
+			runErr = err
+		}
+	}
+	return runErr
+}
+
+func parseWait(s string) (ring.WaitStrategy, error) {
+	switch s {
+	case "spin":
+		return ring.BusySpin(), nil
+	case "yield":
+		return ring.SpinYield(), nil
+	case "park":
+		return ring.Park(), nil
+	}
+	return nil, usageError{fmt.Sprintf("--wait %q: want spin, yield or park", s)}
+}
+
+// genSource adapts the generator to pipeline.Source.
+type genSource struct{ g *gen.Generator }
+
+func (s genSource) Next(in *event.In) error {
+	if !s.g.Next(in) {
+		return io.EOF
+	}
+	return nil
+}
+
+// openFeed opens the feed named by spec in the given format.
+func openFeed(spec, format, symbol string, events int, seed uint64) (pipeline.Source, func(), error) {
+	nop := func() {}
+	if spec == "" {
+		gc := gen.DefaultConfig()
+		gc.Events = events
+		gc.Seed = seed
+		g, err := gen.New(gc)
+		if err != nil {
+			return nil, nop, usageError{err.Error()}
+		}
+		return genSource{g}, nop, nil
+	}
+	fmtWanted := wire.FormatUnknown // sniffed below
+	if format != "auto" {
+		f, err := wire.ParseFormat(format)
+		if err != nil {
+			return nil, nop, usageError{err.Error()}
+		}
+		fmtWanted = f
+	}
+	var rc io.ReadCloser
+	switch {
+	case spec == "-":
+		rc = io.NopCloser(os.Stdin)
+	case strings.HasPrefix(spec, "tcp://"):
+		conn, err := net.Dial("tcp", strings.TrimPrefix(spec, "tcp://"))
+		if err != nil {
+			return nil, nop, fmt.Errorf("feed: %w", err)
+		}
+		rc = conn
+	default:
+		f, err := os.Open(spec)
+		if err != nil {
+			return nil, nop, fmt.Errorf("feed: %w", err)
+		}
+		rc = f
+	}
+	closer := func() { rc.Close() }
+	br := bufio.NewReaderSize(rc, 1<<20)
+	if fmtWanted == wire.FormatUnknown {
+		f, err := wire.Sniff(br)
+		if err != nil {
+			closer()
+			return nil, nop, fmt.Errorf("feed %s: %w", spec, err)
+		}
+		fmtWanted = f
+	}
+	switch fmtWanted {
+	case wire.FormatNative:
+		d, err := wire.NewNativeDecoder(br)
+		if err != nil {
+			closer()
+			return nil, nop, fmt.Errorf("feed %s: %w", spec, err)
+		}
+		return d, closer, nil
+	case wire.FormatCSV:
+		return wire.NewCSVDecoder(br), closer, nil
+	case wire.FormatLOBSTER:
+		if symbol == "" {
+			symbol, _, _ = strings.Cut(filepath.Base(spec), "_")
+		}
+		if _, err := event.PackName(symbol); err != nil {
+			closer()
+			return nil, nop, usageError{fmt.Sprintf("--symbol: %v", err)}
+		}
+		return wire.NewLOBSTERDecoder(br, wire.LOBSTERConfig{Symbol: symbol}), closer, nil
+	}
+	closer()
+	return nil, nop, usageError{fmt.Sprintf("--format %q not supported for feeds", format)}
+}
+
+// openOut opens the output sink; close flushes nothing (the pipeline flushes)
+// but closes the file and reports its error.
+func openOut(path, format string, stdout io.Writer) (pipeline.Sink, func() error, error) {
+	nop := func() error { return nil }
+	if path == "" {
+		return nil, nop, nil
+	}
+	if format == "" {
+		switch strings.ToLower(filepath.Ext(path)) {
+		case ".jsonl", ".json", ".ndjson":
+			format = "jsonl"
+		case ".bin", ".native", ".out":
+			format = "native"
+		default:
+			format = "csv"
+		}
+	}
+	var w io.Writer = stdout
+	closeFn := nop
+	if path != "-" {
+		f, err := os.Create(path)
+		if err != nil {
+			return nil, nop, fmt.Errorf("output: %w", err)
+		}
+		w = f
+		closeFn = f.Close
+	}
+	switch format {
+	case "csv":
+		return wire.NewOutCSV(w), closeFn, nil
+	case "jsonl":
+		return wire.NewOutJSON(w), closeFn, nil
+	case "native":
+		s, err := wire.NewOutNative(w)
+		if err != nil {
+			closeFn()
+			return nil, nop, fmt.Errorf("output: %w", err)
+		}
+		return s, closeFn, nil
+	}
+	closeFn()
+	return nil, nop, usageError{fmt.Sprintf("--out-format %q: want csv, jsonl or native", format)}
+}
+
+// lazyFile creates its file on the first write, so a clean run leaves no
+// empty dead-letter file behind.
+type lazyFile struct {
+	path string
+	f    *os.File
+	w    *bufio.Writer
+}
+
+func (l *lazyFile) Write(p []byte) (int, error) {
+	if l.f == nil {
+		f, err := os.OpenFile(l.path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			return 0, err
+		}
+		l.f, l.w = f, bufio.NewWriter(f)
+	}
+	return l.w.Write(p)
+}
+
+func (l *lazyFile) Close() error {
+	if l.f == nil {
+		return nil
+	}
+	err := l.w.Flush()
+	if cerr := l.f.Close(); err == nil {
+		err = cerr
+	}
+	l.f = nil
+	return err
+}
+
+// writeFileAtomic writes a file through a temporary name and a rename, so a
+// reader never sees half of it.
+func writeFileAtomic(path string, fill func(io.Writer) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriter(tmp)
+	err = fill(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
+}
+
+func isTerminal(f *os.File) bool {
+	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
+	return err == nil
+}

@@ -1,0 +1,95 @@
+package pipeline
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/tradeengine/engine/matcher"
+	"github.com/tradeengine/engine/ring"
+)
+
+// Clock says where an event's time comes from.
+type Clock uint8
+
+const (
+	// ClockFeed takes event time from the feed: an event without a time
+	// (TS 0) gets the time of the event before it, and a time that goes
+	// backwards is raised to the one before it (counted in
+	// [Summary.TSClamped]), so event time never decreases. A recorded or
+	// generated feed therefore runs the same way every time.
+	ClockFeed Clock = iota
+	// ClockWall stamps every event with the wall clock at ingest, read once
+	// per batch of events, ignoring any time the feed carries.
+	ClockWall
+)
+
+// ParseClock parses "feed" or "wall".
+func ParseClock(s string) (Clock, error) {
+	switch s {
+	case "feed":
+		return ClockFeed, nil
+	case "wall":
+		return ClockWall, nil
+	}
+	return 0, fmt.Errorf("pipeline: clock %q: want feed or wall", s)
+}
+
+// NoPin as Config.CPU runs the logic on an ordinary goroutine.
+const NoPin = -1
+
+// Config configures a run. The zero value is not usable; start from
+// [DefaultConfig].
+type Config struct {
+	InRing  int               // input ring slots, a power of two
+	OutRing int               // output ring slots, a power of two
+	Batch   int               // most events ingest publishes at once, 1..InRing
+	Wait    ring.WaitStrategy // how idle stages wait; nil means ring.SpinYield()
+	CPU     int               // CPU the logic is pinned to, or NoPin
+	Matcher matcher.Config
+	Clock   Clock
+	// Strict stops the run at the first malformed feed record.
+	Strict bool
+	// DeadLetter receives each malformed record with where it was and why;
+	// nil discards them (they are still counted).
+	DeadLetter io.Writer
+	// Progress, when not nil, gets a progress line twice a second.
+	Progress io.Writer
+	// FirstSeq is the sequence of the first event (default 1).
+	FirstSeq uint64
+}
+
+// DefaultConfig returns the configuration `engine run` starts from: the logic
+// pinned to the last CPU the process may use.
+func DefaultConfig() Config {
+	cpu := NoPin
+	if cpus, err := ring.AllowedCPUs(); err == nil && len(cpus) > 0 {
+		cpu = cpus[len(cpus)-1]
+	}
+	return Config{
+		InRing:   1 << 16,
+		OutRing:  1 << 18,
+		Batch:    256,
+		CPU:      cpu,
+		Matcher:  matcher.DefaultConfig(),
+		Clock:    ClockFeed,
+		FirstSeq: 1,
+	}
+}
+
+func (c *Config) check() error {
+	pow2 := func(n int) bool { return n >= 2 && n&(n-1) == 0 }
+	switch {
+	case !pow2(c.InRing):
+		return fmt.Errorf("pipeline: input ring size %d: want a power of two >= 2", c.InRing)
+	case !pow2(c.OutRing):
+		return fmt.Errorf("pipeline: output ring size %d: want a power of two >= 2", c.OutRing)
+	case c.Batch < 1 || c.Batch > c.InRing:
+		return fmt.Errorf("pipeline: batch %d: want 1 to %d", c.Batch, c.InRing)
+	case c.CPU < NoPin:
+		return fmt.Errorf("pipeline: cpu %d: want a cpu number or %d for none", c.CPU, NoPin)
+	case c.FirstSeq == 0:
+		return errors.New("pipeline: first sequence must be at least 1")
+	}
+	return nil
+}

@@ -1,0 +1,182 @@
+package pipeline
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/tradeengine/engine/event"
+	"github.com/tradeengine/engine/wire"
+)
+
+// buffered is implemented by decoders that can tell how much input they hold
+// without blocking. Ingest publishes what it has decoded before a Next that
+// might block, so a live feed is not held back waiting for a full batch.
+type buffered interface {
+	Buffered() int
+}
+
+// ingest is the single writer of the input ring. It decodes up to Batch
+// events, stamps them, and publishes them with one claim.
+func (r *run) ingest(src Source, sum *Summary) {
+	seqr := r.in.Sequencer()
+	defer seqr.Close()
+	batch := make([]event.In, r.cfg.Batch)
+	bsrc, _ := src.(buffered)
+	seq := r.cfg.FirstSeq
+	var lastTS int64
+	for !r.stop.Load() {
+		n := 0
+		eof := false
+		for n < len(batch) {
+			if n > 0 && bsrc != nil && bsrc.Buffered() == 0 {
+				break
+			}
+			err := src.Next(&batch[n])
+			if err == nil {
+				n++
+				continue
+			}
+			if errors.Is(err, io.EOF) {
+				eof = true
+				break
+			}
+			var de *wire.DecodeError
+			if errors.As(err, &de) {
+				sum.Malformed++
+				r.deadLetter(de)
+				if r.cfg.Strict {
+					r.setErr(fmt.Errorf("%w: %w", ErrStrict, de))
+					eof = true
+					break
+				}
+				continue
+			}
+			r.setErr(fmt.Errorf("pipeline: feed: %w", err))
+			eof = true
+			break
+		}
+		if n > 0 {
+			if r.cfg.Clock == ClockWall {
+				now := time.Now().UnixNano()
+				for i := range batch[:n] {
+					batch[i].TS = now
+				}
+			} else {
+				for i := range batch[:n] {
+					switch ts := batch[i].TS; {
+					case ts == 0:
+						batch[i].TS = lastTS
+					case ts < lastTS:
+						batch[i].TS = lastTS
+						sum.TSClamped++
+					default:
+						lastTS = ts
+					}
+				}
+			}
+			for i := range batch[:n] {
+				batch[i].Seq = seq
+				seq++
+			}
+			hi := seqr.Claim(n)
+			lo := hi - int64(n) + 1
+			for i := range batch[:n] {
+				*r.in.Slot(lo + int64(i)) = batch[i]
+			}
+			seqr.Publish(hi)
+			if sum.FirstSeq == 0 {
+				sum.FirstSeq = batch[0].Seq
+			}
+			sum.LastSeq = batch[n-1].Seq
+			sum.EventsIn += int64(n)
+			r.eventsN.Store(sum.EventsIn)
+		}
+		if eof {
+			return
+		}
+	}
+}
+
+func (r *run) deadLetter(de *wire.DecodeError) {
+	if r.cfg.DeadLetter == nil {
+		return
+	}
+	where := fmt.Sprintf("offset %d", de.Offset)
+	if de.Line > 0 {
+		where = fmt.Sprintf("line %d", de.Line)
+	}
+	raw := fmt.Sprintf("%q", de.Record)
+	if de.Line == 0 {
+		raw = fmt.Sprintf("%x", de.Record)
+	}
+	if _, err := fmt.Fprintf(r.cfg.DeadLetter, "%s\t%v\t%s\n", where, de.Err, raw); err != nil {
+		r.setErr(fmt.Errorf("pipeline: dead letter: %w", err))
+	}
+}
+
+// logic consumes the input ring, applies each event to the matcher and
+// publishes the answers to the output ring. It is the single writer of the
+// output ring and owns the matcher; it runs on the pinned goroutine.
+func (r *run) logic() {
+	outSeqr := r.out.Sequencer()
+	defer outSeqr.Close()
+	outSize := outSeqr.Size()
+	outs := make([]event.Out, 0, 4096)
+	next := int64(0)
+	for {
+		avail, ok := r.logicIn.WaitFor(next)
+		if !ok {
+			return
+		}
+		for s := next; s <= avail; s++ {
+			outs = r.m.Apply(r.in.Slot(s), outs[:0])
+			// A mass cancel can answer with more events than the ring
+			// holds: publish in pieces of at most half the ring.
+			for done := 0; done < len(outs); {
+				n := min(len(outs)-done, outSize/2)
+				hi := outSeqr.Claim(n)
+				lo := hi - int64(n) + 1
+				for i := range n {
+					*r.out.Slot(lo + int64(i)) = outs[done+i]
+				}
+				outSeqr.Publish(hi)
+				done += n
+			}
+		}
+		r.logicIn.Release(avail)
+		next = avail + 1
+	}
+}
+
+// sink consumes the output ring: digest, counts, and the writer.
+func (r *run) sink(w Sink, c *counts, d *event.Digest) {
+	next := int64(0)
+	writing := w != nil
+	for {
+		avail, ok := r.sinkIn.WaitFor(next)
+		if !ok {
+			break
+		}
+		for s := next; s <= avail; s++ {
+			o := r.out.Slot(s)
+			d.Add(o)
+			c.add(o)
+			if writing {
+				if err := w.Write(o); err != nil {
+					r.setErr(fmt.Errorf("pipeline: output: %w", err))
+					writing = false
+				}
+			}
+		}
+		r.sinkIn.Release(avail)
+		r.outN.Store(c.out)
+		next = avail + 1
+	}
+	if writing {
+		if err := w.Flush(); err != nil {
+			r.setErr(fmt.Errorf("pipeline: output: %w", err))
+		}
+	}
+}

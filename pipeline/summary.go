@@ -1,0 +1,114 @@
+package pipeline
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/tradeengine/engine/event"
+)
+
+// Summary is what a run did. It is written as JSON by `engine run --summary`
+// with the field names given in the tags.
+type Summary struct {
+	EventsIn       int64            `json:"events_in"`       // events that entered the input ring
+	Malformed      int64            `json:"malformed"`       // feed records refused by the decoder
+	TSClamped      int64            `json:"ts_clamped"`      // event times raised to keep time monotonic (ClockFeed)
+	FirstSeq       uint64           `json:"first_seq"`       // sequence of the first event, 0 when none
+	LastSeq        uint64           `json:"last_seq"`        // sequence of the last event, 0 when none
+	OrdersAccepted int64            `json:"orders_accepted"` // OutAccepted events
+	OrdersRejected map[string]int64 `json:"orders_rejected"` // OutRejected events (any input kind) by reason
+	RejectedTotal  int64            `json:"rejected_total"`  // sum of OrdersRejected
+	Cancelled      int64            `json:"cancelled"`       // OutCancelled events
+	Trades         int64            `json:"trades"`          // OutTrade events
+	TradedQuantity int64            `json:"traded_quantity"` // sum of trade quantities
+	EventsOut      int64            `json:"events_out"`      // output events
+	OutputDigest   string           `json:"output_digest"`   // hex xxhash64 over the canonical encodings of the output events, in order
+	ElapsedNS      int64            `json:"elapsed_ns"`      // wall time of the run, from start to the last output
+	EventsPerSec   float64          `json:"events_per_sec"`  // EventsIn per second of ElapsedNS
+}
+
+// counts accumulates output statistics on the sink goroutine.
+type counts struct {
+	accepted, cancelled, trades, tradedQty, out int64
+	rejected                                    [256]int64
+}
+
+func (c *counts) add(o *event.Out) {
+	c.out++
+	switch o.Kind {
+	case event.OutAccepted:
+		c.accepted++
+	case event.OutRejected:
+		c.rejected[o.Reason]++
+	case event.OutCancelled:
+		c.cancelled++
+	case event.OutTrade:
+		c.trades++
+		c.tradedQty += o.Qty
+	}
+}
+
+func (c *counts) fill(s *Summary) {
+	s.OrdersAccepted = c.accepted
+	s.Cancelled = c.cancelled
+	s.Trades = c.trades
+	s.TradedQuantity = c.tradedQty
+	s.EventsOut = c.out
+	s.OrdersRejected = map[string]int64{}
+	for r, n := range c.rejected {
+		if n != 0 {
+			s.OrdersRejected[event.Reason(r).String()] = n
+			s.RejectedTotal += n
+		}
+	}
+}
+
+// WriteJSON writes s as indented JSON.
+func (s *Summary) WriteJSON(w io.Writer) error {
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return fmt.Errorf("pipeline: summary: %w", err)
+	}
+	b = append(b, '\n')
+	_, err = w.Write(b)
+	return err
+}
+
+// String renders s as the short table `engine run` prints at the end.
+func (s *Summary) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "events in        %d (seq %d..%d)\n", s.EventsIn, s.FirstSeq, s.LastSeq)
+	if s.Malformed > 0 {
+		fmt.Fprintf(&b, "malformed        %d\n", s.Malformed)
+	}
+	if s.TSClamped > 0 {
+		fmt.Fprintf(&b, "ts clamped       %d\n", s.TSClamped)
+	}
+	fmt.Fprintf(&b, "orders accepted  %d\n", s.OrdersAccepted)
+	fmt.Fprintf(&b, "rejected         %d", s.RejectedTotal)
+	reasons := make([]string, 0, len(s.OrdersRejected))
+	for r := range s.OrdersRejected {
+		reasons = append(reasons, r)
+	}
+	sort.Strings(reasons)
+	for i, r := range reasons {
+		sep := ", "
+		if i == 0 {
+			sep = " ("
+		}
+		fmt.Fprintf(&b, "%s%s %d", sep, r, s.OrdersRejected[r])
+	}
+	if len(reasons) > 0 {
+		b.WriteString(")")
+	}
+	b.WriteString("\n")
+	fmt.Fprintf(&b, "cancelled        %d\n", s.Cancelled)
+	fmt.Fprintf(&b, "trades           %d (quantity %d)\n", s.Trades, s.TradedQuantity)
+	fmt.Fprintf(&b, "events out       %d\n", s.EventsOut)
+	fmt.Fprintf(&b, "output digest    %s\n", s.OutputDigest)
+	fmt.Fprintf(&b, "elapsed          %.3f s, %.0f events/s\n", float64(s.ElapsedNS)/1e9, s.EventsPerSec)
+	return b.String()
+}
