@@ -1,0 +1,269 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestMain lets the test binary act as the engine binary: with
+// ENGINE_TEST_MAIN=1 it runs main, so tests exercise stdin, exit codes and
+// files exactly as a user would.
+func TestMain(m *testing.M) {
+	if os.Getenv("ENGINE_TEST_MAIN") == "1" {
+		main()
+		return
+	}
+	os.Exit(m.Run())
+}
+
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+func engine(t *testing.T, dir, stdin string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), "ENGINE_TEST_MAIN=1")
+	cmd.Dir = dir
+	cmd.Stdin = strings.NewReader(stdin)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return result{out.String(), errb.String(), code}
+}
+
+type summary struct {
+	EventsIn       int64            `json:"events_in"`
+	Malformed      int64            `json:"malformed"`
+	OrdersAccepted int64            `json:"orders_accepted"`
+	OrdersRejected map[string]int64 `json:"orders_rejected"`
+	Trades         int64            `json:"trades"`
+	TradedQuantity int64            `json:"traded_quantity"`
+	OutputDigest   string           `json:"output_digest"`
+	ElapsedNS      int64            `json:"elapsed_ns"`
+	EventsPerSec   float64          `json:"events_per_sec"`
+}
+
+func readSummary(t *testing.T, path string) summary {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s summary
+	if err := json.Unmarshal(b, &s); err != nil {
+		t.Fatalf("summary %s: %v\n%s", path, err, b)
+	}
+	return s
+}
+
+const handFeed = `# a hand-written feed
+1000,new,AAPL,1,1,buy,limit,10000,100
+1001,new,AAPL,2,2,sell,limit,10001,50
+1002,new,AAPL,2,3,sell,limit,10000,30
+1003,new,MSFT,3,4,buy,market,0,10
+1004,cancel,1,1
+1005,cancel,1,99
+`
+
+func TestRunHandWrittenFeed(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "feed.csv"), []byte(handFeed), 0o644)
+	r := engine(t, dir, "", "run", "--cpu", "-1", "--feed", "feed.csv", "--out", "out.csv", "--summary", "sum.json")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	s := readSummary(t, filepath.Join(dir, "sum.json"))
+	// 2 symbol definitions + 6 lines; AAPL: order 3 sells 30 into order 1.
+	if s.EventsIn != 8 || s.Trades != 1 || s.TradedQuantity != 30 || s.OrdersAccepted != 4 {
+		t.Errorf("summary %+v, want 8 events in, 1 trade of 30, 4 accepted", s)
+	}
+	if s.OrdersRejected["unknown_order"] != 1 {
+		t.Errorf("rejected %v, want unknown_order 1", s.OrdersRejected)
+	}
+	out, _ := os.ReadFile(filepath.Join(dir, "out.csv"))
+	if !strings.Contains(string(out), "trade,AAPL,") {
+		t.Errorf("output has no AAPL trade:\n%s", out)
+	}
+	if !strings.Contains(r.stdout, "trades           1 (quantity 30)") {
+		t.Errorf("printed summary:\n%s", r.stdout)
+	}
+}
+
+// TestSameFeedSameDigest: the embedded flow, the same flow written by gen as
+// CSV and as native frames, read from a file and from stdin, all give one
+// output digest.
+func TestSameFeedSameDigest(t *testing.T) {
+	dir := t.TempDir()
+	const events = "30000"
+	for _, f := range []string{"flow.csv", "flow.bin"} {
+		if r := engine(t, dir, "", "gen", "--events", events, "--seed", "5", "--out", f); r.code != 0 {
+			t.Fatalf("gen %s: exit %d: %s", f, r.code, r.stderr)
+		}
+	}
+	csvFeed, _ := os.ReadFile(filepath.Join(dir, "flow.csv"))
+	runs := []struct {
+		name  string
+		stdin string
+		args  []string
+	}{
+		{"embedded", "", []string{"--events", events, "--seed", "5"}},
+		{"csv file", "", []string{"--feed", "flow.csv"}},
+		{"native file", "", []string{"--feed", "flow.bin"}},
+		{"csv stdin", string(csvFeed), []string{"--feed", "-"}},
+		{"embedded again", "", []string{"--events", events, "--seed", "5"}},
+	}
+	var digest string
+	for _, run := range runs {
+		args := append([]string{"run", "--cpu", "-1", "--summary", "s.json"}, run.args...)
+		r := engine(t, dir, run.stdin, args...)
+		if r.code != 0 {
+			t.Fatalf("%s: exit %d: %s", run.name, r.code, r.stderr)
+		}
+		s := readSummary(t, filepath.Join(dir, "s.json"))
+		if s.EventsIn != 30000 || s.Trades == 0 || s.ElapsedNS <= 0 || s.EventsPerSec <= 0 {
+			t.Fatalf("%s: summary %+v", run.name, s)
+		}
+		if digest == "" {
+			digest = s.OutputDigest
+		} else if s.OutputDigest != digest {
+			t.Errorf("%s: digest %s, want %s", run.name, s.OutputDigest, digest)
+		}
+	}
+}
+
+func TestRunTCPFeed(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Skipf("no loopback: %v", err)
+	}
+	defer ln.Close()
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		c.Write([]byte(handFeed))
+		c.Close()
+	}()
+	dir := t.TempDir()
+	r := engine(t, dir, "", "run", "--cpu", "-1", "--feed", "tcp://"+ln.Addr().String(), "--summary", "s.json")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	if s := readSummary(t, filepath.Join(dir, "s.json")); s.EventsIn != 8 || s.Trades != 1 {
+		t.Fatalf("summary %+v, want 8 events and 1 trade", s)
+	}
+}
+
+func TestMalformedInput(t *testing.T) {
+	feed := handFeed + "1006,new,AAPL,1,9,up,limit,1,1\n1007,frobnicate\n1008,new,AAPL,1,10,buy,limit,9999,5\n"
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "feed.csv"), []byte(feed), 0o644)
+
+	r := engine(t, dir, "", "run", "--cpu", "-1", "--feed", "feed.csv", "--summary", "s.json")
+	if r.code != 0 {
+		t.Fatalf("default mode: exit %d, want 0: %s", r.code, r.stderr)
+	}
+	s := readSummary(t, filepath.Join(dir, "s.json"))
+	if s.Malformed != 2 || s.EventsIn != 9 {
+		t.Errorf("malformed %d events %d, want 2 and 9 (the good line after the bad ones still runs)", s.Malformed, s.EventsIn)
+	}
+	dl, err := os.ReadFile(filepath.Join(dir, "dead-letter.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(dl)), "\n")
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], "line 8\t") || !strings.HasPrefix(lines[1], "line 9\t") {
+		t.Errorf("dead letter:\n%s", dl)
+	}
+	if !strings.Contains(r.stderr, "2 malformed feed records") {
+		t.Errorf("stderr does not report the malformed records: %s", r.stderr)
+	}
+
+	r = engine(t, dir, "", "run", "--cpu", "-1", "--strict", "--feed", "feed.csv")
+	if r.code != 1 || !strings.Contains(r.stderr, "line 8") {
+		t.Errorf("strict: exit %d stderr %q, want 1 naming line 8", r.code, r.stderr)
+	}
+}
+
+func TestCleanRunLeavesNoDeadLetter(t *testing.T) {
+	dir := t.TempDir()
+	if r := engine(t, dir, "", "run", "--cpu", "-1", "--events", "1000", "--quiet"); r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "dead-letter.log")); !os.IsNotExist(err) {
+		t.Errorf("a clean run created a dead-letter file (stat err %v)", err)
+	}
+}
+
+func TestOutputFormats(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "feed.csv"), []byte(handFeed), 0o644)
+	for _, out := range []string{"o.csv", "o.jsonl", "o.bin"} {
+		if r := engine(t, dir, "", "run", "--cpu", "-1", "--feed", "feed.csv", "--out", out, "--quiet"); r.code != 0 {
+			t.Fatalf("%s: exit %d: %s", out, r.code, r.stderr)
+		}
+	}
+	j, _ := os.ReadFile(filepath.Join(dir, "o.jsonl"))
+	lines := strings.Split(strings.TrimSpace(string(j)), "\n")
+	for i, l := range lines {
+		var v map[string]any
+		if err := json.Unmarshal([]byte(l), &v); err != nil {
+			t.Fatalf("jsonl line %d %q: %v", i+1, l, err)
+		}
+	}
+	c, _ := os.ReadFile(filepath.Join(dir, "o.csv"))
+	if n := strings.Count(strings.TrimSpace(string(c)), "\n"); n != len(lines) {
+		t.Errorf("csv has %d data lines, jsonl %d", n, len(lines))
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, "o.bin"))
+	if len(b) != 16+64*len(lines) {
+		t.Errorf("native output is %d bytes, want %d", len(b), 16+64*len(lines))
+	}
+	// Output to stdout: the events go to stdout, the summary to stderr.
+	r := engine(t, dir, "", "run", "--cpu", "-1", "--feed", "feed.csv", "--out", "-", "--out-format", "jsonl")
+	if r.code != 0 || strings.Count(r.stdout, "\n") != len(lines) || !strings.Contains(r.stderr, "output digest") {
+		t.Errorf("--out -: exit %d, %d stdout lines (want %d), stderr %q", r.code, strings.Count(r.stdout, "\n"), len(lines), r.stderr)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"no command", nil, 2, "usage: engine"},
+		{"unknown command", []string{"frob"}, 2, `unknown command "frob"`},
+		{"bad flag", []string{"run", "--nope"}, 2, "flag provided but not defined"},
+		{"bad clock", []string{"run", "--clock", "sundial"}, 2, "sundial"},
+		{"bad format", []string{"run", "--feed", "x", "--format", "xml"}, 2, "xml"},
+		{"missing feed", []string{"run", "--cpu", "-1", "--feed", "/nonexistent/feed.csv"}, 1, "no such file"},
+		{"bad cpu", []string{"run", "--cpu", "4096", "--events", "10"}, 1, "cpu 4096"},
+		{"stray argument", []string{"gen", "extra"}, 2, "unexpected argument"},
+		{"help", []string{"run", "-h"}, 0, "--feed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := engine(t, t.TempDir(), "", tt.args...)
+			if r.code != tt.code || !strings.Contains(r.stderr, tt.want) {
+				t.Errorf("exit %d stderr %q; want exit %d containing %q", r.code, r.stderr, tt.code, tt.want)
+			}
+		})
+	}
+}
