@@ -402,23 +402,6 @@ func TestSymbols(t *testing.T) {
 	}
 }
 
-func BenchmarkCSVDecoder(b *testing.B) {
-	const feed = "1,symbol,AAPL\n" +
-		"34200000000100,new,AAPL,7,1,buy,limit,18950,100\n" +
-		"34200000000200,new,AAPL,8,2,sell,ioc,18950,60,cancel-both,99\n" +
-		"34200000000300,replace,7,1,18949,40\n" +
-		"34200000000400,cancel,7,1\n"
-	d := NewCSVDecoder(&cycleReader{b: []byte(feed)})
-	var in event.In
-	b.ReportAllocs()
-	b.SetBytes(int64(len(feed)) / 5)
-	for b.Loop() {
-		if err := d.Next(&in); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
 func BenchmarkCSVEncoder(b *testing.B) {
 	e := NewCSVEncoder(io.Discard)
 	evs := goldenFeed()
