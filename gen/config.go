@@ -23,10 +23,12 @@ type Config struct {
 	Symbols  int    // number of symbols, 1 to MaxSymbols
 	Accounts int    // number of accounts; account ids are 1 to Accounts
 	Events   int    // total events, the symbol definitions included (at least Symbols)
-	Rate     float64
 	// Rate is the mean number of events per second of event time (Poisson
 	// arrivals).
-	StartTS int64 // event time of the first event, ns (symbol definitions all carry it)
+	Rate float64
+	// StartTS is the event time of the first event, ns after midnight by
+	// default; the symbol definitions all carry it.
+	StartTS int64
 
 	// CancelFrac is the share of passive orders later cancelled.
 	CancelFrac float64
