@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tradeengine/engine/event"
 	"github.com/tradeengine/engine/gen"
@@ -354,5 +355,43 @@ func TestConfigErrors(t *testing.T) {
 				t.Fatal("Run accepted a bad configuration")
 			}
 		})
+	}
+}
+
+// signalSink tells, through a channel, each time it receives an event.
+type signalSink struct{ got chan event.Out }
+
+func (s signalSink) Write(o *event.Out) error { s.got <- *o; return nil }
+func (s signalSink) Flush() error             { return nil }
+
+// TestLiveFeedNotHeldBack: an event from a live stream reaches the logic and
+// the sink while the stream stays open, without waiting for a full batch.
+func TestLiveFeedNotHeldBack(t *testing.T) {
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	sink := signalSink{got: make(chan event.Out, 16)}
+	cfg := testConfig()
+	cfg.Batch = 256
+	done := make(chan error, 1)
+	go func() {
+		_, err := Run(context.Background(), cfg, wire.NewCSVDecoder(pr), sink)
+		done <- err
+	}()
+	if _, err := io.WriteString(pw, "1,new,AAPL,1,1,buy,limit,100,10\n"); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []event.OutKind{event.OutSymbol, event.OutAccepted, event.OutBook} {
+		select {
+		case o := <-sink.got:
+			if o.Kind != want {
+				t.Fatalf("got %v, want %v", o.Kind, want)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("no %v while the feed is open: ingest is holding events back", want)
+		}
+	}
+	pw.Close()
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
 }

@@ -283,3 +283,12 @@ func parseSTP(b []byte) (event.STP, *problem) {
 	}
 	return 0, badValue(ErrSTP, b, 10, "stp")
 }
+
+// Buffered returns how many bytes the decoder holds that it can decode
+// without reading again (see [NativeDecoder.Buffered]).
+func (d *CSVDecoder) Buffered() int {
+	if d.hasPending {
+		return 1
+	}
+	return d.lr.br.Buffered()
+}

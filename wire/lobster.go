@@ -357,3 +357,7 @@ func parseSecondsNs(b []byte) (int64, bool) {
 	}
 	return int64(sec)*1e9 + ns, true
 }
+
+// Buffered returns how many bytes or queued events the decoder holds that it
+// can decode without reading again (see [NativeDecoder.Buffered]).
+func (d *LOBSTERDecoder) Buffered() int { return len(d.queue) - d.head + d.lr.br.Buffered() }

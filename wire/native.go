@@ -78,3 +78,9 @@ func (e *NativeEncoder) Flush() error {
 	}
 	return nil
 }
+
+// Buffered returns how many bytes the decoder holds that it can decode
+// without reading again. A caller batching events from a live stream
+// publishes what it has before calling Next when Buffered is 0, since that
+// Next may block.
+func (d *NativeDecoder) Buffered() int { return d.fr.br.Buffered() }

@@ -26,6 +26,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	feed := fs.String("feed", "", "feed to run: a file, - for stdin, or tcp://HOST:PORT; empty runs the embedded generated flow")
 	format := fs.String("format", "auto", "feed format: auto, native, csv or lobster")
 	symbol := fs.String("symbol", "", "symbol name for a lobster feed (default: the file name's prefix)")
+	book := fs.String("book", "", "LOBSTER orderbook file whose first row seeds the book (default: the one beside the message file)")
 	out := fs.String("out", "", "write output events to FILE (- for stdout); empty writes none")
 	outFormat := fs.String("out-format", "", "output format: csv, jsonl or native (default: from --out's extension, else csv)")
 	summary := fs.String("summary", "", "write the run summary as JSON to FILE")
@@ -58,7 +59,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	defer dl.Close()
 	cfg.DeadLetter = dl
 
-	src, closeFeed, err := openFeed(*feed, *format, *symbol, *events, *seed)
+	src, closeFeed, err := openFeed(*feed, *format, *symbol, *book, *events, *seed)
 	if err != nil {
 		return err
 	}
@@ -119,7 +120,7 @@ func (s genSource) Next(in *event.In) error {
 }
 
 // openFeed opens the feed named by spec in the given format.
-func openFeed(spec, format, symbol string, events int, seed uint64) (pipeline.Source, func(), error) {
+func openFeed(spec, format, symbol, book string, events int, seed uint64) (pipeline.Source, func(), error) {
 	nop := func() {}
 	if spec == "" {
 		gc := gen.DefaultConfig()
@@ -184,7 +185,29 @@ func openFeed(spec, format, symbol string, events int, seed uint64) (pipeline.So
 			closer()
 			return nil, nop, usageError{fmt.Sprintf("--symbol: %v", err)}
 		}
-		return wire.NewLOBSTERDecoder(br, wire.LOBSTERConfig{Symbol: symbol}), closer, nil
+		d := wire.NewLOBSTERDecoder(br, wire.DefaultLOBSTERConfig(symbol))
+		if book == "" {
+			// The orderbook file beside the message file, if there is one.
+			if cand := strings.Replace(spec, "_message_", "_orderbook_", 1); cand != spec {
+				if _, err := os.Stat(cand); err == nil {
+					book = cand
+				}
+			}
+		}
+		if book != "" {
+			bf, err := os.Open(book)
+			if err != nil {
+				closer()
+				return nil, nop, fmt.Errorf("lobster book: %w", err)
+			}
+			err = d.SeedBook(bf)
+			bf.Close()
+			if err != nil {
+				closer()
+				return nil, nop, fmt.Errorf("lobster book %s: %w", book, err)
+			}
+		}
+		return d, closer, nil
 	}
 	closer()
 	return nil, nop, usageError{fmt.Sprintf("--format %q not supported for feeds", format)}
