@@ -31,7 +31,7 @@ func New(cfg Config) (*Engine, error) {
 	}
 	return &Engine{
 		pool: newPool(cfg.InitialOrders, cfg.MaxOrders),
-		ids:  newIDIndex(cfg.InitialOrders),
+		ids:  newIDIndex(cfg.InitialOrders, minIndexSize),
 		cfg:  cfg,
 	}, nil
 }

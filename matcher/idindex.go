@@ -4,41 +4,54 @@ import "math/bits"
 
 // idIndex maps order ids to pool slots. It is an open-addressing hash table
 // with linear probing and backward-shift deletion (no tombstones, so a
-// delete-heavy flow never degrades it), a power-of-two capacity, and it grows
-// by doubling when it is half full. Every id is a valid key, 0 included: an
-// empty entry is told by its slot field, which holds slot+1 (0 = empty).
+// delete-heavy flow never degrades it), a power-of-two size, and it doubles
+// when it is half full. Every id is a valid key, 0 included: an empty entry
+// is told by its slot field, which holds slot+1 (0 = empty).
+//
+// The memory for the largest table is allocated up front, but the table in
+// use is a prefix of it sized to the ids it holds: a mostly empty table of
+// millions of entries would make every lookup a cache and TLB miss (on the
+// LOBSTER AMZN day a preallocated 2M-entry table cost 2.7 times the time per
+// event of a right-sized one). Doubling rehashes in place, within the
+// preallocated memory, so it does not allocate; it costs a pass over the
+// ids held, once per new high-water mark of resting orders.
 type idIndex struct {
-	entries []idEntry
-	mask    uint64 // len(entries) - 1
-	shift   uint8  // 64 - log2(len(entries)): hash >> shift is the home index
-	n       int    // occupied entries
-	grow    int    // n at which the table doubles: len/2
+	buf     []idEntry // preallocated memory; entries is its prefix
+	entries []idEntry // the table in use
+	mask    uint64    // len(entries) - 1
+	shift   uint8     // 64 - log2(len(entries)): hash >> shift is the home index
+	n       int       // occupied entries
+	grow    int       // n at which the table doubles: len/2
 }
 
 // idEntry is one table entry, 16 bytes: four to a cache line.
 type idEntry struct {
 	key  uint64 // order id
-	slot int32  // pool slot + 1; 0 marks an empty entry
+	slot int32  // pool slot + 1; 0 marks an empty entry (negative: being moved)
 	_    int32
 }
 
-// newIDIndex returns an index sized to hold at least n ids below its growth
-// threshold.
-func newIDIndex(n int) idIndex {
-	size := 16
-	for size/2 < n {
-		size *= 2
+// minIndexSize is the smallest table the engine uses: 64 KiB.
+const minIndexSize = 1 << 12
+
+// newIDIndex returns an index that holds capacity ids without allocating,
+// starting with a table of minSize entries (a power of two).
+func newIDIndex(capacity, minSize int) idIndex {
+	total := minSize
+	for total/2 < capacity {
+		total *= 2
 	}
 	var x idIndex
-	x.alloc(size)
+	x.buf = make([]idEntry, total)
+	x.resize(minSize)
 	return x
 }
 
-func (x *idIndex) alloc(size int) {
-	x.entries = make([]idEntry, size)
+// resize sets the table in use to the first size entries of buf.
+func (x *idIndex) resize(size int) {
+	x.entries = x.buf[:size]
 	x.mask = uint64(size - 1)
 	x.shift = uint8(64 - bits.TrailingZeros64(uint64(size)))
-	x.n = 0
 	x.grow = size / 2
 }
 
@@ -79,7 +92,7 @@ func (x *idIndex) get(key uint64) (int32, bool) {
 // insert maps key to slot. The key must not be present.
 func (x *idIndex) insert(key uint64, slot int32) {
 	if x.n >= x.grow {
-		x.rehash(len(x.entries) * 2)
+		x.double()
 	}
 	i := x.home(key)
 	for x.entries[i].slot != 0 {
@@ -124,18 +137,50 @@ func (x *idIndex) delete(key uint64) bool {
 	return ok
 }
 
-// rehash moves every entry into a new table of the given size.
-func (x *idIndex) rehash(size int) {
-	old := x.entries
-	x.alloc(size)
-	for _, e := range old {
-		if e.slot != 0 {
+// double doubles the table in place. The entries are first packed into the
+// upper half, marked as being moved (negative slot), and the lower half
+// cleared; then each marked entry is taken out and inserted into the
+// doubled table, treating marked entries as empty: when an insert lands on
+// one, that one is taken out in turn and inserted next. A placed entry's
+// probe path only ever crosses placed entries, so clearing a marked one
+// never cuts a path. Beyond the preallocated memory, buf is reallocated.
+func (x *idIndex) double() {
+	s := len(x.entries)
+	if 2*s > len(x.buf) {
+		buf := make([]idEntry, 2*s)
+		copy(buf, x.entries)
+		x.buf = buf
+	}
+	all := x.buf[:2*s]
+	k := s
+	for i := range s {
+		if e := all[i]; e.slot != 0 {
+			e.slot = -e.slot
+			all[k] = e
+			k++
+		}
+		all[i] = idEntry{}
+	}
+	clear(all[k:])
+	x.resize(2 * s)
+	for j := s; j < k; j++ {
+		e := all[j]
+		if e.slot >= 0 {
+			continue // empty, or an entry already placed here
+		}
+		all[j] = idEntry{}
+		for {
+			e.slot = -e.slot
 			i := x.home(e.key)
-			for x.entries[i].slot != 0 {
+			for all[i].slot > 0 {
 				i = (i + 1) & x.mask
 			}
-			x.entries[i] = e
-			x.n++
+			moved := all[i]
+			all[i] = e
+			if moved.slot == 0 {
+				break
+			}
+			e = moved // a marked entry: place it next
 		}
 	}
 }

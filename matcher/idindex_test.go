@@ -40,7 +40,7 @@ func checkIndex(t *testing.T, x *idIndex, m map[uint64]int32) {
 }
 
 func TestIDIndexBasic(t *testing.T) {
-	x := newIDIndex(4)
+	x := newIDIndex(4, 16)
 	m := map[uint64]int32{}
 	for _, k := range []uint64{0, 1, 2, 1 << 63, ^uint64(0), 42} {
 		if _, ok := x.get(k); ok {
@@ -75,7 +75,7 @@ func TestIDIndexBasic(t *testing.T) {
 func TestIDIndexCollisions(t *testing.T) {
 	for _, name := range []string{"middle", "wrap"} {
 		t.Run(name, func(t *testing.T) {
-			x := newIDIndex(32) // 64 entries
+			x := newIDIndex(32, 64) // 64 entries
 			want := uint64(3)
 			if name == "wrap" {
 				want = x.mask - 1
@@ -115,23 +115,65 @@ func TestIDIndexCollisions(t *testing.T) {
 	}
 }
 
+// TestIDIndexGrowth doubles the table many times, in place within the
+// preallocated memory and then beyond it, checking it after each doubling.
 func TestIDIndexGrowth(t *testing.T) {
-	x := newIDIndex(1)
-	if len(x.entries) != 16 {
-		t.Fatalf("initial size %d", len(x.entries))
+	keys := []struct {
+		name string
+		key  func(i int) uint64
+	}{
+		{"sequential", func(i int) uint64 { return uint64(i) }},
+		{"high-bits", func(i int) uint64 { return uint64(i) << 40 }},
+		{"mixed", func(i int) uint64 { return uint64(i)*0x9E3779B97F4A7C15 ^ uint64(i%7) }},
 	}
-	m := map[uint64]int32{}
-	for i := range 10000 {
-		k := uint64(i) << 20 // ids that differ only in high bits
-		x.insert(k, int32(i))
-		m[k] = int32(i)
-		if x.len()*2 > len(x.entries) {
-			t.Fatalf("load above 50%%: %d in %d", x.len(), len(x.entries))
+	for _, kc := range keys {
+		t.Run(kc.name, func(t *testing.T) {
+			x := newIDIndex(2000, 16)
+			if len(x.entries) != 16 || len(x.buf) != 4096 {
+				t.Fatalf("initial size %d of %d, want 16 of 4096", len(x.entries), len(x.buf))
+			}
+			m := map[uint64]int32{}
+			size := len(x.entries)
+			for i := range 10000 {
+				k := kc.key(i)
+				x.insert(k, int32(i))
+				m[k] = int32(i)
+				if x.len()*2 > len(x.entries) {
+					t.Fatalf("load above 50%%: %d in %d", x.len(), len(x.entries))
+				}
+				if len(x.entries) != size {
+					size = len(x.entries)
+					checkIndex(t, &x, m)
+				}
+				if i%7 == 0 { // delete some, so tables hold gaps and wrapped runs
+					dk := kc.key(i / 2)
+					if _, ok := m[dk]; ok {
+						x.delete(dk)
+						delete(m, dk)
+					}
+				}
+			}
+			checkIndex(t, &x, m)
+		})
+	}
+}
+
+// TestIDIndexGrowthNoAlloc checks that doubling within the preallocated
+// memory does not allocate.
+func TestIDIndexGrowthNoAlloc(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	x := newIDIndex(1<<12, 16)
+	k := uint64(0)
+	allocs := testing.AllocsPerRun(1, func() {
+		for x.len() < 1<<12 {
+			x.insert(k, int32(k))
+			k++
 		}
-	}
-	checkIndex(t, &x, m)
-	if len(x.entries) != 1<<15 {
-		t.Fatalf("size after 10000 inserts: %d, want %d", len(x.entries), 1<<15)
+	})
+	if allocs != 0 || len(x.entries) != 1<<13 {
+		t.Fatalf("%v allocations growing to %d entries", allocs, len(x.entries))
 	}
 }
 
@@ -151,7 +193,7 @@ func TestIDIndexChurn(t *testing.T) {
 	for _, sh := range shapes {
 		t.Run(sh.name, func(t *testing.T) {
 			r := rand.New(rand.NewPCG(7, 11))
-			x := newIDIndex(8)
+			x := newIDIndex(8, 16)
 			m := map[uint64]int32{}
 			var live []uint64
 			for i := range 100000 {
