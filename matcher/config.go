@@ -27,9 +27,12 @@ type Config struct {
 	// order arriving when that many rest is rejected with ReasonCapacity.
 	// At most 1<<30.
 	MaxOrders int
-	// InitialOrders is the number of order slots (and id index capacity)
-	// allocated up front. The pool grows past it, up to MaxOrders, by
-	// reallocation; size it for the steady state. At most MaxOrders.
+	// InitialOrders is the number of order slots, and of order ids in the
+	// id index, allocated up front: size it for the steady state. Within
+	// it, nothing allocates; the pool and the index grow past it, up to
+	// MaxOrders, by reallocation. (The index in use starts at 4096 entries
+	// and doubles in place as resting orders grow, so a small book stays
+	// in cache.) At most MaxOrders.
 	InitialOrders int
 	// InitialLevels is the number of price levels preallocated per side of
 	// each book, when its symbol is defined. At most 1<<20; a side grows

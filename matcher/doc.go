@@ -15,7 +15,10 @@
 // caller's buffer. Every input gets at least one output, and every output
 // carries the input's Seq and TS. Symbol is the symbol of the book concerned
 // (for a cancel or replace, the order's; for a rejection before the order is
-// found, the input's Symbol). What follows is the exact behaviour; the
+// found, the input's Symbol). A rejection carries the input's ID, Account,
+// Side, Price and Qty as given and its Aux in Other. The Arg field is
+// ignored, and so is the Symbol of a cancel or replace (except in the
+// rejection of an unknown ID). What follows is the exact behaviour; the
 // reference book in the tests implements the same text the slow, obvious way.
 //
 // Symbols. KindSymbol defines symbol id Symbol (< Config.MaxSymbols) with the
@@ -58,14 +61,18 @@
 //
 // When the taker leaves a level (it is empty, the taker is done, or matching
 // stopped), and the level's aggregate quantity or order count changed, one
-// OutBook gives the level's new state (Qty 0 and Other 0 when it is gone).
+// OutBook gives the level's new state (Qty 0 and Other 0 when it is gone). It
+// follows the outputs of the last maker visited there, including the
+// taker's own STP cancellation.
 //
 // After matching, a taker with quantity left and not cancelled by STP:
 //   - Limit and PostOnly rest at their price, behind the orders already there,
 //     and OutBook gives the new state of that level;
 //   - IOC: OutCancelled(ReasonIOC, quantity left);
 //   - Market: OutCancelled(ReasonNoLiquidity) when the opposite side was empty
-//     on arrival, else OutCancelled(ReasonProtection).
+//     on arrival (with or without a limit in Price), else
+//     OutCancelled(ReasonProtection), even when the side ran out before the
+//     limit was reached.
 //
 // FOK. Before any output beyond OutAccepted, the fillable quantity is counted
 // by walking the opposite side as matching would: makers of other accounts (or
@@ -81,7 +88,8 @@
 // sell may sell down to B - B*bps/10000 (integer division; the band is at
 // least 1 tick and a sell limit at least 1). When
 // the opposite side is empty the limit is 0 and the order is cancelled at
-// once with ReasonNoLiquidity. OutAccepted carries the limit in Price.
+// once with ReasonNoLiquidity. OutAccepted carries the limit in Price, and
+// so does every later output about the order (its OutCancelled).
 //
 // Cancel: ID unknown (not resting): ReasonUnknownOrder; Account differs from
 // the order's: ReasonNotOwner; otherwise OutCancelled(ReasonUser, open
@@ -96,7 +104,8 @@
 //   - otherwise OutReplaced(ReasonPriorityLost); the order leaves the book
 //     (OutBook of its old level) and enters again as a taker with the new
 //     price and quantity, the same ID, account, type and STP mode, matching
-//     and resting as above (a new price can make it trade).
+//     and resting as above (a new price can make it trade), without a second
+//     OutAccepted and without the capacity check (it left a place free).
 //
 // Mass cancel (Account or event.Any, Symbol or event.Any; a Symbol that is
 // not Any must be defined): for each symbol in scope by ascending id, bids
