@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"sync"
 
 	"golang.org/x/sys/unix"
 )
@@ -13,9 +14,13 @@ import (
 // maxCPU is the number of CPUs a unix.CPUSet can name.
 const maxCPU = len(unix.CPUSet{}) * 64
 
-// AllowedCPUs returns, in increasing order, the CPUs this process may run on:
-// the affinity of its main thread, which the pinning functions never change
-// (taskset, cgroups cpusets and container limits all show there).
+// AllowedCPUs returns, in increasing order, the CPUs this process may run on
+// (as set by taskset, a cgroup cpuset or a container's limits). It is the
+// affinity the process's main thread had the first time this package looked
+// at it, before any pinning by this package: a pinned goroutine may end on the
+// main thread, which the runtime then keeps with its {cpu} affinity, so the
+// live value cannot be trusted afterwards. A change of the process's affinity
+// made from outside after that first look is not seen.
 func AllowedCPUs() ([]int, error) {
 	set, err := allowedSet()
 	if err != nil {
@@ -30,14 +35,15 @@ func AllowedCPUs() ([]int, error) {
 	return cpus, nil
 }
 
-func allowedSet() (unix.CPUSet, error) {
+// allowedSet returns the process's allowed set, read once.
+var allowedSet = sync.OnceValues(func() (unix.CPUSet, error) {
 	var set unix.CPUSet
 	// The main thread's id is the process id.
 	if err := unix.SchedGetaffinity(os.Getpid(), &set); err != nil {
 		return set, fmt.Errorf("ring: allowed cpus: sched_getaffinity: %w", err)
 	}
 	return set, nil
-}
+})
 
 // checkCPU returns an error wrapping ErrCPU unless cpu is in the process's
 // allowed set.

@@ -32,7 +32,7 @@ const (
 	// idleSleep is how long SpinYield sleeps per call once it has spun and
 	// yielded: short enough that an idle consumer reacts within a fraction of
 	// a millisecond, long enough that it costs almost no CPU.
-	idleSleep = 50 * time.Microsecond
+	idleSleep = 10 * time.Microsecond
 )
 
 type busySpin struct{}
