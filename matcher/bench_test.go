@@ -1,6 +1,7 @@
 package matcher
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/tradeengine/engine/event"
@@ -64,4 +65,47 @@ func benchEngine(b *testing.B, symbols int) *Engine {
 		b.Fatal(err)
 	}
 	return e
+}
+
+// BenchmarkApplyDepth sweeps the resting depth the generated flow settles
+// around (per symbol, 8 symbols), to show how the cost per input grows with
+// the size of the books: deeper books mean more levels to search and a
+// larger working set in the pool and the id index.
+func BenchmarkApplyDepth(b *testing.B) {
+	for _, depth := range []int{50, 500, 5000, 50000} {
+		b.Run(fmt.Sprintf("depth=%d", depth), func(b *testing.B) {
+			flow := genFlow(flowConfig{seed: 2, symbols: 8, accounts: 100, events: 1 << 20, depth: depth})
+			e := benchEngine(b, 8)
+			out := make([]event.Out, 0, 256)
+			_, out = runFlow(e, flow, out)
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				out = e.Apply(&flow[i], out[:0])
+				if i++; i == len(flow) {
+					i = 0
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkReference is the baseline: the reference book of the tests (plain
+// slices and linear scans) on the LOBSTER AMZN day, per input, to compare
+// with BenchmarkApply/lobster-amzn in the same run.
+func BenchmarkReference(b *testing.B) {
+	flow := lobsterFlow(b)
+	cfg := DefaultConfig()
+	cfg.MaxSymbols = 1
+	ref := newRef(cfg)
+	passes := 0
+	for b.Loop() {
+		for i := range flow {
+			ref.Apply(&flow[i])
+		}
+		passes++
+	}
+	perOrder := float64(b.Elapsed().Nanoseconds()) / float64(passes*len(flow))
+	b.ReportMetric(perOrder, "ns/order")
+	b.ReportMetric(1e9/perOrder, "orders/s")
 }

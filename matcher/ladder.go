@@ -49,8 +49,11 @@ func (l *ladder) search(key int64) (int, bool) {
 	i := n - 1
 	stop := max(n-scanTop, 0)
 	for ; i >= stop; i-- {
-		if k := lv[i].key; k <= key {
-			return i + (1 - b2i(k == key)), k == key
+		switch k := lv[i].key; {
+		case k == key:
+			return i, true
+		case k < key:
+			return i + 1, false
 		}
 	}
 	if i < 0 {
@@ -68,13 +71,6 @@ func (l *ladder) search(key int64) (int, bool) {
 		}
 	}
 	return lo, lo < stop && lv[lo].key == key
-}
-
-func b2i(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 // insertAt inserts an empty level with the given key at index i and returns
