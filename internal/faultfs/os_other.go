@@ -1,0 +1,14 @@
+//go:build !linux
+
+package faultfs
+
+import "os"
+
+// allocate extends a file with ftruncate(2).
+func allocate(f *os.File, size int64) error { return f.Truncate(size) }
+
+// populate is not available: the caller touches pages itself.
+func populate(b []byte) error { return ErrUnsupported }
+
+// datasync is fsync(2).
+func datasync(f *os.File) error { return f.Sync() }

@@ -1,0 +1,162 @@
+package journal
+
+import (
+	"fmt"
+	"path/filepath"
+)
+
+// Append writes one record: typ (not 0), sequence seq (which must be
+// LastSeq()+1), timestamp ts and payload. In Sync mode it returns once the
+// record is durable; otherwise once it is in the mapped segment (and so in
+// the page cache). It does not allocate.
+func (j *Journal) Append(typ uint8, seq uint64, ts int64, payload []byte) error {
+	if j.w.failed.Load() || j.w.closed {
+		return j.refused()
+	}
+	if seq != j.c.last+1 || typ == 0 || len(payload) > int(j.w.maxPayload) {
+		return j.invalid(typ, seq, len(payload), -1)
+	}
+	size := int64(FrameSize(len(payload)))
+	if j.c.off+size > j.c.limit {
+		if err := j.roll(seq); err != nil {
+			return err
+		}
+	}
+	j.c.off += int64(encodeFrame(j.c.m[j.c.off:], j.c.seg.version, typ, seq, ts, payload))
+	j.c.last = seq
+	return j.publish(1)
+}
+
+// AppendBatch writes recs, whose sequences must run on from LastSeq()+1,
+// as [Journal.Append] would one by one, but publishes them together: in
+// Sync mode one msync covers the batch. Nothing is written unless every
+// record is valid. It does not allocate.
+func (j *Journal) AppendBatch(recs []Record) error {
+	if j.w.failed.Load() || j.w.closed {
+		return j.refused()
+	}
+	if len(recs) == 0 {
+		return nil
+	}
+	next := j.c.last + 1
+	for i := range recs {
+		r := &recs[i]
+		if r.Seq != next+uint64(i) || r.Type == 0 || len(r.Payload) > int(j.w.maxPayload) {
+			return j.invalid(r.Type, r.Seq, len(r.Payload), i)
+		}
+	}
+	for i := range recs {
+		r := &recs[i]
+		size := int64(FrameSize(len(r.Payload)))
+		if j.c.off+size > j.c.limit {
+			if err := j.roll(r.Seq); err != nil {
+				return err
+			}
+		}
+		j.c.off += int64(encodeFrame(j.c.m[j.c.off:], j.c.seg.version, r.Type, r.Seq, r.TS, r.Payload))
+		j.c.last = r.Seq
+	}
+	return j.publish(int64(len(recs)))
+}
+
+// publish makes the records just written visible to the other goroutines
+// and applies the durability mode.
+func (j *Journal) publish(n int64) error {
+	switch j.w.mode {
+	case Batch:
+		j.c.seg.written.Store(j.c.off)
+		j.lastSeq.Store(j.c.last)
+		j.w.sinceWake += n
+		if j.w.sinceWake >= j.w.batchN || (j.idle.Load() && j.idle.CompareAndSwap(true, false)) {
+			j.w.sinceWake = 0
+			select {
+			case j.cmWake <- struct{}{}:
+			default:
+			}
+		}
+	case Sync:
+		j.lastSeq.Store(j.c.last)
+		j.syncMu.Lock()
+		err := j.syncLocked(j.c.last, j.c.off)
+		j.syncMu.Unlock()
+		if err != nil {
+			return err
+		}
+	default:
+		j.lastSeq.Store(j.c.last)
+	}
+	if j.c.off >= j.c.pfNext {
+		j.prefaultAhead()
+	}
+	return nil
+}
+
+// refused returns why the journal takes no more appends.
+func (j *Journal) refused() error {
+	if err := j.Err(); err != nil {
+		return err
+	}
+	return ErrClosed
+}
+
+// invalid returns the error for a record that may not be appended (the
+// slow path of the checks in Append and AppendBatch; i is the index in a
+// batch or -1).
+func (j *Journal) invalid(typ uint8, seq uint64, n int, i int) error {
+	at := ""
+	if i >= 0 {
+		at = fmt.Sprintf("batch record %d: ", i)
+	}
+	want := j.c.last + 1 + uint64(max(i, 0))
+	switch {
+	case seq != want:
+		return fmt.Errorf("journal: append: %ssequence %d, want %d: %w", at, seq, want, ErrSequence)
+	case typ == 0:
+		return fmt.Errorf("journal: append: %ssequence %d: %w", at, seq, ErrType)
+	default:
+		return fmt.Errorf("journal: append: %ssequence %d: payload of %d bytes, at most %d fit in a segment of %d: %w",
+			at, seq, n, j.w.maxPayload, j.c.limit, ErrTooLarge)
+	}
+}
+
+// roll seals the active segment and makes the spare the active one, its
+// header saying that its first record is next. The spare was created and
+// prefaulted in the background; the roll writes 64 bytes and renames a
+// file. The directory fsync that makes the name durable comes with the next
+// sync, before any record of the new segment is called durable. A failed
+// roll sticks like a failed sync.
+func (j *Journal) roll(next uint64) error {
+	sp, err := j.takeSpare()
+	if err != nil {
+		return j.fail(fmt.Errorf("journal: roll to segment %d: %w", next, err))
+	}
+	h := segmentHeader{FirstSeq: next, Size: sp.size, Version: Version}
+	h.encode(sp.m)
+	final := filepath.Join(j.dir, segmentName(next))
+	if err := j.fs.Rename(sp.path, final); err != nil {
+		sp.close()
+		return j.fail(fmt.Errorf("journal: roll to segment %d: %w", next, err))
+	}
+	sp.path, sp.first, sp.version = final, next, Version
+
+	old := j.c.seg
+	j.pfMu.Lock()
+	j.syncMu.Lock()
+	old.written.Store(j.c.off)
+	j.sealed = append(j.sealed, old)
+	j.activate(sp, segmentHeaderSize, j.c.last)
+	j.syncMu.Unlock()
+	j.pfMu.Unlock()
+
+	// The old mapping is no longer used by anyone: the committer makes a
+	// sealed segment durable with fsync, not msync.
+	err = old.f.Unmap(old.m)
+	old.m = nil
+	j.segs = append(j.segs, segRef{first: next, path: final})
+	j.stats.rolls.Add(1)
+	if err != nil {
+		return j.fail(fmt.Errorf("journal: unmap segment %d: %w", old.first, err))
+	}
+	j.c.pfNext = segmentHeaderSize
+	return nil
+}

@@ -1,0 +1,83 @@
+package journal
+
+import (
+	"encoding/binary"
+
+	"github.com/cespare/xxhash/v2"
+)
+
+// reason says why a frame did not decode. The scanners act on it without
+// building errors on the hot path; [reason.String] names it in reports.
+type reason uint8
+
+const (
+	frameOK        reason = iota // a valid record
+	frameEnd                     // type 0: the end of the log (zeroed space)
+	frameTruncated               // the frame would run past the end of the segment
+	frameTooLong                 // length field above MaxPayload
+	frameVersion                 // version byte is not the segment's version
+	frameReserved                // reserved bytes are not zero
+	frameChecksum                // checksum mismatch
+	frameSequence                // a valid frame with the wrong sequence
+)
+
+var reasonNames = [...]string{
+	frameOK:        "ok",
+	frameEnd:       "end of log",
+	frameTruncated: "frame runs past the end of the segment",
+	frameTooLong:   "length above maximum",
+	frameVersion:   "wrong format version",
+	frameReserved:  "reserved bytes not zero",
+	frameChecksum:  "checksum mismatch",
+	frameSequence:  "sequence out of order",
+}
+
+func (r reason) String() string {
+	if int(r) < len(reasonNames) {
+		return reasonNames[r]
+	}
+	return "unknown"
+}
+
+// decodeFrame decodes the record at the start of b, the rest of a segment
+// whose format version is version. On frameOK it returns the record, whose
+// Payload aliases b, and the frame size. The length is checked against
+// MaxPayload and against len(b) before anything is read through it.
+func decodeFrame(b []byte, version uint8) (Record, int, reason) {
+	if len(b) < frameHeaderSize {
+		if len(b) == 0 || allZero(b) {
+			return Record{}, 0, frameEnd
+		}
+		return Record{}, 0, frameTruncated
+	}
+	w := binary.LittleEndian.Uint64(b)
+	typ := uint8(w >> 32)
+	if typ == 0 {
+		return Record{}, 0, frameEnd
+	}
+	n := uint32(w)
+	if n > MaxPayload {
+		return Record{}, 0, frameTooLong
+	}
+	if uint8(w>>40) != version {
+		return Record{}, 0, frameVersion
+	}
+	if w>>48 != 0 {
+		return Record{}, 0, frameReserved
+	}
+	padded := (int(n) + frameAlign - 1) &^ (frameAlign - 1)
+	size := frameOverhead + padded
+	if size > len(b) {
+		return Record{}, 0, frameTruncated
+	}
+	body := frameHeaderSize + padded
+	if xxhash.Sum64(b[:body]) != binary.LittleEndian.Uint64(b[body:]) {
+		return Record{}, 0, frameChecksum
+	}
+	return Record{
+		Type:    typ,
+		Seq:     binary.LittleEndian.Uint64(b[8:]),
+		TS:      int64(binary.LittleEndian.Uint64(b[16:])),
+		Payload: b[frameHeaderSize : frameHeaderSize+int(n) : frameHeaderSize+int(n)],
+	}, size, frameOK
+}

@@ -1,0 +1,148 @@
+// Package journal is the engine's write-ahead journal: every input event is
+// appended to it before the logic may act on it, so that a replay sees
+// exactly what the logic saw. Segments are memory-mapped files written in
+// place; records are framed, sequenced and checksummed; recovery tells a
+// torn tail (cut, reported) from corruption (reported with its offset,
+// never skipped); readers follow a live journal from other goroutines or
+// processes; snapshots of the logic's state are separate files.
+//
+// # Files
+//
+// A journal is a directory:
+//
+//	00000000000000000001.seg    a segment: its name is the sequence of its first record,
+//	00000000000000041231.seg    20 digits so that names sort; the newest one is appended to
+//	next.spare                  the next segment, pre-created and prefaulted, header still zero
+//	*.seg.tmp, next.spare.tmp   a file being created (recovery removes it)
+//	00000000000000040000.snap   a snapshot valid at sequence 40000 (may share the directory)
+//
+// All integers are little-endian.
+//
+// # Segment header
+//
+// Every segment is preallocated to its full size and starts with a 64-byte
+// header; the first record starts at offset 64.
+//
+//	 0          8         10        12         16          24        32                    56         64
+//	+----------+---------+---------+----------+-----------+---------+---------------------+----------+
+//	| magic    | version | hdrsize | reserved | first seq | size    | reserved            | checksum |
+//	| 8 bytes  | u16     | u16 =64 | u32 = 0  | u64       | u64     | 24 bytes = 0        | u64      |
+//	+----------+---------+---------+----------+-----------+---------+---------------------+----------+
+//	|<------------------------ xxhash64 covers bytes 0..56 ------------------------------->|
+//
+//	magic      "TEJRNSEG"
+//	version    format version of the header and of every record in the segment
+//	first seq  sequence of the segment's first record; equals the number in the file name
+//	size       size of the segment file; equals the file's size
+//
+// Each field is read at the width it is written. A header that is all zeros
+// belongs to a segment a roll named before its header reached the disk (see
+// Recovery); any other header that does not check out is corruption.
+//
+// # Record
+//
+// A record is a frame aligned to 8 bytes: a 24-byte header, the payload
+// padded with zeros to a multiple of 8, and an 8-byte checksum.
+//
+//	 0        4      5         6          8           16          24                         24+P       32+P
+//	+--------+------+---------+----------+-----------+-----------+--------------------------+----------+
+//	| length | type | version | reserved | sequence  | timestamp | payload, zero padding    | checksum |
+//	| u32    | u8   | u8      | u16 = 0  | u64       | i64       | length bytes, P = pad8() | u64      |
+//	+--------+------+---------+----------+-----------+-----------+--------------------------+----------+
+//	|<--------------------- xxhash64 covers bytes 0..24+P ------------------------------->|
+//
+//	length     payload bytes, at most MaxPayload (checked before it is used to find the checksum)
+//	type       the caller's record kind, 1..255. Type 0 is invalid: it marks the end of the log,
+//	           so the zeroed, preallocated space after the last record reads as the end.
+//	version    the segment's format version (a record of another version is damage)
+//	sequence   contiguous: the first record of a segment carries its first seq, each next one +1
+//	timestamp  the writer's timestamp, nanoseconds
+//
+// A 64-byte event (event.Size) takes 96 bytes. A record never straddles two
+// segments: when the next one does not fit, the writer rolls to a new
+// segment and the old one ends with zeros.
+//
+// # Torn tail or corruption
+//
+// Recovery scans the newest segment from offset 64 and stops at the first
+// frame that is not a valid record carrying the next sequence (a zero type,
+// a length above the maximum or past the end, a wrong version, non-zero
+// reserved bytes, a checksum mismatch, an unexpected sequence). Then it looks
+// at everything after that point, at every 8-byte offset:
+//
+//   - nothing but zeros: the log ends cleanly there;
+//   - non-zero bytes but no valid frame: a torn tail. The writer died while
+//     the record was being written; it was never acknowledged as durable,
+//     since an acknowledgement follows the msync that covers the whole
+//     record. The bytes are cut (zeroed, msynced) and reported;
+//   - a valid frame (any sequence): corruption. Something was written after
+//     the damaged record, so the damage is not a torn write but lost or
+//     scrambled bytes in the middle of the log. Open fails with ErrCorrupt,
+//     wrapped as "segment S offset O", unless Options.TruncateCorrupt asks to
+//     cut there, in which case the report counts the valid records lost.
+//
+// The cut bytes are zeroed and msynced before anything is appended, so that
+// stale records beyond a cut can never line up with new ones.
+//
+// # Recovery
+//
+// [Open] on a directory with segments:
+//
+//  1. removes leftovers of interrupted work: *.seg.tmp, next.spare;
+//  2. checks the header of every older segment against its name and size
+//     and fsyncs it (with Options.VerifySealed it scans every record too,
+//     and requires each older segment to end cleanly and the sequences to
+//     run on across segments);
+//  3. opens the newest segment. If its header is zero, a roll named it but
+//     the header never reached the disk; nothing in it was acknowledged
+//     (acknowledging its first record needs an msync from offset 0), so the
+//     segment is removed and the previous one becomes the newest;
+//  4. scans the newest segment, cuts a torn tail, stops on corruption;
+//  5. msyncs what it recovered, so DurableSeq starts equal to LastSeq;
+//  6. if the newest segment has an older format version, seals it and
+//     starts a new segment in the current version.
+//
+// # Durability
+//
+// Appends write into the mapped segment: after Append returns the record is
+// in the page cache and survives the death of the process. Durable means
+// covered by an msync (or the fsync of a sealed segment): it survives the
+// death of the machine. The modes are [None], [Batch] and [Sync];
+// [Journal.DurableSeq] is the last durable sequence, [Journal.Commit] makes
+// everything durable now. A failed msync or fsync sticks: the journal takes
+// no more appends and acknowledges nothing more, since after a failed
+// writeback the kernel may have dropped the dirty pages it could not write.
+//
+// Segments roll crash-safely. The spare is created as next.spare.tmp,
+// allocated, fsynced, renamed to next.spare, and the directory fsynced; a
+// roll writes the header into it and renames it to its segment name. The
+// directory fsync that makes the name durable happens with the next sync,
+// before any record of the new segment is called durable.
+//
+// # Snapshots
+//
+// A snapshot is a file holding the logic's full state after the record with
+// a given sequence, as opaque bytes. Its name is that sequence, 20 digits,
+// and ".snap". It is written to a temporary name, fsynced, renamed, and the
+// directory fsynced.
+//
+//	 0          8         10        12         16         24               32         40
+//	+----------+---------+---------+----------+----------+----------------+----------+----------------+
+//	| magic    | version | hdrsize | reserved | sequence | payload length | checksum | payload        |
+//	| 8 bytes  | u16 = 1 | u16 =40 | u32 = 0  | u64      | u64            | u64      | length bytes   |
+//	+----------+---------+---------+----------+----------+----------------+----------+----------------+
+//	|<-- xxhash64 covers bytes 0..32 -------------------------------------->|          |<-- and these ->|
+//
+//	magic      "TESNAPSH"
+//
+// The payload length must equal the bytes after the header: a snapshot is
+// read whole and nothing is allocated from a length field. A snapshot that
+// fails any check is skipped by [LoadLatestSnapshot] in favour of an older
+// one, and reported.
+//
+// # Versions
+//
+// Version 1 is the format drawn above. A reader accepts every version from
+// 1 to [Version]; the version of a segment is in its header and repeated in
+// each record.
+package journal

@@ -1,0 +1,27 @@
+package journal
+
+import (
+	"encoding/binary"
+
+	"github.com/cespare/xxhash/v2"
+)
+
+// encodeFrame writes one record into b, which must hold at least
+// FrameSize(len(payload)) bytes, and returns the frame size. version is the
+// segment's format version. The padding is written as zeros so the bytes of
+// a record are fully determined by its fields. The caller has checked typ,
+// the payload length and the room.
+func encodeFrame(b []byte, version uint8, typ uint8, seq uint64, ts int64, payload []byte) int {
+	n := len(payload)
+	padded := (n + frameAlign - 1) &^ (frameAlign - 1)
+	size := frameOverhead + padded
+	b = b[:size]
+	binary.LittleEndian.PutUint64(b[0:], uint64(uint32(n))|uint64(typ)<<32|uint64(version)<<40)
+	binary.LittleEndian.PutUint64(b[8:], seq)
+	binary.LittleEndian.PutUint64(b[16:], uint64(ts))
+	body := b[frameHeaderSize : frameHeaderSize+padded]
+	copy(body, payload)
+	clear(body[n:])
+	binary.LittleEndian.PutUint64(b[frameHeaderSize+padded:], xxhash.Sum64(b[:frameHeaderSize+padded]))
+	return size
+}

@@ -1,0 +1,194 @@
+package journal
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+var updateGolden = flag.Bool("update-golden", false, "rewrite the golden journal of the current format version under testdata/v<Version>/")
+
+// goldenRecords are the records of the golden journals: every padding case
+// (payloads of 0 to 9 bytes, 63 to 65), event encodings, and enough of them
+// to fill two 4096-byte segments and start a third.
+func goldenRecords() []Record {
+	sizes := []int{0, 1, 7, 8, 9, 63, 64, 65, 100}
+	var recs []Record
+	for seq := uint64(1); seq <= goldenCount; seq++ {
+		r := Record{Seq: seq, TS: tsFor(seq), Type: typeFor(seq)}
+		if seq%2 == 0 {
+			r.Payload = eventPayload(seq)
+		} else {
+			r.Payload = payloadFor(seq, sizes[int(seq/2)%len(sizes)])
+		}
+		recs = append(recs, r)
+	}
+	return recs
+}
+
+// goldenCount is the number of golden records.
+const goldenCount = 120
+
+// goldenSnapshot is the snapshot stored beside the golden journal.
+const goldenSnapshotSeq = 50
+
+var goldenSnapshotPayload = []byte("logic state after record 50")
+
+// writeGolden writes the golden journal of the current version into dir.
+func writeGolden(t *testing.T, dir string) {
+	j, _, err := Open(dir, testOptions(None))
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs := goldenRecords()
+	if err := j.AppendBatch(recs[:10]); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range recs[10:] {
+		if err := j.Append(r.Type, r.Seq, r.TS, r.Payload); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := WriteSnapshot(dir, goldenSnapshotSeq, goldenSnapshotPayload); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestGoldenCurrent pins the bytes the current version writes: the journal
+// written now must equal testdata/v<Version>/ byte for byte. Regenerate
+// with -update-golden, only on purpose.
+func TestGoldenCurrent(t *testing.T) {
+	dir := t.TempDir()
+	writeGolden(t, dir)
+	golden := filepath.Join("testdata", fmt.Sprintf("v%d", Version))
+	if *updateGolden {
+		if err := os.RemoveAll(golden); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.CopyFS(golden, os.DirFS(dir)); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("rewrote %s", golden)
+	}
+	got := dirFiles(t, dir)
+	want := dirFiles(t, golden)
+	if len(got) != len(want) {
+		t.Fatalf("wrote %d files, golden has %d: %v vs %v", len(got), len(want), keys(got), keys(want))
+	}
+	for name, b := range want {
+		g, ok := got[name]
+		if !ok {
+			t.Fatalf("golden file %s not written", name)
+		}
+		if !bytes.Equal(g, b) {
+			i := 0
+			for i < len(g) && i < len(b) && g[i] == b[i] {
+				i++
+			}
+			t.Fatalf("%s differs from the golden file at byte %d (format change? then a new Version)", name, i)
+		}
+	}
+}
+
+// TestGoldenRead opens every golden journal, of every version, with the
+// current code: Verify finds it clean, readers read the golden records,
+// the snapshot loads, and recovery opens it and appends after it.
+func TestGoldenRead(t *testing.T) {
+	for v := 1; v <= Version; v++ {
+		t.Run(fmt.Sprintf("v%d", v), func(t *testing.T) {
+			golden := filepath.Join("testdata", fmt.Sprintf("v%d", v))
+			dir := t.TempDir()
+			if err := os.CopyFS(dir, os.DirFS(golden)); err != nil {
+				t.Fatal(err)
+			}
+			rep, err := Verify(dir)
+			if err != nil || !rep.Clean() {
+				t.Fatalf("verify: %v\n%v", err, rep)
+			}
+			for _, s := range rep.Segments {
+				if int(s.Version) != v {
+					t.Fatalf("segment %d has version %d, want %d", s.First, s.Version, v)
+				}
+			}
+			recs := goldenRecords()
+			i := 0
+			_, last, n := readAll(t, dir, 0, func(r Record) {
+				w := recs[i]
+				if r.Seq != w.Seq || r.TS != w.TS || r.Type != w.Type || !bytes.Equal(r.Payload, w.Payload) {
+					t.Fatalf("record %d differs from the golden record", w.Seq)
+				}
+				i++
+			})
+			if n != len(recs) || last != recs[len(recs)-1].Seq {
+				t.Fatalf("read %d records up to %d, want %d", n, last, len(recs))
+			}
+			snap, _, err := LoadLatestSnapshot(dir)
+			if err != nil || snap.Seq != goldenSnapshotSeq || !bytes.Equal(snap.Payload, goldenSnapshotPayload) {
+				t.Fatalf("snapshot: %v %+v", err, snap)
+			}
+
+			j, orep, err := Open(dir, Options{SegmentSize: 4096, VerifySealed: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if orep.LastSeq != goldenCount || orep.Cut != nil {
+				t.Fatalf("recovery of a clean journal: %v", orep)
+			}
+			if want := uint16(0); v < Version {
+				want = uint16(v)
+				if orep.UpgradedFrom != want {
+					t.Fatalf("upgraded from %d, want %d", orep.UpgradedFrom, want)
+				}
+			}
+			appendN(t, j, 50, 64)
+			if err := j.Close(); err != nil {
+				t.Fatal(err)
+			}
+			rep, err = Verify(dir)
+			if err != nil || !rep.Clean() || rep.LastSeq != goldenCount+50 {
+				t.Fatalf("verify after appending: %v\n%v", err, rep)
+			}
+			last = 0
+			readAll(t, dir, goldenCount-5, func(r Record) {
+				if r.Seq > goldenCount {
+					checkRecord(t, r, 64)
+				}
+				last = r.Seq
+			})
+			if last != goldenCount+50 {
+				t.Fatalf("read up to %d, want %d", last, goldenCount+50)
+			}
+		})
+	}
+}
+
+func dirFiles(t *testing.T, dir string) map[string][]byte {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string][]byte{}
+	for _, e := range ents {
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[e.Name()] = b
+	}
+	return files
+}
+
+func keys(m map[string][]byte) []string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	return ks
+}

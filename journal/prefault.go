@@ -1,0 +1,141 @@
+package journal
+
+import (
+	"fmt"
+	"path/filepath"
+)
+
+// A first write to a page of a fresh mapping takes a page fault that costs
+// microseconds on a file system (the kernel allocates the page, zeroes it and
+// asks the file system to reserve a block); a write to a prefaulted page
+// costs nanoseconds. So pages are prefaulted ahead of the write position, by
+// the prefaulter goroutine with madvise(MADV_POPULATE_WRITE), and the next
+// segment is created and prefaulted before it is needed. The appender only
+// publishes how far it wants pages ready, once per quarter window, and never
+// waits for the prefaulter.
+
+// prefaultChunk is how much the prefaulter populates per lock hold, so that
+// a roll waiting for the lock waits little.
+const prefaultChunk = 256 << 10
+
+// prefaultAhead is called by the appender when the write position passed
+// c.pfNext: it asks for pages up to a window ahead, from the prefaulter, or
+// itself when there is no prefaulter.
+func (j *Journal) prefaultAhead() {
+	target := min(j.c.off+j.w.window, j.c.limit)
+	j.c.pfNext = j.c.off + j.w.window/4
+	if j.w.inline {
+		s := j.c.seg
+		if s.populated < target {
+			populate(s, s.populated, target, j.w.touch)
+			s.populated = target
+		}
+		return
+	}
+	j.pfTarget.Store(target)
+	j.kickPrefault()
+}
+
+// kickPrefault wakes the prefaulter without waiting.
+func (j *Journal) kickPrefault() {
+	select {
+	case j.pfWake <- struct{}{}:
+	default:
+	}
+}
+
+// populate prefaults [from, to) of s. Touching writes a zero into each page,
+// which is only done where the pages are known to be zero and no other
+// goroutine writes: ahead of the appender, by the appender, or in a spare.
+func populate(s *segment, from, to int64, touch bool) {
+	from &^= 4095
+	if from >= to {
+		return
+	}
+	if !touch {
+		if err := s.f.Populate(s.m, int(from), int(to-from)); err == nil {
+			return
+		}
+	}
+	for p := from; p < to; p += 4096 {
+		s.m[p] = 0
+	}
+}
+
+// prefaultLoop is the prefaulter: it keeps the active segment prefaulted up
+// to pfTarget, and keeps a spare segment ready.
+func (j *Journal) prefaultLoop() {
+	defer j.wg.Done()
+	for {
+		select {
+		case <-j.pfWake:
+		case <-j.done:
+			return
+		}
+		j.prefaultActive()
+		j.spareMu.Lock()
+		if j.spare.Load() == nil {
+			// On failure the roll tries again and reports the error.
+			if sp, err := j.makeSpare(); err == nil {
+				j.spare.Store(sp)
+			}
+		}
+		j.spareMu.Unlock()
+	}
+}
+
+// takeSpare returns the spare segment for a roll, waiting for the
+// prefaulter if it is making one, or making one itself.
+func (j *Journal) takeSpare() (*segment, error) {
+	if sp := j.spare.Swap(nil); sp != nil {
+		return sp, nil
+	}
+	j.spareMu.Lock()
+	defer j.spareMu.Unlock()
+	if sp := j.spare.Swap(nil); sp != nil {
+		return sp, nil
+	}
+	return j.makeSpare()
+}
+
+// prefaultActive populates the active segment up to pfTarget, one chunk
+// per hold of pfMu (a roll swaps the active segment under pfMu).
+func (j *Journal) prefaultActive() {
+	for {
+		target := j.pfTarget.Load()
+		j.pfMu.Lock()
+		s := j.c.seg
+		from := s.populated
+		to := min(target, s.size, from+prefaultChunk)
+		if from >= to {
+			j.pfMu.Unlock()
+			return
+		}
+		populate(s, from, to, false)
+		s.populated = to
+		j.pfMu.Unlock()
+	}
+}
+
+// makeSpare creates the next segment under the spare name, crash-safely,
+// maps it and prefaults its first window. Its header stays zero until a roll
+// writes it and gives the file its real name.
+func (j *Journal) makeSpare() (*segment, error) {
+	path := filepath.Join(j.dir, spareName)
+	size := j.opts.SegmentSize
+	f, err := createFile(j.fs, path, size, nil)
+	if err != nil {
+		return nil, fmt.Errorf("journal: create spare segment: %w", err)
+	}
+	m, err := f.Map(int(size), true)
+	if err != nil {
+		f.Close()
+		_ = j.fs.Remove(path)
+		return nil, fmt.Errorf("journal: map spare segment: %w", err)
+	}
+	s := &segment{f: f, m: m, path: path, size: size, version: Version}
+	end := min(size, j.w.window)
+	populate(s, 0, end, j.w.touch)
+	s.populated = end
+	return s, nil
+}

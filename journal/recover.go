@@ -1,0 +1,206 @@
+package journal
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+
+	"github.com/tradeengine/engine/internal/faultfs"
+)
+
+// cutOf describes what lies after the point where scan sc of the segment
+// named first stopped, or nil if the segment ends cleanly. A tail with a
+// valid record in it is corruption; one without is a torn tail.
+func cutOf(sc *scan, first uint64) *Cut {
+	if sc.clean() {
+		return nil
+	}
+	c := &Cut{Kind: CutTorn, Segment: first, Offset: sc.end, Bytes: sc.tailEnd - sc.end, Reason: sc.stop.String()}
+	if sc.stop == frameEnd {
+		c.Reason = "zeroed record header"
+	}
+	c.Records = 1 + sc.goodAfter // the damaged record and the valid ones after it
+	if sc.stop == frameSequence {
+		c.Records = sc.goodAfter // the "damaged" one is itself valid, and counted
+	}
+	if sc.corrupt() {
+		c.Kind = CutCorrupt
+	}
+	return c
+}
+
+// corruptErr is the error for corruption found at off of segment first.
+func corruptErr(first uint64, off int64, format string, args ...any) error {
+	return fmt.Errorf("journal: segment %d offset %d: %w: %s", first, off, ErrCorrupt, fmt.Sprintf(format, args...))
+}
+
+// recover brings the journal whose segments are refs back to a state it
+// can append to. Older segments get their headers checked (all their records
+// too with Options.VerifySealed) and are made durable; the newest is scanned
+// and its tail cut as described in doc.go.
+func (j *Journal) recover(refs []segRef, rep *RecoveryReport) error {
+	sealed := refs[:len(refs)-1]
+	for i, ref := range sealed {
+		if j.opts.VerifySealed {
+			sr, err := checkSegment(j.fs, ref)
+			if err == nil && sr.Torn != nil {
+				err = corruptErr(ref.first, sr.Torn.Offset, "%d bytes after the end of a sealed segment", sr.Torn.Bytes)
+			}
+			if err == nil && i+1 < len(refs) && sr.LastSeq+1 != refs[i+1].first {
+				err = corruptErr(ref.first, sr.End, "sequence gap: segment ends at %d, next segment starts at %d", sr.LastSeq, refs[i+1].first)
+			}
+			rep.Sealed = append(rep.Sealed, sr)
+			if err != nil {
+				return err
+			}
+		}
+		// Check the header, and make the file durable: a writer that died
+		// may have left dirty pages (None mode, or a crash right after a
+		// roll), and the records recovered are about to be called durable.
+		if err := syncSealed(j.fs, ref); err != nil {
+			return err
+		}
+	}
+
+	// The newest segment. A header that does not decode may mean the
+	// segment was never used: a roll names the file only after writing the
+	// header into the page cache, and acknowledges nothing in it before an
+	// msync from offset 0 has made the header durable. So a zero header
+	// means nothing in the file was ever acknowledged.
+	var s *segment
+	for s == nil {
+		ref := refs[len(refs)-1]
+		var err error
+		s, err = openSegment(j.fs, ref, true)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, ErrCorrupt) {
+			return err
+		}
+		zeroHeader, extent, frames, ierr := inspectBroken(j.fs, ref)
+		if ierr != nil {
+			return ierr
+		}
+		switch {
+		case zeroHeader && extent == 0:
+			rep.Removed = append(rep.Removed, filepath.Base(ref.path))
+		case zeroHeader:
+			rep.Cut = &Cut{Kind: CutTorn, Segment: ref.first, Bytes: extent, Records: max(frames, 1), Reason: "segment header never written"}
+		case j.opts.TruncateCorrupt:
+			rep.Cut = &Cut{Kind: CutCorrupt, Segment: ref.first, Bytes: extent, Records: frames, Reason: err.Error()}
+		default:
+			return err
+		}
+		if err := j.fs.Remove(ref.path); err != nil {
+			return fmt.Errorf("journal: remove segment %d: %w", ref.first, err)
+		}
+		if err := j.fs.SyncDir(j.dir); err != nil {
+			return fmt.Errorf("journal: %w: %w", ErrSync, err)
+		}
+		refs = refs[:len(refs)-1]
+		if len(refs) == 0 {
+			return j.create(ref.first)
+		}
+	}
+	j.segs = refs
+
+	if n := len(rep.Sealed); n > 0 && rep.Sealed[n-1].LastSeq+1 != s.first {
+		s.close()
+		return corruptErr(rep.Sealed[n-1].First, rep.Sealed[n-1].End, "sequence gap: segment ends at %d, newest segment starts at %d", rep.Sealed[n-1].LastSeq, s.first)
+	}
+
+	sc := scanSegment(s.m, s.version, s.first)
+	rep.Newest, rep.Records, rep.Scanned = s.first, sc.records, sc.end-segmentHeaderSize
+	end := sc.end
+	if cut := cutOf(&sc, s.first); cut != nil {
+		if cut.Kind == CutCorrupt && !j.opts.TruncateCorrupt {
+			s.close()
+			return corruptErr(s.first, cut.Offset, "%s, and %d valid %s after it", cut.Reason, sc.goodAfter, plural(sc.goodAfter, "record"))
+		}
+		// Zero the cut bytes so the space reads as the end of the log, and
+		// make that durable before anything is appended over it: stale
+		// records after the cut must never line up with new ones.
+		clear(s.m[sc.end:sc.tailEnd])
+		end = sc.tailEnd
+		rep.Cut = cut
+	}
+	// Make durable what was recovered (a dead writer's records may still be
+	// dirty in the page cache) and what was cut.
+	if err := s.f.Msync(s.m, 0, int(end)); err != nil {
+		s.close()
+		return fmt.Errorf("journal: msync segment %d: %w: %w", s.first, ErrSync, err)
+	}
+	s.synced = sc.end
+	s.dirSynced = true
+
+	if s.version < Version {
+		// An older format: seal it and append to a new segment.
+		rep.UpgradedFrom = uint16(s.version)
+		s.close()
+		if sc.records == 0 {
+			j.segs = j.segs[:len(j.segs)-1] // the new segment replaces it
+		}
+		return j.create(sc.next)
+	}
+	j.activate(s, sc.end, sc.next-1)
+	return nil
+}
+
+// syncSealed checks the header of a sealed segment against its name and
+// size, and fdatasyncs the file.
+func syncSealed(fs faultfs.FS, ref segRef) error {
+	f, err := fs.Open(ref.path, false)
+	if err != nil {
+		return fmt.Errorf("journal: open segment %d: %w", ref.first, err)
+	}
+	defer f.Close()
+	var hb [segmentHeaderSize]byte
+	if _, err := f.ReadAt(hb[:], 0); err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("journal: segment %d: read header: %w", ref.first, err)
+	}
+	h, err := decodeSegmentHeader(hb[:])
+	if err != nil {
+		return fmt.Errorf("journal: segment %d offset 0: %w", ref.first, err)
+	}
+	if size, err := f.Size(); err != nil || size != h.Size || h.FirstSeq != ref.first {
+		return corruptErr(ref.first, 0, "header says first sequence %d, size %d; file has size %d", h.FirstSeq, h.Size, size)
+	}
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("journal: fsync segment %d: %w: %w", ref.first, ErrSync, err)
+	}
+	return nil
+}
+
+// inspectBroken looks at a segment whose header does not decode: whether
+// the header is all zeros, how far non-zero bytes reach, and how many valid
+// frames of any version lie in it.
+func inspectBroken(fs faultfs.FS, ref segRef) (zeroHeader bool, extent, frames int64, err error) {
+	f, err := fs.Open(ref.path, false)
+	if err != nil {
+		return false, 0, 0, fmt.Errorf("journal: open segment %d: %w", ref.first, err)
+	}
+	defer f.Close()
+	size, err := f.Size()
+	if err != nil {
+		return false, 0, 0, fmt.Errorf("journal: segment %d: %w", ref.first, err)
+	}
+	if size == 0 {
+		return true, 0, 0, nil
+	}
+	m, err := f.Map(int(size), false)
+	if err != nil {
+		return false, 0, 0, fmt.Errorf("journal: segment %d: %w", ref.first, err)
+	}
+	defer f.Unmap(m)
+	zeroHeader = allZero(m[:min(len(m), segmentHeaderSize)])
+	extent = int64(lastNonZero(m, 0))
+	if extent > segmentHeaderSize {
+		for v := uint8(1); v <= Version; v++ {
+			n, _ := countFrames(m, segmentHeaderSize, int(extent), v)
+			frames = max(frames, n)
+		}
+	}
+	return zeroHeader, extent, frames, nil
+}
