@@ -391,7 +391,7 @@ func TestDifferential(t *testing.T) {
 			for op := range per {
 				in := g.next()
 				if err := d.step(&in, op%500 == 0 || op == per-1); err != nil {
-					t.Fatalf("seed %d (rerun with -seed=%d -ops=%d), config %+v, op %d: %s\n%v\nlast inputs:\n  %s",
+					t.Fatalf("seed %d (rerun: go test ./matcher -run TestDifferential -seed=%d -ops=%d), config %+v, op %d: %s\n%v\nlast inputs:\n  %s",
 						seed, seed, per, cfg, op, fmtIn(&in), err, strings.Join(d.hist, "\n  "))
 				}
 				for j := range d.out {
