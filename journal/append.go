@@ -22,7 +22,7 @@ func (j *Journal) Append(typ uint8, seq uint64, ts int64, payload []byte) error 
 			return err
 		}
 	}
-	j.c.off += int64(encodeFrame(j.c.m[j.c.off:], j.c.seg.version, typ, seq, ts, payload))
+	j.c.off += int64(encodeFrame(j.c.m[j.c.off:], j.c.seg.version, j.c.seg.id, typ, seq, ts, payload))
 	j.c.last = seq
 	return j.publish(1)
 }
@@ -53,7 +53,7 @@ func (j *Journal) AppendBatch(recs []Record) error {
 				return err
 			}
 		}
-		j.c.off += int64(encodeFrame(j.c.m[j.c.off:], j.c.seg.version, r.Type, r.Seq, r.TS, r.Payload))
+		j.c.off += int64(encodeFrame(j.c.m[j.c.off:], j.c.seg.version, j.c.seg.id, r.Type, r.Seq, r.TS, r.Payload))
 		j.c.last = r.Seq
 	}
 	return j.publish(int64(len(recs)))
@@ -130,14 +130,14 @@ func (j *Journal) roll(next uint64) error {
 	if err != nil {
 		return j.fail(fmt.Errorf("journal: roll to segment %d: %w", next, err))
 	}
-	h := segmentHeader{FirstSeq: next, Size: sp.size, Version: Version}
+	h := segmentHeader{FirstSeq: next, Size: sp.size, ID: j.id, Version: Version}
 	h.encode(sp.m)
 	final := filepath.Join(j.dir, segmentName(next))
 	if err := j.fs.Rename(sp.path, final); err != nil {
 		sp.close()
 		return j.fail(fmt.Errorf("journal: roll to segment %d: %w", next, err))
 	}
-	sp.path, sp.first, sp.version = final, next, Version
+	sp.path, sp.first, sp.id, sp.version = final, next, j.id, Version
 
 	old := j.c.seg
 	j.pfMu.Lock()

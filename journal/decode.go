@@ -40,10 +40,11 @@ func (r reason) String() string {
 }
 
 // decodeFrame decodes the record at the start of b, the rest of a segment
-// whose format version is version. On frameOK it returns the record, whose
+// whose format version is version and checksum key is key (the journal id in
+// v2, 0 in v1). On frameOK it returns the record, whose
 // Payload aliases b, and the frame size. The length is checked against
 // MaxPayload and against len(b) before anything is read through it.
-func decodeFrame(b []byte, version uint8) (Record, int, reason) {
+func decodeFrame(b []byte, version uint8, key uint64) (Record, int, reason) {
 	if len(b) < frameHeaderSize {
 		if len(b) == 0 || allZero(b) {
 			return Record{}, 0, frameEnd
@@ -71,7 +72,7 @@ func decodeFrame(b []byte, version uint8) (Record, int, reason) {
 		return Record{}, 0, frameTruncated
 	}
 	body := frameHeaderSize + padded
-	if xxhash.Sum64(b[:body]) != binary.LittleEndian.Uint64(b[body:]) {
+	if xxhash.Sum64(b[:body])^key != binary.LittleEndian.Uint64(b[body:]) {
 		return Record{}, 0, frameChecksum
 	}
 	return Record{

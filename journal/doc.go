@@ -23,17 +23,19 @@
 // Every segment is preallocated to its full size and starts with a 64-byte
 // header; the first record starts at offset 64.
 //
-//	 0          8         10        12         16          24        32                    56         64
-//	+----------+---------+---------+----------+-----------+---------+---------------------+----------+
-//	| magic    | version | hdrsize | reserved | first seq | size    | reserved            | checksum |
-//	| 8 bytes  | u16     | u16 =64 | u32 = 0  | u64       | u64     | 24 bytes = 0        | u64      |
-//	+----------+---------+---------+----------+-----------+---------+---------------------+----------+
+//	 0          8         10        12         16          24        32         40          56         64
+//	+----------+---------+---------+----------+-----------+---------+----------+-----------+----------+
+//	| magic    | version | hdrsize | reserved | first seq | size    | journal  | reserved  | checksum |
+//	| 8 bytes  | u16 = 2 | u16 =64 | u32 = 0  | u64       | u64     | id, u64  | 16 b = 0  | u64      |
+//	+----------+---------+---------+----------+-----------+---------+----------+-----------+----------+
 //	|<------------------------ xxhash64 covers bytes 0..56 ------------------------------->|
 //
 //	magic      "TEJRNSEG"
 //	version    format version of the header and of every record in the segment
 //	first seq  sequence of the segment's first record; equals the number in the file name
 //	size       size of the segment file; equals the file's size
+//	journal id random, never 0, drawn when the journal is created and copied into every
+//	           segment; it is also the key of every record checksum (version 2)
 //
 // Each field is read at the width it is written. A header that is all zeros
 // belongs to a segment a roll named before its header reached the disk (see
@@ -51,6 +53,7 @@
 //	+--------+------+---------+----------+-----------+-----------+--------------------------+----------+
 //	|<--------------------- xxhash64 covers bytes 0..24+P ------------------------------->|
 //
+//	checksum   xxhash64(bytes 0..24+P) XOR journal id
 //	length     payload bytes, at most MaxPayload (checked before it is used to find the checksum)
 //	type       the caller's record kind, 1..255. Type 0 is invalid: it marks the end of the log,
 //	           so the zeroed, preallocated space after the last record reads as the end.
@@ -142,7 +145,28 @@
 //
 // # Versions
 //
-// Version 1 is the format drawn above. A reader accepts every version from
-// 1 to [Version]; the version of a segment is in its header and repeated in
-// each record.
+// A reader accepts every version from 1 to [Version]; the version of a
+// segment is in its header and repeated in each record, and all records of
+// a segment have its version. When [Open] finds an older version in the
+// newest segment, it seals that segment and appends to a new one in the
+// current version, so a journal may hold segments of both. The golden
+// journals under testdata/v1 and testdata/v2 pin the bytes of each.
+//
+// Version 2 (current) is drawn above. It differs from version 1 in one
+// thing: the journal id.
+//
+//   - Version 1 headers keep bytes 32..56 reserved (zero), and a record's
+//     checksum is plain xxhash64(bytes 0..24+P).
+//   - Version 2 headers carry the journal id at bytes 32..40, and a record's
+//     checksum is xxhash64(bytes 0..24+P) XOR the id.
+//
+// Why: in version 1 nothing ties a segment to the journal it belongs to.
+// Two engines that both start at sequence 1 write segments with the same
+// names and sequences; a segment restored from the wrong backup, or copied
+// into the wrong directory, passes every check and replays another
+// engine's orders. In version 2, recovery, [Verify] and the readers require
+// every version 2 segment of a directory to carry the same id, and a
+// record copied out of another journal fails its checksum. It costs one XOR
+// per record and 8 header bytes that were reserved. A journal upgraded from
+// version 1 draws its id when it starts its first version 2 segment.
 package journal

@@ -8,10 +8,11 @@ import (
 
 // encodeFrame writes one record into b, which must hold at least
 // FrameSize(len(payload)) bytes, and returns the frame size. version is the
-// segment's format version. The padding is written as zeros so the bytes of
-// a record are fully determined by its fields. The caller has checked typ,
-// the payload length and the room.
-func encodeFrame(b []byte, version uint8, typ uint8, seq uint64, ts int64, payload []byte) int {
+// segment's format version and key the checksum key: the journal id in v2,
+// 0 in v1. The padding is written as zeros so the bytes of a record are
+// fully determined by its fields. The caller has checked typ, the payload
+// length and the room.
+func encodeFrame(b []byte, version uint8, key uint64, typ uint8, seq uint64, ts int64, payload []byte) int {
 	n := len(payload)
 	padded := (n + frameAlign - 1) &^ (frameAlign - 1)
 	size := frameOverhead + padded
@@ -22,6 +23,6 @@ func encodeFrame(b []byte, version uint8, typ uint8, seq uint64, ts int64, paylo
 	body := b[frameHeaderSize : frameHeaderSize+padded]
 	copy(body, payload)
 	clear(body[n:])
-	binary.LittleEndian.PutUint64(b[frameHeaderSize+padded:], xxhash.Sum64(b[:frameHeaderSize+padded]))
+	binary.LittleEndian.PutUint64(b[frameHeaderSize+padded:], xxhash.Sum64(b[:frameHeaderSize+padded])^key)
 	return size
 }

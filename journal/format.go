@@ -7,7 +7,7 @@ const (
 	// Version is the format version this package writes into segment
 	// headers and records. Part of the format. Every older version down
 	// to 1 is still read.
-	Version = 1
+	Version = 2
 
 	// MaxPayload is the largest record payload. Part of the format: a
 	// decoder rejects a longer length field before trusting it.

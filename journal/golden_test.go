@@ -29,6 +29,9 @@ func goldenRecords() []Record {
 	return recs
 }
 
+// goldenID is the journal id of the golden journal (v2).
+const goldenID = 0x0123456789abcdef
+
 // goldenCount is the number of golden records.
 const goldenCount = 120
 
@@ -39,7 +42,9 @@ var goldenSnapshotPayload = []byte("logic state after record 50")
 
 // writeGolden writes the golden journal of the current version into dir.
 func writeGolden(t *testing.T, dir string) {
-	j, _, err := Open(dir, testOptions(None))
+	o := testOptions(None)
+	o.id = goldenID
+	j, _, err := Open(dir, o)
 	if err != nil {
 		t.Fatal(err)
 	}

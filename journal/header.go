@@ -12,6 +12,7 @@ import (
 type segmentHeader struct {
 	FirstSeq uint64 // sequence of the segment's first record
 	Size     int64  // size of the segment file in bytes
+	ID       uint64 // v2: the journal's identity, never 0; 0 in v1
 	Version  uint16 // format version of the header and of every record
 }
 
@@ -24,12 +25,16 @@ func (h *segmentHeader) encode(b []byte) {
 	binary.LittleEndian.PutUint16(b[10:], segmentHeaderSize)
 	binary.LittleEndian.PutUint64(b[16:], h.FirstSeq)
 	binary.LittleEndian.PutUint64(b[24:], uint64(h.Size))
+	if h.Version >= 2 {
+		binary.LittleEndian.PutUint64(b[32:], h.ID)
+	}
 	binary.LittleEndian.PutUint64(b[56:], xxhash.Sum64(b[:56]))
 }
 
-// decodeSegmentHeader reads a segment header from b, each field at the width
-// it was written, and checks it: magic, checksum, version, header size,
-// reserved bytes, sequence and size ranges.
+// decodeSegmentHeader reads a segment header of any version from b, each
+// field at the width it was written, and checks it: magic, checksum,
+// version, header size, reserved bytes, journal id (v2), sequence and size
+// ranges.
 func decodeSegmentHeader(b []byte) (segmentHeader, error) {
 	var h segmentHeader
 	if len(b) < segmentHeaderSize {
@@ -49,7 +54,14 @@ func decodeSegmentHeader(b []byte) (segmentHeader, error) {
 	if n := binary.LittleEndian.Uint16(b[10:]); n != segmentHeaderSize {
 		return h, fmt.Errorf("%w: segment header: header size %d, want %d", ErrCorrupt, n, segmentHeaderSize)
 	}
-	if !allZero(b[12:16]) || !allZero(b[32:56]) {
+	reserved := 32 // v1: bytes 32..56 reserved
+	if h.Version >= 2 {
+		reserved = 40
+		if h.ID = binary.LittleEndian.Uint64(b[32:]); h.ID == 0 {
+			return h, fmt.Errorf("%w: segment header: journal id 0", ErrCorrupt)
+		}
+	}
+	if !allZero(b[12:16]) || !allZero(b[reserved:56]) {
 		return h, fmt.Errorf("%w: segment header: reserved bytes not zero", ErrCorrupt)
 	}
 	h.FirstSeq = binary.LittleEndian.Uint64(b[16:])

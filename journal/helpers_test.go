@@ -47,7 +47,7 @@ func checkRecord(t testing.TB, rec Record, n int) {
 	}
 }
 
-func tsFor(seq uint64) int64  { return 1_700_000_000_000_000_000 + int64(seq)*1000 }
+func tsFor(seq uint64) int64   { return 1_700_000_000_000_000_000 + int64(seq)*1000 }
 func typeFor(seq uint64) uint8 { return uint8(1 + seq%3) }
 
 // appendN appends n records of size bytes after the journal's last one.

@@ -1,6 +1,8 @@
 package journal
 
 import (
+	"crypto/rand"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -70,6 +72,7 @@ type Journal struct {
 	wg      sync.WaitGroup
 
 	stats counters
+	id    uint64 // the journal's identity, in every v2 segment header
 	dir   string
 	fs    faultfs.FS
 	opts  Options
@@ -163,9 +166,26 @@ func (j *Journal) open(rep *RecoveryReport) error {
 	}
 	if len(refs) == 0 {
 		rep.Created = true
+		j.id = j.newID()
 		return j.create(j.opts.FirstSeq)
 	}
 	return j.recover(refs, rep)
+}
+
+// newID returns a new journal id: random, never 0 (Options.id in tests).
+func (j *Journal) newID() uint64 {
+	if j.opts.id != 0 {
+		return j.opts.id
+	}
+	var b [8]byte
+	for {
+		if _, err := rand.Read(b[:]); err != nil {
+			panic("journal: crypto/rand: " + err.Error()) // never fails on Linux
+		}
+		if id := binary.LittleEndian.Uint64(b[:]); id != 0 {
+			return id
+		}
+	}
 }
 
 // create makes the first segment of an empty journal (or of one whose
@@ -184,7 +204,7 @@ func (j *Journal) create(first uint64) error {
 // first record will be first, and maps it.
 func (j *Journal) newSegment(first uint64) (*segment, error) {
 	var hb [segmentHeaderSize]byte
-	h := segmentHeader{FirstSeq: first, Size: j.opts.SegmentSize, Version: Version}
+	h := segmentHeader{FirstSeq: first, Size: j.opts.SegmentSize, ID: j.id, Version: Version}
 	h.encode(hb[:])
 	path := filepath.Join(j.dir, segmentName(first))
 	f, err := createFile(j.fs, path, h.Size, hb[:])
@@ -196,7 +216,7 @@ func (j *Journal) newSegment(first uint64) (*segment, error) {
 		f.Close()
 		return nil, fmt.Errorf("journal: map segment %d: %w", first, err)
 	}
-	s := &segment{f: f, m: m, path: path, first: first, size: h.Size, version: Version}
+	s := &segment{f: f, m: m, path: path, first: first, size: h.Size, id: j.id, version: Version}
 	s.synced = segmentHeaderSize
 	s.dirSynced = true
 	return s, nil

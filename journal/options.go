@@ -76,6 +76,7 @@ type Options struct {
 
 	fs           faultfs.FS // file layer; nil means faultfs.OS
 	noBackground bool       // tests: no prefaulter goroutine (deterministic spares)
+	id           uint64     // tests: the id of a new journal (0: random)
 }
 
 const (

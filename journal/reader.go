@@ -93,7 +93,7 @@ func (r *Reader) Next() bool {
 		}
 	}
 	for {
-		rec, size, why := decodeFrame(r.seg.m[r.off:], r.seg.version)
+		rec, size, why := decodeFrame(r.seg.m[r.off:], r.seg.version, r.seg.id)
 		if why == frameOK && rec.Seq != r.next {
 			why = frameSequence
 		}
@@ -150,6 +150,11 @@ func (r *Reader) atTail(why reason) bool {
 		r.err = err
 		return false
 	}
+	if s.version >= 2 && ns.version >= 2 && ns.id != s.id {
+		ns.close()
+		r.err = corruptErr(ns.first, 32, "journal id %#016x, previous segment has %#016x: a segment of another journal", ns.id, s.id)
+		return false
+	}
 	s.close()
 	r.seg, r.off = ns, segmentHeaderSize
 	return true
@@ -160,7 +165,7 @@ func (r *Reader) atTail(why reason) bool {
 func (r *Reader) validAfter() bool {
 	m := r.seg.m
 	to := lastNonZero(m, int(r.off))
-	n, _ := countFrames(m, int(r.off)+frameAlign, to, r.seg.version)
+	n, _ := countFrames(m, int(r.off)+frameAlign, to, r.seg.version, r.seg.id)
 	return n > 0
 }
 

@@ -40,6 +40,8 @@ func corruptErr(first uint64, off int64, format string, args ...any) error {
 // too with Options.VerifySealed) and are made durable; the newest is scanned
 // and its tail cut as described in doc.go.
 func (j *Journal) recover(refs []segRef, rep *RecoveryReport) error {
+	// Every v2 segment of a journal carries the same id.
+	var ids idCheck
 	sealed := refs[:len(refs)-1]
 	for i, ref := range sealed {
 		if j.opts.VerifySealed {
@@ -47,8 +49,8 @@ func (j *Journal) recover(refs []segRef, rep *RecoveryReport) error {
 			if err == nil && sr.Torn != nil {
 				err = corruptErr(ref.first, sr.Torn.Offset, "%d bytes after the end of a sealed segment", sr.Torn.Bytes)
 			}
-			if err == nil && i+1 < len(refs) && sr.LastSeq+1 != refs[i+1].first {
-				err = corruptErr(ref.first, sr.End, "sequence gap: segment ends at %d, next segment starts at %d", sr.LastSeq, refs[i+1].first)
+			if err == nil && i+1 < len(sealed) && sr.LastSeq+1 != sealed[i+1].first {
+				err = corruptErr(ref.first, sr.End, "sequence gap: segment ends at %d, next segment starts at %d", sr.LastSeq, sealed[i+1].first)
 			}
 			rep.Sealed = append(rep.Sealed, sr)
 			if err != nil {
@@ -58,7 +60,11 @@ func (j *Journal) recover(refs []segRef, rep *RecoveryReport) error {
 		// Check the header, and make the file durable: a writer that died
 		// may have left dirty pages (None mode, or a crash right after a
 		// roll), and the records recovered are about to be called durable.
-		if err := syncSealed(j.fs, ref); err != nil {
+		h, err := syncSealed(j.fs, ref)
+		if err != nil {
+			return err
+		}
+		if err := ids.check(ref.first, h.Version, h.ID); err != nil {
 			return err
 		}
 	}
@@ -79,7 +85,7 @@ func (j *Journal) recover(refs []segRef, rep *RecoveryReport) error {
 		if !errors.Is(err, ErrCorrupt) {
 			return err
 		}
-		zeroHeader, extent, frames, ierr := inspectBroken(j.fs, ref)
+		zeroHeader, extent, frames, ierr := inspectBroken(j.fs, ref, ids.id)
 		if ierr != nil {
 			return ierr
 		}
@@ -101,17 +107,28 @@ func (j *Journal) recover(refs []segRef, rep *RecoveryReport) error {
 		}
 		refs = refs[:len(refs)-1]
 		if len(refs) == 0 {
+			if j.id = ids.id; j.id == 0 {
+				j.id = j.newID()
+			}
 			return j.create(ref.first)
 		}
 	}
 	j.segs = refs
-
-	if n := len(rep.Sealed); n > 0 && rep.Sealed[n-1].LastSeq+1 != s.first {
+	if err := ids.check(s.first, uint16(s.version), s.id); err != nil {
 		s.close()
-		return corruptErr(rep.Sealed[n-1].First, rep.Sealed[n-1].End, "sequence gap: segment ends at %d, newest segment starts at %d", rep.Sealed[n-1].LastSeq, s.first)
+		return err
+	}
+	if j.opts.VerifySealed {
+		// The newest may have been removed above: what was sealed is what
+		// precedes the newest now.
+		rep.Sealed = rep.Sealed[:len(refs)-1]
+		if n := len(rep.Sealed); n > 0 && rep.Sealed[n-1].LastSeq+1 != s.first {
+			s.close()
+			return corruptErr(rep.Sealed[n-1].First, rep.Sealed[n-1].End, "sequence gap: segment ends at %d, newest segment starts at %d", rep.Sealed[n-1].LastSeq, s.first)
+		}
 	}
 
-	sc := scanSegment(s.m, s.version, s.first)
+	sc := scanSegment(s.m, s.version, s.id, s.first)
 	rep.Newest, rep.Records, rep.Scanned = s.first, sc.records, sc.end-segmentHeaderSize
 	end := sc.end
 	if cut := cutOf(&sc, s.first); cut != nil {
@@ -136,47 +153,72 @@ func (j *Journal) recover(refs []segRef, rep *RecoveryReport) error {
 	s.dirSynced = true
 
 	if s.version < Version {
-		// An older format: seal it and append to a new segment.
+		// An older format: seal it and append to a new segment, with a new
+		// journal id if the older format had none.
 		rep.UpgradedFrom = uint16(s.version)
 		s.close()
 		if sc.records == 0 {
 			j.segs = j.segs[:len(j.segs)-1] // the new segment replaces it
 		}
+		if j.id = ids.id; j.id == 0 {
+			j.id = j.newID()
+		}
 		return j.create(sc.next)
 	}
+	j.id = s.id
 	j.activate(s, sc.end, sc.next-1)
 	return nil
 }
 
-// syncSealed checks the header of a sealed segment against its name and
-// size, and fdatasyncs the file.
-func syncSealed(fs faultfs.FS, ref segRef) error {
-	f, err := fs.Open(ref.path, false)
-	if err != nil {
-		return fmt.Errorf("journal: open segment %d: %w", ref.first, err)
+// idCheck checks that segments agree on the journal id.
+type idCheck struct {
+	id    uint64 // the id of the v2 segments seen, 0 before the first
+	first uint64 // the first of them
+}
+
+func (c *idCheck) check(first uint64, version uint16, id uint64) error {
+	if version < 2 {
+		return nil
 	}
-	defer f.Close()
-	var hb [segmentHeaderSize]byte
-	if _, err := f.ReadAt(hb[:], 0); err != nil && !errors.Is(err, io.EOF) {
-		return fmt.Errorf("journal: segment %d: read header: %w", ref.first, err)
+	if c.id == 0 {
+		c.id, c.first = id, first
+		return nil
 	}
-	h, err := decodeSegmentHeader(hb[:])
-	if err != nil {
-		return fmt.Errorf("journal: segment %d offset 0: %w", ref.first, err)
-	}
-	if size, err := f.Size(); err != nil || size != h.Size || h.FirstSeq != ref.first {
-		return corruptErr(ref.first, 0, "header says first sequence %d, size %d; file has size %d", h.FirstSeq, h.Size, size)
-	}
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("journal: fsync segment %d: %w: %w", ref.first, ErrSync, err)
+	if id != c.id {
+		return corruptErr(first, 32, "journal id %#016x, segment %d has %#016x: a segment of another journal", id, c.first, c.id)
 	}
 	return nil
 }
 
+// syncSealed checks the header of a sealed segment against its name and
+// size, fdatasyncs the file, and returns the header.
+func syncSealed(fs faultfs.FS, ref segRef) (segmentHeader, error) {
+	f, err := fs.Open(ref.path, false)
+	if err != nil {
+		return segmentHeader{}, fmt.Errorf("journal: open segment %d: %w", ref.first, err)
+	}
+	defer f.Close()
+	var hb [segmentHeaderSize]byte
+	if _, err := f.ReadAt(hb[:], 0); err != nil && !errors.Is(err, io.EOF) {
+		return segmentHeader{}, fmt.Errorf("journal: segment %d: read header: %w", ref.first, err)
+	}
+	h, err := decodeSegmentHeader(hb[:])
+	if err != nil {
+		return h, fmt.Errorf("journal: segment %d offset 0: %w", ref.first, err)
+	}
+	if size, err := f.Size(); err != nil || size != h.Size || h.FirstSeq != ref.first {
+		return h, corruptErr(ref.first, 0, "header says first sequence %d, size %d; file has size %d", h.FirstSeq, h.Size, size)
+	}
+	if err := f.Sync(); err != nil {
+		return h, fmt.Errorf("journal: fsync segment %d: %w: %w", ref.first, ErrSync, err)
+	}
+	return h, nil
+}
+
 // inspectBroken looks at a segment whose header does not decode: whether
 // the header is all zeros, how far non-zero bytes reach, and how many valid
-// frames of any version lie in it.
-func inspectBroken(fs faultfs.FS, ref segRef) (zeroHeader bool, extent, frames int64, err error) {
+// frames lie in it, of version 1 or of version 2 with the journal id id.
+func inspectBroken(fs faultfs.FS, ref segRef, id uint64) (zeroHeader bool, extent, frames int64, err error) {
 	f, err := fs.Open(ref.path, false)
 	if err != nil {
 		return false, 0, 0, fmt.Errorf("journal: open segment %d: %w", ref.first, err)
@@ -197,10 +239,9 @@ func inspectBroken(fs faultfs.FS, ref segRef) (zeroHeader bool, extent, frames i
 	zeroHeader = allZero(m[:min(len(m), segmentHeaderSize)])
 	extent = int64(lastNonZero(m, 0))
 	if extent > segmentHeaderSize {
-		for v := uint8(1); v <= Version; v++ {
-			n, _ := countFrames(m, segmentHeaderSize, int(extent), v)
-			frames = max(frames, n)
-		}
+		n1, _ := countFrames(m, segmentHeaderSize, int(extent), 1, 0)
+		n2, _ := countFrames(m, segmentHeaderSize, int(extent), 2, id)
+		frames = max(n1, n2)
 	}
 	return zeroHeader, extent, frames, nil
 }

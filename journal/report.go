@@ -97,6 +97,7 @@ func (r *RecoveryReport) String() string {
 type SegmentReport struct {
 	First   uint64 // first sequence, from the name
 	Version uint16 // format version, from the header
+	ID      uint64 // journal id, from the header (v2; 0 in v1)
 	Size    int64  // file size
 	Records int64  // valid records
 	LastSeq uint64 // sequence of the last valid record (First-1 if none)

@@ -27,15 +27,15 @@ func (s *scan) clean() bool { return s.stop == frameEnd && s.tailEnd == s.end }
 func (s *scan) corrupt() bool { return s.goodAfter > 0 }
 
 // scanSegment decodes the records of segment m (header included, at its
-// full mapped size), whose format version is version and whose first record
-// must carry sequence first. It stops at the first frame that is not a valid
+// full mapped size), whose format version is version, checksum key key, and
+// whose first record must carry sequence first. It stops at the first frame that is not a valid
 // record with the next sequence, then looks at the rest of the segment: how
 // far non-zero bytes reach and whether any valid frame lies beyond the stop.
-func scanSegment(m []byte, version uint8, first uint64) scan {
+func scanSegment(m []byte, version uint8, key uint64, first uint64) scan {
 	s := scan{end: segmentHeaderSize, next: first, firstGood: -1}
 	off := int(segmentHeaderSize)
 	for {
-		rec, size, why := decodeFrame(m[off:], version)
+		rec, size, why := decodeFrame(m[off:], version, key)
 		if why == frameOK && rec.Seq != s.next {
 			why = frameSequence
 		}
@@ -58,7 +58,7 @@ func scanSegment(m []byte, version uint8, first uint64) scan {
 	if s.stop == frameSequence {
 		from = off
 	}
-	s.goodAfter, s.firstGood = countFrames(m, from, int(s.tailEnd), version)
+	s.goodAfter, s.firstGood = countFrames(m, from, int(s.tailEnd), version, key)
 	return s
 }
 
@@ -66,14 +66,14 @@ func scanSegment(m []byte, version uint8, first uint64) scan {
 // sequence) at 8-byte aligned offsets in m[from:to], skipping zero words and
 // stepping over each frame found. It returns the count and the offset of the
 // first, or -1.
-func countFrames(m []byte, from, to int, version uint8) (n int64, first int64) {
+func countFrames(m []byte, from, to int, version uint8, key uint64) (n int64, first int64) {
 	first = -1
 	for off := from; off < to; {
 		off = nextNonZero(m, off, to)
 		if off >= to {
 			break
 		}
-		_, size, why := decodeFrame(m[off:], version)
+		_, size, why := decodeFrame(m[off:], version, key)
 		if why != frameOK {
 			off += frameAlign
 			continue

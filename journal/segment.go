@@ -73,6 +73,7 @@ type segment struct {
 	path    string
 	first   uint64 // sequence of its first record; 0 for a spare not yet used
 	size    int64
+	id      uint64 // the journal id (v2), the checksum key of its records; 0 in v1
 	version uint8
 
 	written atomic.Int64 // Batch mode: the write offset, published by the appender
@@ -161,7 +162,7 @@ func mapSegment(f faultfs.File, ref segRef, writable bool) (*segment, error) {
 	if err != nil {
 		return nil, fmt.Errorf("journal: segment %d: %w", ref.first, err)
 	}
-	return &segment{f: f, m: m, path: ref.path, first: h.FirstSeq, size: h.Size, version: uint8(h.Version)}, nil
+	return &segment{f: f, m: m, path: ref.path, first: h.FirstSeq, size: h.Size, id: h.ID, version: uint8(h.Version)}, nil
 }
 
 // close unmaps and closes the segment.

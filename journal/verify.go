@@ -65,6 +65,7 @@ func verify(fs faultfs.FS, dir string) (*Report, error) {
 	rep.FirstSeq = refs[0].first
 	rep.LastSeq = refs[0].first - 1
 	var first error
+	var ids idCheck
 	note := func(sr *SegmentReport, off int64, format string, args ...any) {
 		if sr.Problem == "" {
 			sr.Problem, sr.Offset = fmt.Sprintf(format, args...), off
@@ -84,6 +85,11 @@ func verify(fs faultfs.FS, dir string) (*Report, error) {
 		newest := i == len(refs)-1
 		if !newest && sr.Torn != nil && sr.Problem == "" {
 			note(&sr, sr.Torn.Offset, "%d bytes after the end of a sealed segment", sr.Torn.Bytes)
+		}
+		if sr.Problem == "" {
+			if err := ids.check(sr.First, sr.Version, sr.ID); err != nil {
+				note(&sr, 32, "%s", strings.TrimPrefix(err.Error(), fmt.Sprintf("journal: segment %d offset 32: %v: ", sr.First, ErrCorrupt)))
+			}
 		}
 		if i > 0 && sr.Problem == "" && rep.LastSeq+1 != ref.first {
 			note(&sr, segmentHeaderSize, "sequence gap: previous segment ends at %d", rep.LastSeq)
@@ -109,7 +115,7 @@ func checkSegment(fs faultfs.FS, ref segRef) (SegmentReport, error) {
 		if !errors.Is(err, ErrCorrupt) && !errors.Is(err, ErrVersion) {
 			return sr, err
 		}
-		zeroHeader, extent, _, ierr := inspectBroken(fs, ref)
+		zeroHeader, extent, _, ierr := inspectBroken(fs, ref, 0)
 		if ierr != nil {
 			return sr, ierr
 		}
@@ -123,8 +129,8 @@ func checkSegment(fs faultfs.FS, ref segRef) (SegmentReport, error) {
 		return sr, err
 	}
 	defer s.close()
-	sr.Version, sr.Size = uint16(s.version), s.size
-	sc := scanSegment(s.m, s.version, s.first)
+	sr.Version, sr.Size, sr.ID = uint16(s.version), s.size, s.id
+	sc := scanSegment(s.m, s.version, s.id, s.first)
 	sr.Records, sr.LastSeq, sr.End = sc.records, sc.next-1, sc.end
 	if cut := cutOf(&sc, s.first); cut != nil {
 		if cut.Kind == CutCorrupt {
