@@ -77,15 +77,18 @@ func (s Side) Valid() bool { return s == Buy || s == Sell }
 // Opposite returns the other side.
 func (s Side) Opposite() Side { return 3 - s }
 
-// String returns "buy", "sell" or "none".
+// String returns "buy", "sell", "none" for SideNone, or "side?" for a value
+// that is not a side.
 func (s Side) String() string {
 	switch s {
 	case Buy:
 		return "buy"
 	case Sell:
 		return "sell"
+	case SideNone:
+		return "none"
 	}
-	return "none"
+	return "side?"
 }
 
 // OrdType is the order type, which includes its time in force.
