@@ -55,13 +55,22 @@ func (c *Consumer) WaitFor(next int64) (avail int64, ok bool) {
 // last returned by WaitFor; Release panics otherwise. Its fast path is one
 // atomic store and one atomic load.
 func (c *Consumer) Release(seq int64) {
+	if seq <= c.avail {
+		c.seq.Store(seq)
+		if c.s.parked.Load() == 0 {
+			return
+		}
+	}
+	c.releaseSlow(seq)
+}
+
+// releaseSlow is Release when seq is wrong (nothing was stored) or when
+// someone is parked (the sequence was stored).
+func (c *Consumer) releaseSlow(seq int64) {
 	if seq > c.avail {
 		c.badRelease(seq)
 	}
-	c.seq.Store(seq)
-	if c.s.parked.Load() != 0 {
-		c.s.wakeAll()
-	}
+	c.s.wakeAll()
 }
 
 // Sequence returns the highest sequence released, -1 initially.
@@ -104,7 +113,10 @@ func (c *Consumer) waitSlow(next int64) (int64, bool) {
 			c.avail = a
 			return a, true
 		}
-		if c.finished(next) {
+		if ended, depHalted := c.ended(next); ended {
+			if depHalted {
+				c.Halt()
+			}
 			return next - 1, false
 		}
 		if c.s.wait.Idle(n) {
@@ -113,37 +125,34 @@ func (c *Consumer) waitSlow(next int64) (int64, bool) {
 	}
 }
 
-// finished reports whether next will never become readable: the writer has
-// closed and published less than next, or a dependency halted having
-// released less than next. A consumer finished by a halted dependency halts.
-func (c *Consumer) finished(next int64) bool {
+// ended reports whether next will never become readable: the writer has
+// closed having published less than next, or a dependency halted having
+// released less than next (depHalted).
+func (c *Consumer) ended(next int64) (ended, depHalted bool) {
 	// closed is stored after the last Publish, so a cursor loaded after
 	// seeing closed is final. A consumer whose dependencies lag behind a
-	// final cursor >= next is not finished: they will get there.
+	// final cursor >= next has not ended: they will get there.
 	if c.s.closed.Load() && c.s.cursor.Load() < next {
-		return true
+		return true, false
 	}
 	for _, d := range c.deps {
 		// Load halted before seq: a halted dependency's seq is final.
 		if d.halted.Load() && d.seq.Load() < next {
-			c.Halt()
-			return true
+			return true, true
 		}
 	}
-	return false
+	return false, false
 }
 
-// ready is the consumer's park condition: something it waits for changed.
+// ready is the consumer's park condition: want became readable or will never
+// be. It is exact, so that a parked consumer sleeps until then, also while
+// its dependencies drain after Close.
 func (c *Consumer) ready() bool {
-	if c.available() >= c.want || c.s.closed.Load() {
+	if c.available() >= c.want {
 		return true
 	}
-	for _, d := range c.deps {
-		if d.halted.Load() {
-			return true
-		}
-	}
-	return false
+	ended, _ := c.ended(c.want)
+	return ended
 }
 
 //go:noinline

@@ -114,3 +114,35 @@ func TestParkDependent(t *testing.T) {
 		t.Fatalf("dependent WaitFor(0) = %d, want 2", avail)
 	}
 }
+
+// TestParkDependentAfterClose: after Close, a dependent whose dependency still
+// has published events to release stays parked (it neither spins nor ends)
+// until the dependency releases them.
+func TestParkDependentAfterClose(t *testing.T) {
+	w := &countingPark{}
+	s := newSeq(t, 8, w)
+	a := s.NewConsumer()
+	b := s.NewConsumer(a)
+	s.Publish(s.Claim(3))
+	s.Close()
+	type res struct {
+		avail int64
+		ok    bool
+	}
+	got := make(chan res)
+	go func() {
+		avail, ok := b.WaitFor(0)
+		got <- res{avail, ok}
+	}()
+	eventually(t, "the dependent to park", func() bool { return s.Parked() == 1 })
+	before := w.calls.Load()
+	time.Sleep(20 * time.Millisecond)
+	if after := w.calls.Load(); after != before {
+		t.Fatalf("Idle called %d more times while parked after Close: the dependent spins", after-before)
+	}
+	a.WaitFor(0)
+	a.Release(1)
+	if r := <-got; !r.ok || r.avail != 1 {
+		t.Fatalf("dependent WaitFor(0) = %d, %v; want 1, true", r.avail, r.ok)
+	}
+}

@@ -109,13 +109,22 @@ func (s *Sequencer) Closed() bool { return s.closed.Load() }
 // without releasing or halting (see [Consumer.Halt]); a writer that must not
 // block uses [Sequencer.TryClaim].
 func (s *Sequencer) Claim(n int) (hi int64) {
+	hi = s.next + int64(n)
+	if uint64(n-1) >= uint64(s.size) || s.closedW || hi-s.size > s.gateCache {
+		return s.claimSlow(n)
+	}
+	s.next = hi
+	return hi
+}
+
+// claimSlow is Claim when n is wrong, the writer has closed or the cached
+// gate says the ring may be full.
+func (s *Sequencer) claimSlow(n int) int64 {
 	if uint64(n-1) >= uint64(s.size) || s.closedW {
 		s.badClaim(n)
 	}
-	hi = s.next + int64(n)
-	if wrap := hi - s.size; wrap > s.gateCache {
-		s.gateCache = s.waitRoom(wrap)
-	}
+	hi := s.next + int64(n)
+	s.gateCache = s.waitRoom(hi - s.size)
 	s.next = hi
 	return hi
 }
@@ -124,14 +133,22 @@ func (s *Sequencer) Claim(n int) (hi int64) {
 // claims nothing, when the ring has no room for n more sequences right now.
 // It panics for the same reasons as Claim.
 func (s *Sequencer) TryClaim(n int) (hi int64, ok bool) {
+	hi = s.next + int64(n)
+	if uint64(n-1) >= uint64(s.size) || s.closedW || hi-s.size > s.gateCache {
+		return s.tryClaimSlow(n)
+	}
+	s.next = hi
+	return hi, true
+}
+
+// tryClaimSlow is TryClaim off its fast path: it reloads the gates once.
+func (s *Sequencer) tryClaimSlow(n int) (int64, bool) {
 	if uint64(n-1) >= uint64(s.size) || s.closedW {
 		s.badClaim(n)
 	}
-	hi = s.next + int64(n)
-	if wrap := hi - s.size; wrap > s.gateCache {
-		if s.gateCache = s.minGate(); wrap > s.gateCache {
-			return 0, false
-		}
+	hi := s.next + int64(n)
+	if s.gateCache = s.minGate(); hi-s.size > s.gateCache {
+		return 0, false
 	}
 	s.next = hi
 	return hi, true
@@ -142,13 +159,22 @@ func (s *Sequencer) TryClaim(n int) (hi int64, ok bool) {
 // claimed, and slots are published in claim order. Its fast path is one
 // atomic store and one atomic load.
 func (s *Sequencer) Publish(hi int64) {
+	if hi <= s.next && !s.closedW {
+		s.cursor.Store(hi)
+		if s.parked.Load() == 0 {
+			return
+		}
+	}
+	s.publishSlow(hi)
+}
+
+// publishSlow is Publish when hi is wrong (nothing was stored) or when
+// someone is parked (the cursor was stored).
+func (s *Sequencer) publishSlow(hi int64) {
 	if hi > s.next || s.closedW {
 		s.badPublish(hi)
 	}
-	s.cursor.Store(hi)
-	if s.parked.Load() != 0 {
-		s.wakeAll()
-	}
+	s.wakeAll()
 }
 
 // Close tells the consumers that the writer is done. Each consumer still sees
