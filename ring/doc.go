@@ -74,14 +74,19 @@
 //     waiter; only for goroutines pinned to dedicated cores ([GoPinned]).
 //     With more spinners than cores it degrades to the scheduler's 10 ms
 //     preemption and throughput collapses.
-//   - [SpinYield], the default: spin, then runtime.Gosched, then 50 µs
-//     sleeps. Near BusySpin when busy, still progresses with more busy
-//     goroutines than cores (two cores, three busy goroutines), cheap when
-//     idle.
+//   - [SpinYield], the default: spin, then runtime.Gosched, then short
+//     sleeps (about 60 µs each). Near BusySpin when busy, still progresses
+//     with more busy goroutines than cores (two cores, three busy
+//     goroutines), about 6% of a CPU per idle waiter.
 //   - [Park]: spin briefly, then block on a condition variable until the
 //     other side publishes or releases. No CPU when idle, microseconds to
 //     wake; Publish and Release only pay for it (a lock and a broadcast) while
 //     someone is parked, and otherwise check a single atomic counter.
+//
+// Use BusySpin for the engine's hot path only when the writer and each
+// spinning consumer own an isolated core; SpinYield everywhere else on the
+// hot path, including the project's two-vCPU machines, where other processes
+// share the cores; Park for consumers that are mostly idle (sinks, tools).
 //
 // # Pinning
 //

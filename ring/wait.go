@@ -31,7 +31,8 @@ const (
 	yieldTries = 64  // calls after the spinning ones that call runtime.Gosched
 	// idleSleep is how long SpinYield sleeps per call once it has spun and
 	// yielded: short enough that an idle consumer reacts within a fraction of
-	// a millisecond, long enough that it costs almost no CPU.
+	// a millisecond, long enough that it costs little CPU. (Asking for 50 µs
+	// gets about 1 ms from the Go runtime on Linux; 10 µs gets about 60.)
 	idleSleep = 10 * time.Microsecond
 )
 
@@ -62,11 +63,13 @@ func (spinYield) Idle(n int) bool {
 
 // SpinYield returns the default strategy: spin for a while, then call
 // runtime.Gosched so that other goroutines on the same P (for example the
-// one it waits for) can run, then sleep in short steps (50 µs). It keeps
-// latency low when the pipeline is busy, makes progress when there are more
-// busy goroutines than cores (three busy goroutines on two cores), and costs
-// little CPU when idle. Wake-up latency after a long idle period is at most
-// one sleep step.
+// one it waits for) can run, then sleep in short steps (10 µs asked, which
+// the runtime's timers turn into roughly 60 µs on Linux). It keeps latency
+// low when the pipeline is busy, makes progress when there are more busy
+// goroutines than cores (three busy goroutines on two cores), and costs
+// little when idle: about 6% of a CPU per idle waiter, measured on the
+// project's two-vCPU machine. Wake-up latency after an idle period is at
+// most one sleep step.
 func SpinYield() WaitStrategy { return spinYield{} }
 
 type park struct{}
