@@ -165,7 +165,7 @@ func (r *Reader) atTail(why reason) bool {
 func (r *Reader) validAfter() bool {
 	m := r.seg.m
 	to := lastNonZero(m, int(r.off))
-	n, _ := countFrames(m, int(r.off)+frameAlign, to, r.seg.version, r.seg.id)
+	n, _, _ := countFrames(m, int(r.off)+frameAlign, to, r.seg.version, r.seg.id)
 	return n > 0
 }
 

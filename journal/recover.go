@@ -26,6 +26,7 @@ func cutOf(sc *scan, first uint64) *Cut {
 	}
 	if sc.corrupt() {
 		c.Kind = CutCorrupt
+		c.Through = sc.maxAfter
 	}
 	return c
 }
@@ -239,8 +240,8 @@ func inspectBroken(fs faultfs.FS, ref segRef, id uint64) (zeroHeader bool, exten
 	zeroHeader = allZero(m[:min(len(m), segmentHeaderSize)])
 	extent = int64(lastNonZero(m, 0))
 	if extent > segmentHeaderSize {
-		n1, _ := countFrames(m, segmentHeaderSize, int(extent), 1, 0)
-		n2, _ := countFrames(m, segmentHeaderSize, int(extent), 2, id)
+		n1, _, _ := countFrames(m, segmentHeaderSize, int(extent), 1, 0)
+		n2, _, _ := countFrames(m, segmentHeaderSize, int(extent), 2, id)
 		frames = max(n1, n2)
 	}
 	return zeroHeader, extent, frames, nil

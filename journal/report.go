@@ -61,11 +61,19 @@ type Cut struct {
 	Records int64  // records cut, whole or partial: the damaged one and any valid ones after it
 	Bytes   int64  // bytes cut, up to the last non-zero byte
 	Reason  string // what was wrong with the first record cut
+	// Through is, for corruption, the highest sequence among the valid
+	// records cut: the records after the surviving LastSeq up to Through
+	// are lost. 0 for a torn tail.
+	Through uint64
 }
 
 func (c *Cut) String() string {
-	return fmt.Sprintf("%v in segment %d at offset %d: %d %s, %d bytes (%s)",
+	s := fmt.Sprintf("%v in segment %d at offset %d: %d %s, %d bytes (%s)",
 		c.Kind, c.Segment, c.Offset, c.Records, plural(c.Records, "record"), c.Bytes, c.Reason)
+	if c.Through != 0 {
+		s += fmt.Sprintf(", lost through sequence %d", c.Through)
+	}
+	return s
 }
 
 // String renders the report on a few lines, one fact per line.

@@ -13,8 +13,9 @@ type scan struct {
 
 	// The tail, from end to the end of the segment.
 	tailEnd   int64 // just past the last non-zero 8-byte word at or after end; == end if the tail is all zeros
-	goodAfter int64 // valid frames found after end (any sequence): evidence of writes past the stop
-	firstGood int64 // offset of the first of them, -1 if none
+	goodAfter int64  // valid frames found after end (any sequence): evidence of writes past the stop
+	firstGood int64  // offset of the first of them, -1 if none
+	maxAfter  uint64 // the highest sequence among them
 }
 
 // clean reports whether the segment ends with an end marker followed by
@@ -58,22 +59,22 @@ func scanSegment(m []byte, version uint8, key uint64, first uint64) scan {
 	if s.stop == frameSequence {
 		from = off
 	}
-	s.goodAfter, s.firstGood = countFrames(m, from, int(s.tailEnd), version, key)
+	s.goodAfter, s.firstGood, s.maxAfter = countFrames(m, from, int(s.tailEnd), version, key)
 	return s
 }
 
 // countFrames counts the valid frames (checksum, length, version; any
 // sequence) at 8-byte aligned offsets in m[from:to], skipping zero words and
-// stepping over each frame found. It returns the count and the offset of the
-// first, or -1.
-func countFrames(m []byte, from, to int, version uint8, key uint64) (n int64, first int64) {
+// stepping over each frame found. It returns the count, the offset of the
+// first (-1 if none) and the highest sequence among them.
+func countFrames(m []byte, from, to int, version uint8, key uint64) (n int64, first int64, maxSeq uint64) {
 	first = -1
 	for off := from; off < to; {
 		off = nextNonZero(m, off, to)
 		if off >= to {
 			break
 		}
-		_, size, why := decodeFrame(m[off:], version, key)
+		rec, size, why := decodeFrame(m[off:], version, key)
 		if why != frameOK {
 			off += frameAlign
 			continue
@@ -82,9 +83,10 @@ func countFrames(m []byte, from, to int, version uint8, key uint64) (n int64, fi
 			first = int64(off)
 		}
 		n++
+		maxSeq = max(maxSeq, rec.Seq)
 		off += size
 	}
-	return n, first
+	return n, first, maxSeq
 }
 
 // words views the 8-byte aligned span m[from:to] as uint64s. Mappings and the

@@ -53,8 +53,9 @@ type Faulty struct {
 }
 
 type cached struct {
+	name  string // the file's current path on the disk: handles follow renames
 	data  []byte // the file's page cache, len = file size
-	stale bool   // dropped by a crash: the handle's writes go nowhere
+	stale bool   // dropped by a crash or a removal: the handle's writes go nowhere
 }
 
 type fault struct {
@@ -172,7 +173,7 @@ func (f *Faulty) load(name string) (*cached, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &cached{data: data}
+	c := &cached{name: name, data: data}
 	f.cache[name] = c
 	return c, nil
 }
@@ -206,7 +207,7 @@ func (f *Faulty) Create(name string) (File, error) {
 		return nil, err
 	}
 	fd.Close()
-	c := &cached{}
+	c := &cached{name: name}
 	f.cache[name] = c
 	return &faultyFile{fs: f, name: name, c: c}, nil
 }
@@ -236,6 +237,7 @@ func (f *Faulty) Rename(oldname, newname string) error {
 		old.stale = true
 	}
 	if c, ok := f.cache[oldname]; ok {
+		c.name = newname
 		f.cache[newname] = c
 		delete(f.cache, oldname)
 	} else {
@@ -286,7 +288,7 @@ func (f *Faulty) Stat(name string) (Info, error) {
 
 type faultyFile struct {
 	fs   *Faulty
-	name string
+	name string // the name it was opened with
 	c    *cached
 }
 
@@ -344,7 +346,7 @@ func (h *faultyFile) Allocate(size int64) error {
 	if size > int64(len(h.c.data)) {
 		h.c.data = append(h.c.data, make([]byte, size-int64(len(h.c.data)))...)
 	}
-	return os.Truncate(h.name, size)
+	return os.Truncate(h.c.name, size)
 }
 
 // Sync copies the whole cache to the disk.
@@ -359,7 +361,7 @@ func (h *faultyFile) Sync() error {
 	if fire {
 		data = data[:max(0, min(short, len(data)))]
 	}
-	if err := writeDisk(h.name, data, 0); err != nil {
+	if err := writeDisk(h.c.name, data, 0); err != nil {
 		return err
 	}
 	if fire {
@@ -399,7 +401,7 @@ func (h *faultyFile) Msync(m []byte, off, n int) error {
 	if fire {
 		end = start + max(0, min(short, end-start))
 	}
-	if err := writeDisk(h.name, h.c.data[start:end], int64(start)); err != nil {
+	if err := writeDisk(h.c.name, h.c.data[start:end], int64(start)); err != nil {
 		return err
 	}
 	if fire {
