@@ -65,7 +65,7 @@ type Sequencer struct {
 // w (nil means [SpinYield]). size must be a power of two of at least 2;
 // otherwise the error wraps [ErrSize].
 func NewSequencer(size int, w WaitStrategy) (*Sequencer, error) {
-	if size < 2 || size > maxSize || size&(size-1) != 0 {
+	if size < 2 || int64(size) > maxSize || size&(size-1) != 0 {
 		return nil, fmt.Errorf("ring: new sequencer of size %d: %w", size, ErrSize)
 	}
 	if w == nil {

@@ -2,6 +2,7 @@ package ring
 
 import (
 	"errors"
+	"math"
 	"testing"
 )
 
@@ -16,7 +17,7 @@ func TestNewSequencerSize(t *testing.T) {
 		{"one", 1, false},
 		{"three", 3, false},
 		{"not a power of two", 1000, false},
-		{"too large", 1 << 41, false},
+		{"too large", int(min(maxSize*2, math.MaxInt)), false},
 		{"two", 2, true},
 		{"four", 4, true},
 		{"1024", 1024, true},
@@ -52,7 +53,7 @@ func TestClaimRejects(t *testing.T) {
 		{"zero", 0},
 		{"negative", -1},
 		{"size+1", 9},
-		{"huge", 1 << 40},
+		{"huge", math.MaxInt},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
