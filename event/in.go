@@ -44,14 +44,38 @@ const (
 	// [PackName]). A feed decoder emits it the first time it sees a name.
 	KindSymbol Kind = 7
 
+	// Operator commands for the risk guard. They are journaled and sequenced
+	// like orders, so their effect replays exactly.
+
+	// KindKill trips the kill switch of a scope: Account (or [Any]) and
+	// Symbol (or [Any]); both Any is the whole engine. Arg [KillCancel] also
+	// cancels the scope's resting orders.
+	KindKill Kind = 8
+	// KindClear clears the latched kill switch of a scope (Account and
+	// Symbol as in KindKill), whether an operator or a guard tripped it.
+	KindClear Kind = 9
+	// KindSetLimit sets risk limit number Arg (the limit ids are the risk
+	// guard's) for Account and Symbol ([Any] for the default of every
+	// account or symbol) to Qty.
+	KindSetLimit Kind = 10
+	// KindParent grants a parent instruction to Account: its child orders
+	// in Symbol on Side may add up to Qty more lots, executed or open. ID is
+	// the parent's id, for the audit trail.
+	KindParent Kind = 11
+
 	// kindCount is one past the last valid kind.
-	kindCount Kind = 8
+	kindCount Kind = 12
 )
+
+// KillCancel in the Arg of a KindKill also cancels the resting orders of the
+// scope.
+const KillCancel uint16 = 1
 
 // Valid reports whether k is a defined input kind.
 func (k Kind) Valid() bool { return k > KindInvalid && k < kindCount }
 
-var kindNames = [...]string{"invalid", "new", "cancel", "replace", "masscancel", "halt", "resume", "symbol"}
+var kindNames = [...]string{"invalid", "new", "cancel", "replace", "masscancel", "halt", "resume", "symbol",
+	"kill", "clear", "setlimit", "parent"}
 
 // String returns the kind's name as used in the CSV feed format.
 func (k Kind) String() string {

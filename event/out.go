@@ -38,13 +38,34 @@ const (
 	// OutSymbol: symbol id Symbol is defined with the packed name in Other.
 	OutSymbol OutKind = 10
 
-	outKindCount OutKind = 11
+	// Risk guard events.
+
+	// OutKill: the kill switch of a scope tripped. Account and Symbol give
+	// the scope ([Any] for all), Reason the guard that tripped
+	// ([ReasonOperator] for a KindKill), Qty the measured figure, Price the
+	// limit it crossed, Other the window in ns (0 when none).
+	OutKill OutKind = 11
+	// OutClear: the kill switch of the scope Account, Symbol was cleared.
+	OutClear OutKind = 12
+	// OutLimit: risk limit Other was set to Qty for Account, Symbol.
+	OutLimit OutKind = 13
+	// OutBreaker: the rate circuit breaker of Account ([Any] for the global
+	// one) changed state; Reason is [ReasonBreakerOpen],
+	// [ReasonBreakerHalfOpen] or [ReasonBreakerClosed], Qty the breaches
+	// counted in the window, Other the event time the cool-down ends.
+	OutBreaker OutKind = 14
+	// OutParent: a parent instruction was granted. ID, Account, Symbol, Side;
+	// Qty is the account's allowance in Symbol on Side now.
+	OutParent OutKind = 15
+
+	outKindCount OutKind = 16
 )
 
 // Valid reports whether k is a defined output kind.
 func (k OutKind) Valid() bool { return k > OutInvalid && k < outKindCount }
 
-var outKindNames = [...]string{"invalid", "accepted", "rejected", "trade", "cancelled", "replaced", "book", "halted", "resumed", "masscancelled", "symbol"}
+var outKindNames = [...]string{"invalid", "accepted", "rejected", "trade", "cancelled", "replaced", "book", "halted", "resumed", "masscancelled", "symbol",
+	"kill", "clear", "limit", "breaker", "parent"}
 
 // String returns the kind's name as used in the CSV and JSON output formats.
 func (k OutKind) String() string {
@@ -93,8 +114,38 @@ const (
 	ReasonPriorityKept Reason = 48 // same price, quantity not increased
 	ReasonPriorityLost Reason = 49 // price changed or quantity increased
 
-	// ReasonRiskBase is the first reason the risk guard may define.
+	// ReasonRiskBase is the first reason of the risk guard.
 	ReasonRiskBase Reason = 64
+
+	// Pre-trade rejections by the risk guard.
+	ReasonMaxQty           Reason = 64 // order quantity above the limit
+	ReasonMaxNotional      Reason = 65 // order notional above the limit
+	ReasonPriceCollar      Reason = 66 // price too far from the reference price
+	ReasonNoReference      Reason = 67 // no reference price to check the collar against
+	ReasonMaxOpenOrders    Reason = 68 // account has too many open orders
+	ReasonNetPosition      Reason = 69 // net position plus open orders above the limit
+	ReasonGrossPosition    Reason = 70 // gross position plus open orders above the limit
+	ReasonCredit           Reason = 71 // account's credit limit exhausted
+	ReasonDuplicateClOrdID Reason = 72 // client order id already used by the account
+	ReasonRestricted       Reason = 73 // symbol restricted for the account
+	ReasonThrottleMsgs     Reason = 74 // message rate above its token bucket
+	ReasonThrottleOrders   Reason = 75 // new-order rate above its token bucket
+	ReasonBreakerOpen      Reason = 76 // rate breaker open (also an OutBreaker state)
+	ReasonKilled           Reason = 77 // kill switch tripped for the scope
+	ReasonParentExceeded   Reason = 78 // child orders would exceed the parent instructions
+
+	// Kill-switch trips (OutKill) and breaker states (OutBreaker).
+	ReasonOperator        Reason = 96  // an operator's KindKill
+	ReasonExecCeiling     Reason = 97  // executions in a window above the ceiling
+	ReasonQtyCeiling      Reason = 98  // traded quantity in a window above the ceiling
+	ReasonNotionalCeiling Reason = 99  // traded notional in a window above the ceiling
+	ReasonExecAnomaly     Reason = 100 // executions far above the learned baseline
+	ReasonQtyAnomaly      Reason = 101 // traded quantity far above the learned baseline
+	ReasonNotionalAnomaly Reason = 102 // traded notional far above the learned baseline
+	ReasonLoss            Reason = 103 // realised plus marked-to-market loss above the limit
+	ReasonOutVsIn         Reason = 104 // executions beyond the parent instructions
+	ReasonBreakerHalfOpen Reason = 105 // breaker cool-down over: trial traffic
+	ReasonBreakerClosed   Reason = 106 // breaker closed again
 )
 
 var reasonNames = [256]string{
@@ -122,6 +173,34 @@ var reasonNames = [256]string{
 	ReasonNoLiquidity:   "no_liquidity",
 	ReasonPriorityKept:  "priority_kept",
 	ReasonPriorityLost:  "priority_lost",
+
+	ReasonMaxQty:           "max_qty",
+	ReasonMaxNotional:      "max_notional",
+	ReasonPriceCollar:      "price_collar",
+	ReasonNoReference:      "no_reference_price",
+	ReasonMaxOpenOrders:    "max_open_orders",
+	ReasonNetPosition:      "net_position",
+	ReasonGrossPosition:    "gross_position",
+	ReasonCredit:           "credit_limit",
+	ReasonDuplicateClOrdID: "duplicate_clordid",
+	ReasonRestricted:       "restricted_symbol",
+	ReasonThrottleMsgs:     "throttle_messages",
+	ReasonThrottleOrders:   "throttle_orders",
+	ReasonBreakerOpen:      "breaker_open",
+	ReasonKilled:           "killed",
+	ReasonParentExceeded:   "parent_exceeded",
+
+	ReasonOperator:        "operator",
+	ReasonExecCeiling:     "exec_ceiling",
+	ReasonQtyCeiling:      "qty_ceiling",
+	ReasonNotionalCeiling: "notional_ceiling",
+	ReasonExecAnomaly:     "exec_anomaly",
+	ReasonQtyAnomaly:      "qty_anomaly",
+	ReasonNotionalAnomaly: "notional_anomaly",
+	ReasonLoss:            "loss",
+	ReasonOutVsIn:         "out_vs_in",
+	ReasonBreakerHalfOpen: "breaker_half_open",
+	ReasonBreakerClosed:   "breaker_closed",
 }
 
 // String returns the reason's snake_case name, as used in the output formats

@@ -117,5 +117,7 @@
 // Halt and resume: OutHalted / OutResumed (idempotent). A halt does not
 // cancel resting orders.
 //
-// Inputs of an undefined kind are rejected with ReasonBadKind.
+// Inputs of a kind the matcher does not handle (undefined, or the risk
+// guard's commands, which the guard consumes before the matcher) are rejected
+// with ReasonBadKind.
 package matcher
