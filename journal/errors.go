@@ -1,13 +1,17 @@
 package journal
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // Errors returned by the package, wrapped with context ("segment 12 offset
 // 4096: ..."); check them with errors.Is.
 var (
-	// ErrCorrupt is wrapped when a file holds bytes that are not a valid
-	// journal or snapshot: a bad header, a record that fails its checksum
-	// followed by good ones, a gap in the sequences.
+	// ErrCorrupt is matched by the *CorruptError returned when a file
+	// holds bytes that are not a valid journal or snapshot: a bad header, a
+	// record that fails its checksum followed by good ones, a gap in the
+	// sequences.
 	ErrCorrupt = errors.New("journal: corrupt")
 	// ErrVersion is wrapped when a file was written by a newer format
 	// version than this package reads.
@@ -36,3 +40,36 @@ var (
 	// ErrOptions is wrapped for options out of their range.
 	ErrOptions = errors.New("journal: invalid options")
 )
+
+// CorruptError is the error for bytes that are not a valid journal or
+// snapshot. errors.Is(err, ErrCorrupt) holds for it, and errors.As gives
+// where the damage is.
+type CorruptError struct {
+	Segment uint64 // the damaged segment, by its name (its first sequence); 0 if not a segment
+	Offset  int64  // offset of the damage in the segment
+	File    string // the damaged file when it is not a segment (a snapshot)
+	Reason  string // what is wrong
+}
+
+func (e *CorruptError) Error() string {
+	switch {
+	case e.Segment != 0:
+		return fmt.Sprintf("journal: segment %d offset %d: corrupt: %s", e.Segment, e.Offset, e.Reason)
+	case e.File != "":
+		return fmt.Sprintf("journal: %s: corrupt: %s", e.File, e.Reason)
+	}
+	return "journal: corrupt: " + e.Reason
+}
+
+// Is reports whether target is ErrCorrupt.
+func (e *CorruptError) Is(target error) bool { return target == ErrCorrupt }
+
+// corruptAt returns a CorruptError at offset off of segment seg.
+func corruptAt(seg uint64, off int64, format string, args ...any) *CorruptError {
+	return &CorruptError{Segment: seg, Offset: off, Reason: fmt.Sprintf(format, args...)}
+}
+
+// corrupt returns a CorruptError not yet placed in a file.
+func corrupt(format string, args ...any) *CorruptError {
+	return &CorruptError{Reason: fmt.Sprintf(format, args...)}
+}

@@ -38,39 +38,39 @@ func (h *segmentHeader) encode(b []byte) {
 func decodeSegmentHeader(b []byte) (segmentHeader, error) {
 	var h segmentHeader
 	if len(b) < segmentHeaderSize {
-		return h, fmt.Errorf("%w: segment header: %d bytes, want %d", ErrCorrupt, len(b), segmentHeaderSize)
+		return h, corrupt("segment header: %d bytes, want %d", len(b), segmentHeaderSize)
 	}
 	b = b[:segmentHeaderSize]
 	if string(b[0:8]) != segmentMagic {
-		return h, fmt.Errorf("%w: segment header: bad magic %q", ErrCorrupt, b[0:8])
+		return h, corrupt("segment header: bad magic %q", b[0:8])
 	}
 	if want, got := xxhash.Sum64(b[:56]), binary.LittleEndian.Uint64(b[56:]); want != got {
-		return h, fmt.Errorf("%w: segment header: checksum %#016x, want %#016x", ErrCorrupt, got, want)
+		return h, corrupt("segment header: checksum %#016x, want %#016x", got, want)
 	}
 	h.Version = binary.LittleEndian.Uint16(b[8:])
 	if h.Version == 0 || h.Version > Version {
-		return h, fmt.Errorf("%w: segment header: version %d, this package reads 1 to %d", ErrVersion, h.Version, Version)
+		return h, fmt.Errorf("segment header: version %d, this package reads 1 to %d: %w", h.Version, Version, ErrVersion)
 	}
 	if n := binary.LittleEndian.Uint16(b[10:]); n != segmentHeaderSize {
-		return h, fmt.Errorf("%w: segment header: header size %d, want %d", ErrCorrupt, n, segmentHeaderSize)
+		return h, corrupt("segment header: header size %d, want %d", n, segmentHeaderSize)
 	}
 	reserved := 32 // v1: bytes 32..56 reserved
 	if h.Version >= 2 {
 		reserved = 40
 		if h.ID = binary.LittleEndian.Uint64(b[32:]); h.ID == 0 {
-			return h, fmt.Errorf("%w: segment header: journal id 0", ErrCorrupt)
+			return h, corrupt("segment header: journal id 0")
 		}
 	}
 	if !allZero(b[12:16]) || !allZero(b[reserved:56]) {
-		return h, fmt.Errorf("%w: segment header: reserved bytes not zero", ErrCorrupt)
+		return h, corrupt("segment header: reserved bytes not zero")
 	}
 	h.FirstSeq = binary.LittleEndian.Uint64(b[16:])
 	if h.FirstSeq == 0 {
-		return h, fmt.Errorf("%w: segment header: first sequence 0", ErrCorrupt)
+		return h, corrupt("segment header: first sequence 0")
 	}
 	size := binary.LittleEndian.Uint64(b[24:])
 	if size < MinSegmentSize || size > MaxSegmentSize || size%frameAlign != 0 {
-		return h, fmt.Errorf("%w: segment header: segment size %d out of range", ErrCorrupt, size)
+		return h, corrupt("segment header: segment size %d out of range", size)
 	}
 	h.Size = int64(size)
 	return h, nil

@@ -119,17 +119,22 @@ func (r *Reader) Next() bool {
 func (r *Reader) atTail(why reason) bool {
 	s := r.seg
 	if why == frameSequence {
-		r.err = corruptErr(s.first, r.off, "record has sequence %d, want %d", readSeq(s.m, r.off), r.next)
+		r.err = corruptAt(s.first, r.off, "record has sequence %d, want %d", readSeq(s.m, r.off), r.next)
 		return false
 	}
+	// The successor is the segment named by the next sequence; an empty
+	// segment has none (a roll needs a record that did not fit).
 	nextPath := filepath.Join(r.dir, segmentName(r.next))
-	_, serr := r.fs.Stat(nextPath)
-	successor := serr == nil
+	successor := false
+	if r.next > s.first {
+		_, serr := r.fs.Stat(nextPath)
+		successor = serr == nil
+	}
 	if why != frameEnd {
 		// A record being written, or damage: damage if anything valid was
 		// written after it.
 		if successor || r.validAfter() {
-			r.err = corruptErr(s.first, r.off, "%s before later records", why)
+			r.err = corruptAt(s.first, r.off, "%s before later records", why)
 		}
 		return false
 	}
@@ -142,7 +147,7 @@ func (r *Reader) atTail(why reason) bool {
 		return false
 	}
 	if lastNonZero(s.m, int(r.off)) != int(r.off) {
-		r.err = corruptErr(s.first, r.off, "non-zero bytes after the end of a sealed segment")
+		r.err = corruptAt(s.first, r.off, "non-zero bytes after the end of a sealed segment")
 		return false
 	}
 	ns, err := openSegment(r.fs, segRef{first: r.next, path: nextPath}, false)
@@ -152,7 +157,7 @@ func (r *Reader) atTail(why reason) bool {
 	}
 	if s.version >= 2 && ns.version >= 2 && ns.id != s.id {
 		ns.close()
-		r.err = corruptErr(ns.first, 32, "journal id %#016x, previous segment has %#016x: a segment of another journal", ns.id, s.id)
+		r.err = corruptAt(ns.first, 32, "journal id %#016x, previous segment has %#016x: a segment of another journal", ns.id, s.id)
 		return false
 	}
 	s.close()

@@ -1,11 +1,13 @@
 package journal
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
 
+	"github.com/cespare/xxhash/v2"
 	"github.com/tradeengine/engine/internal/faultfs"
 )
 
@@ -17,12 +19,16 @@ func cutOf(sc *scan, first uint64) *Cut {
 		return nil
 	}
 	c := &Cut{Kind: CutTorn, Segment: first, Offset: sc.end, Bytes: sc.tailEnd - sc.end, Reason: sc.stop.String()}
-	if sc.stop == frameEnd {
-		c.Reason = "zeroed record header"
-	}
-	c.Records = 1 + sc.goodAfter // the damaged record and the valid ones after it
-	if sc.stop == frameSequence {
-		c.Records = sc.goodAfter // the "damaged" one is itself valid, and counted
+	switch sc.stop {
+	case frameEnd:
+		// No record starts at the end (its first word is zero or says
+		// type 0); what follows is the remains of one or stray bytes.
+		c.Reason = "non-zero bytes after the end of the log"
+		c.Records = sc.goodAfter
+	case frameSequence:
+		c.Records = sc.goodAfter // the frame stopped at is valid, and counted among them
+	default:
+		c.Records = 1 + sc.goodAfter // the damaged record and the valid ones after it
 	}
 	if sc.corrupt() {
 		c.Kind = CutCorrupt
@@ -31,16 +37,12 @@ func cutOf(sc *scan, first uint64) *Cut {
 	return c
 }
 
-// corruptErr is the error for corruption found at off of segment first.
-func corruptErr(first uint64, off int64, format string, args ...any) error {
-	return fmt.Errorf("journal: segment %d offset %d: %w: %s", first, off, ErrCorrupt, fmt.Sprintf(format, args...))
-}
-
 // recover brings the journal whose segments are refs back to a state it
 // can append to. Older segments get their headers checked (all their records
 // too with Options.VerifySealed) and are made durable; the newest is scanned
 // and its tail cut as described in doc.go.
 func (j *Journal) recover(refs []segRef, rep *RecoveryReport) error {
+	rep.Segments, rep.FirstSeq, rep.LastSeq = len(refs), refs[0].first, refs[0].first-1
 	// Every v2 segment of a journal carries the same id.
 	var ids idCheck
 	sealed := refs[:len(refs)-1]
@@ -48,10 +50,10 @@ func (j *Journal) recover(refs []segRef, rep *RecoveryReport) error {
 		if j.opts.VerifySealed {
 			sr, err := checkSegment(j.fs, ref)
 			if err == nil && sr.Torn != nil {
-				err = corruptErr(ref.first, sr.Torn.Offset, "%d bytes after the end of a sealed segment", sr.Torn.Bytes)
+				err = corruptAt(ref.first, sr.Torn.Offset, "%d bytes after the end of a sealed segment", sr.Torn.Bytes)
 			}
 			if err == nil && i+1 < len(sealed) && sr.LastSeq+1 != sealed[i+1].first {
-				err = corruptErr(ref.first, sr.End, "sequence gap: segment ends at %d, next segment starts at %d", sr.LastSeq, sealed[i+1].first)
+				err = corruptAt(ref.first, sr.End, "sequence gap: segment ends at %d, next segment starts at %d", sr.LastSeq, sealed[i+1].first)
 			}
 			rep.Sealed = append(rep.Sealed, sr)
 			if err != nil {
@@ -96,7 +98,7 @@ func (j *Journal) recover(refs []segRef, rep *RecoveryReport) error {
 		case zeroHeader:
 			rep.Cut = &Cut{Kind: CutTorn, Segment: ref.first, Bytes: extent, Records: max(frames, 1), Reason: "segment header never written"}
 		case j.opts.TruncateCorrupt:
-			rep.Cut = &Cut{Kind: CutCorrupt, Segment: ref.first, Bytes: extent, Records: frames, Reason: err.Error()}
+			rep.Cut = &Cut{Kind: CutCorrupt, Segment: ref.first, Bytes: extent, Records: frames, Reason: reasonOf(err)}
 		default:
 			return err
 		}
@@ -125,17 +127,18 @@ func (j *Journal) recover(refs []segRef, rep *RecoveryReport) error {
 		rep.Sealed = rep.Sealed[:len(refs)-1]
 		if n := len(rep.Sealed); n > 0 && rep.Sealed[n-1].LastSeq+1 != s.first {
 			s.close()
-			return corruptErr(rep.Sealed[n-1].First, rep.Sealed[n-1].End, "sequence gap: segment ends at %d, newest segment starts at %d", rep.Sealed[n-1].LastSeq, s.first)
+			return corruptAt(rep.Sealed[n-1].First, rep.Sealed[n-1].End, "sequence gap: segment ends at %d, newest segment starts at %d", rep.Sealed[n-1].LastSeq, s.first)
 		}
 	}
 
 	sc := scanSegment(s.m, s.version, s.id, s.first)
+	rep.Segments, rep.LastSeq = len(refs), sc.next-1
 	rep.Newest, rep.Records, rep.Scanned = s.first, sc.records, sc.end-segmentHeaderSize
 	end := sc.end
 	if cut := cutOf(&sc, s.first); cut != nil {
 		if cut.Kind == CutCorrupt && !j.opts.TruncateCorrupt {
 			s.close()
-			return corruptErr(s.first, cut.Offset, "%s, and %d valid %s after it", cut.Reason, sc.goodAfter, plural(sc.goodAfter, "record"))
+			return corruptAt(s.first, cut.Offset, "%s, and %d valid %s after it", cut.Reason, sc.goodAfter, plural(sc.goodAfter, "record"))
 		}
 		// Zero the cut bytes so the space reads as the end of the log, and
 		// make that durable before anything is appended over it: stale
@@ -177,7 +180,7 @@ type idCheck struct {
 	first uint64 // the first of them
 }
 
-func (c *idCheck) check(first uint64, version uint16, id uint64) error {
+func (c *idCheck) check(first uint64, version uint16, id uint64) *CorruptError {
 	if version < 2 {
 		return nil
 	}
@@ -186,9 +189,18 @@ func (c *idCheck) check(first uint64, version uint16, id uint64) error {
 		return nil
 	}
 	if id != c.id {
-		return corruptErr(first, 32, "journal id %#016x, segment %d has %#016x: a segment of another journal", id, c.first, c.id)
+		return corruptAt(first, 32, "journal id %#016x, segment %d has %#016x: a segment of another journal", id, c.first, c.id)
 	}
 	return nil
+}
+
+// reasonOf returns what a CorruptError says is wrong, or the error text.
+func reasonOf(err error) string {
+	var ce *CorruptError
+	if errors.As(err, &ce) {
+		return ce.Reason
+	}
+	return err.Error()
 }
 
 // syncSealed checks the header of a sealed segment against its name and
@@ -205,10 +217,10 @@ func syncSealed(fs faultfs.FS, ref segRef) (segmentHeader, error) {
 	}
 	h, err := decodeSegmentHeader(hb[:])
 	if err != nil {
-		return h, fmt.Errorf("journal: segment %d offset 0: %w", ref.first, err)
+		return h, placeHeaderErr(err, ref.first)
 	}
 	if size, err := f.Size(); err != nil || size != h.Size || h.FirstSeq != ref.first {
-		return h, corruptErr(ref.first, 0, "header says first sequence %d, size %d; file has size %d", h.FirstSeq, h.Size, size)
+		return h, corruptAt(ref.first, 0, "header says first sequence %d, size %d; file has size %d", h.FirstSeq, h.Size, size)
 	}
 	if err := f.Sync(); err != nil {
 		return h, fmt.Errorf("journal: fsync segment %d: %w: %w", ref.first, ErrSync, err)
@@ -218,7 +230,8 @@ func syncSealed(fs faultfs.FS, ref segRef) (segmentHeader, error) {
 
 // inspectBroken looks at a segment whose header does not decode: whether
 // the header is all zeros, how far non-zero bytes reach, and how many valid
-// frames lie in it, of version 1 or of version 2 with the journal id id.
+// frames lie in it, of version 1 or of version 2 with the journal id id (or,
+// when id is not known, with the key the first plausible frame implies).
 func inspectBroken(fs faultfs.FS, ref segRef, id uint64) (zeroHeader bool, extent, frames int64, err error) {
 	f, err := fs.Open(ref.path, false)
 	if err != nil {
@@ -240,9 +253,31 @@ func inspectBroken(fs faultfs.FS, ref segRef, id uint64) (zeroHeader bool, exten
 	zeroHeader = allZero(m[:min(len(m), segmentHeaderSize)])
 	extent = int64(lastNonZero(m, 0))
 	if extent > segmentHeaderSize {
+		if id == 0 {
+			id = impliedKey(m, segmentHeaderSize, int(extent))
+		}
 		n1, _, _ := countFrames(m, segmentHeaderSize, int(extent), 1, 0)
 		n2, _, _ := countFrames(m, segmentHeaderSize, int(extent), 2, id)
 		frames = max(n1, n2)
 	}
 	return zeroHeader, extent, frames, nil
+}
+
+// impliedKey returns the checksum key of the first plausible version 2 frame
+// in m[from:to]: its stored checksum XOR the checksum of its bytes. Used
+// only to count what a segment whose header is lost held.
+func impliedKey(m []byte, from, to int) uint64 {
+	for off := from; off+frameOverhead <= to; off += frameAlign {
+		w := binary.LittleEndian.Uint64(m[off:])
+		n := uint32(w)
+		if uint8(w>>32) == 0 || uint8(w>>40) != 2 || w>>48 != 0 || n > MaxPayload {
+			continue
+		}
+		body := frameHeaderSize + (int(n)+frameAlign-1)&^(frameAlign-1)
+		if off+body+frameTrailerSize > len(m) {
+			continue
+		}
+		return xxhash.Sum64(m[off:off+body]) ^ binary.LittleEndian.Uint64(m[off+body:])
+	}
+	return 0
 }

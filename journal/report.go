@@ -83,7 +83,9 @@ func (r *RecoveryReport) String() string {
 		fmt.Fprintf(&b, "created: first=%d\n", r.FirstSeq)
 	} else {
 		fmt.Fprintf(&b, "recovered: segments=%d first=%d last=%d\n", r.Segments, r.FirstSeq, r.LastSeq)
-		fmt.Fprintf(&b, "newest: segment %d, %d %s, %d bytes\n", r.Newest, r.Records, plural(r.Records, "record"), r.Scanned)
+		if r.Newest != 0 {
+			fmt.Fprintf(&b, "newest: segment %d, %d %s, %d bytes\n", r.Newest, r.Records, plural(r.Records, "record"), r.Scanned)
+		}
 	}
 	if r.Cut != nil {
 		fmt.Fprintf(&b, "cut: %v\n", r.Cut)

@@ -12,7 +12,7 @@ type scan struct {
 	stop    reason // why the scan stopped at end (frameEnd: a clean end marker)
 
 	// The tail, from end to the end of the segment.
-	tailEnd   int64 // just past the last non-zero 8-byte word at or after end; == end if the tail is all zeros
+	tailEnd   int64  // just past the last non-zero 8-byte word at or after end; == end if the tail is all zeros
 	goodAfter int64  // valid frames found after end (any sequence): evidence of writes past the stop
 	firstGood int64  // offset of the first of them, -1 if none
 	maxAfter  uint64 // the highest sequence among them

@@ -146,17 +146,17 @@ func mapSegment(f faultfs.File, ref segRef, writable bool) (*segment, error) {
 	}
 	h, err := decodeSegmentHeader(hb[:])
 	if err != nil {
-		return nil, fmt.Errorf("journal: segment %d offset 0: %w", ref.first, err)
+		return nil, placeHeaderErr(err, ref.first)
 	}
 	if h.FirstSeq != ref.first {
-		return nil, fmt.Errorf("journal: segment %d offset 0: %w: header says first sequence %d", ref.first, ErrCorrupt, h.FirstSeq)
+		return nil, corruptAt(ref.first, 0, "header says first sequence %d", h.FirstSeq)
 	}
 	size, err := f.Size()
 	if err != nil {
 		return nil, fmt.Errorf("journal: segment %d: %w", ref.first, err)
 	}
 	if size != h.Size {
-		return nil, fmt.Errorf("journal: segment %d: %w: file is %d bytes, header says %d", ref.first, ErrCorrupt, size, h.Size)
+		return nil, corruptAt(ref.first, 0, "file is %d bytes, header says %d", size, h.Size)
 	}
 	m, err := f.Map(int(h.Size), writable)
 	if err != nil {
@@ -179,4 +179,14 @@ func (s *segment) close() error {
 		s.f = nil
 	}
 	return err
+}
+
+// placeHeaderErr names segment first in an error of decodeSegmentHeader.
+func placeHeaderErr(err error, first uint64) error {
+	var ce *CorruptError
+	if errors.As(err, &ce) {
+		ce.Segment = first
+		return ce
+	}
+	return fmt.Errorf("journal: segment %d offset 0: %w", first, err)
 }

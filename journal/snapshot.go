@@ -107,27 +107,27 @@ func snapshotSum(head, payload []byte) uint64 {
 // payload aliases b: decoding allocates nothing whatever b holds.
 func decodeSnapshot(b []byte) (Snapshot, error) {
 	if len(b) < snapshotHeaderSize {
-		return Snapshot{}, fmt.Errorf("%w: snapshot: %d bytes, shorter than its header", ErrCorrupt, len(b))
+		return Snapshot{}, corrupt("snapshot: %d bytes, shorter than its header", len(b))
 	}
 	if string(b[0:8]) != snapshotMagic {
-		return Snapshot{}, fmt.Errorf("%w: snapshot: bad magic %q", ErrCorrupt, b[0:8])
+		return Snapshot{}, corrupt("snapshot: bad magic %q", b[0:8])
 	}
 	if v := binary.LittleEndian.Uint16(b[8:]); v == 0 || v > SnapshotVersion {
-		return Snapshot{}, fmt.Errorf("%w: snapshot: version %d", ErrVersion, v)
+		return Snapshot{}, fmt.Errorf("snapshot: version %d, this package reads 1 to %d: %w", v, SnapshotVersion, ErrVersion)
 	}
 	if n := binary.LittleEndian.Uint16(b[10:]); n != snapshotHeaderSize {
-		return Snapshot{}, fmt.Errorf("%w: snapshot: header size %d, want %d", ErrCorrupt, n, snapshotHeaderSize)
+		return Snapshot{}, corrupt("snapshot: header size %d, want %d", n, snapshotHeaderSize)
 	}
 	if !allZero(b[12:16]) {
-		return Snapshot{}, fmt.Errorf("%w: snapshot: reserved bytes not zero", ErrCorrupt)
+		return Snapshot{}, corrupt("snapshot: reserved bytes not zero")
 	}
 	n := binary.LittleEndian.Uint64(b[24:])
 	if n != uint64(len(b)-snapshotHeaderSize) {
-		return Snapshot{}, fmt.Errorf("%w: snapshot: payload length %d, file holds %d", ErrCorrupt, n, len(b)-snapshotHeaderSize)
+		return Snapshot{}, corrupt("snapshot: payload length %d, file holds %d", n, len(b)-snapshotHeaderSize)
 	}
 	payload := b[snapshotHeaderSize:]
 	if want, got := snapshotSum(b[:32], payload), binary.LittleEndian.Uint64(b[32:]); want != got {
-		return Snapshot{}, fmt.Errorf("%w: snapshot: checksum %#016x, want %#016x", ErrCorrupt, got, want)
+		return Snapshot{}, corrupt("snapshot: checksum %#016x, want %#016x", got, want)
 	}
 	return Snapshot{Seq: binary.LittleEndian.Uint64(b[16:]), Payload: payload}, nil
 }
@@ -257,11 +257,16 @@ func readSnapshot(fs faultfs.FS, info SnapshotInfo) (*Snapshot, error) {
 		return nil, fmt.Errorf("journal: read snapshot %s: %w", filepath.Base(info.Path), err)
 	}
 	s, err := decodeSnapshot(b)
+	var ce *CorruptError
+	if errors.As(err, &ce) {
+		ce.File = filepath.Base(info.Path)
+		return nil, ce
+	}
 	if err != nil {
-		return nil, fmt.Errorf("journal: snapshot %s: %w", filepath.Base(info.Path), err)
+		return nil, fmt.Errorf("journal: %s: %w", filepath.Base(info.Path), err)
 	}
 	if s.Seq != info.Seq {
-		return nil, fmt.Errorf("journal: snapshot %s: %w: header says sequence %d", filepath.Base(info.Path), ErrCorrupt, s.Seq)
+		return nil, &CorruptError{File: filepath.Base(info.Path), Reason: fmt.Sprintf("snapshot: header says sequence %d", s.Seq)}
 	}
 	s.Path = info.Path
 	return &s, nil

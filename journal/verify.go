@@ -66,12 +66,13 @@ func verify(fs faultfs.FS, dir string) (*Report, error) {
 	rep.LastSeq = refs[0].first - 1
 	var first error
 	var ids idCheck
+	damaged := false // the previous segment has a problem
 	note := func(sr *SegmentReport, off int64, format string, args ...any) {
 		if sr.Problem == "" {
 			sr.Problem, sr.Offset = fmt.Sprintf(format, args...), off
 		}
 		if first == nil {
-			first = corruptErr(sr.First, off, format, args...)
+			first = corruptAt(sr.First, off, format, args...)
 		}
 	}
 	for i, ref := range refs {
@@ -88,10 +89,11 @@ func verify(fs faultfs.FS, dir string) (*Report, error) {
 		}
 		if sr.Problem == "" {
 			if err := ids.check(sr.First, sr.Version, sr.ID); err != nil {
-				note(&sr, 32, "%s", strings.TrimPrefix(err.Error(), fmt.Sprintf("journal: segment %d offset 32: %v: ", sr.First, ErrCorrupt)))
+				note(&sr, err.Offset, "%s", err.Reason)
 			}
 		}
-		if i > 0 && sr.Problem == "" && rep.LastSeq+1 != ref.first {
+		// After a damaged segment its real end is unknown: no gap check.
+		if i > 0 && sr.Problem == "" && !damaged && rep.LastSeq+1 != ref.first {
 			note(&sr, segmentHeaderSize, "sequence gap: previous segment ends at %d", rep.LastSeq)
 		}
 		if sr.Problem == "" || sr.Records > 0 {
@@ -101,6 +103,7 @@ func verify(fs faultfs.FS, dir string) (*Report, error) {
 		if sr.End > segmentHeaderSize {
 			rep.Bytes += sr.End - segmentHeaderSize
 		}
+		damaged = sr.Problem != ""
 		rep.Segments = append(rep.Segments, sr)
 	}
 	return rep, first
@@ -125,7 +128,12 @@ func checkSegment(fs faultfs.FS, ref segRef) (SegmentReport, error) {
 			sr.Torn = &Cut{Kind: CutTorn, Segment: ref.first, Bytes: extent, Records: 0, Reason: "segment header never written"}
 			return sr, nil
 		}
-		sr.Problem = strings.TrimPrefix(err.Error(), fmt.Sprintf("journal: segment %d offset 0: ", ref.first))
+		var ce *CorruptError
+		if errors.As(err, &ce) {
+			sr.Problem, sr.Offset = ce.Reason, ce.Offset
+		} else {
+			sr.Problem = err.Error()
+		}
 		return sr, err
 	}
 	defer s.close()
@@ -135,7 +143,7 @@ func checkSegment(fs faultfs.FS, ref segRef) (SegmentReport, error) {
 	if cut := cutOf(&sc, s.first); cut != nil {
 		if cut.Kind == CutCorrupt {
 			sr.Problem, sr.Offset = fmt.Sprintf("%s, and %d valid %s after it", cut.Reason, sc.goodAfter, plural(sc.goodAfter, "record")), cut.Offset
-			return sr, corruptErr(s.first, cut.Offset, "%s", sr.Problem)
+			return sr, corruptAt(s.first, cut.Offset, "%s", sr.Problem)
 		}
 		sr.Torn = cut
 	}

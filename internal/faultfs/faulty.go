@@ -324,7 +324,7 @@ func (h *faultyFile) WriteAt(p []byte, off int64) (int, error) {
 	}
 	n := copy(h.c.data[off:], p)
 	if fire {
-		return n, injected(OpWrite, h.name)
+		return n, injected(OpWrite, h.c.name)
 	}
 	return n, nil
 }
@@ -365,7 +365,7 @@ func (h *faultyFile) Sync() error {
 		return err
 	}
 	if fire {
-		return injected(OpSync, h.name)
+		return injected(OpSync, h.c.name)
 	}
 	return nil
 }
@@ -405,7 +405,7 @@ func (h *faultyFile) Msync(m []byte, off, n int) error {
 		return err
 	}
 	if fire {
-		return injected(OpMsync, h.name)
+		return injected(OpMsync, h.c.name)
 	}
 	return nil
 }
