@@ -3,6 +3,8 @@ package journal
 import (
 	"fmt"
 	"path/filepath"
+
+	"github.com/tradeengine/engine/internal/faultfs"
 )
 
 // Append writes one record: typ (not 0), sequence seq (which must be
@@ -139,24 +141,39 @@ func (j *Journal) roll(next uint64) error {
 	}
 	sp.path, sp.first, sp.id, sp.version = final, next, j.id, Version
 
+	// Swap segments. The old mapping leaves the segment here, under both
+	// locks: nobody msyncs a sealed segment (the committer fsyncs its file)
+	// and nobody prefaults it, so it is unmapped by the prefaulter, off the
+	// append path (or here when there is no prefaulter).
 	old := j.c.seg
+	retired := mapping{f: old.f, m: old.m}
 	j.pfMu.Lock()
 	j.syncMu.Lock()
 	old.written.Store(j.c.off)
+	old.m = nil
 	j.sealed = append(j.sealed, old)
 	j.activate(sp, segmentHeaderSize, j.c.last)
+	if !j.w.inline {
+		j.retired = append(j.retired, retired)
+	}
 	j.syncMu.Unlock()
 	j.pfMu.Unlock()
 
-	// The old mapping is no longer used by anyone: the committer makes a
-	// sealed segment durable with fsync, not msync.
-	err = old.f.Unmap(old.m)
-	old.m = nil
 	j.segs = append(j.segs, segRef{first: next, path: final})
 	j.stats.rolls.Add(1)
-	if err != nil {
-		return j.fail(fmt.Errorf("journal: unmap segment %d: %w", old.first, err))
-	}
 	j.c.pfNext = segmentHeaderSize
+	if j.w.inline {
+		if err := retired.f.Unmap(retired.m); err != nil {
+			return j.fail(fmt.Errorf("journal: unmap segment %d: %w", old.first, err))
+		}
+		return nil
+	}
+	j.kickPrefault()
 	return nil
+}
+
+// mapping is a segment mapping waiting to be unmapped.
+type mapping struct {
+	f faultfs.File
+	m []byte
 }

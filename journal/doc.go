@@ -12,8 +12,8 @@
 //
 //	00000000000000000001.seg    a segment: its name is the sequence of its first record,
 //	00000000000000041231.seg    20 digits so that names sort; the newest one is appended to
-//	next.spare                  the next segment, pre-created and prefaulted, header still zero
-//	*.seg.tmp, next.spare.tmp   a file being created (recovery removes it)
+//	7.spare                     the next segment, pre-created and prefaulted, header still zero
+//	*.seg.tmp, *.spare.tmp      a file being created (recovery removes it, and any spare)
 //	00000000000000040000.snap   a snapshot valid at sequence 40000 (may share the directory)
 //
 // All integers are little-endian.
@@ -91,7 +91,7 @@
 //
 // [Open] on a directory with segments:
 //
-//  1. removes leftovers of interrupted work: *.seg.tmp, next.spare;
+//  1. removes leftovers of interrupted work: *.seg.tmp, *.spare, *.spare.tmp;
 //  2. checks the header of every older segment against its name and size
 //     and fsyncs it (with Options.VerifySealed it scans every record too,
 //     and requires each older segment to end cleanly and the sequences to
@@ -116,9 +116,11 @@
 // no more appends and acknowledges nothing more, since after a failed
 // writeback the kernel may have dropped the dirty pages it could not write.
 //
-// Segments roll crash-safely. The spare is created as next.spare.tmp,
-// allocated, fsynced, renamed to next.spare, and the directory fsynced; a
-// roll writes the header into it and renames it to its segment name. The
+// Segments roll crash-safely. A spare is created as N.spare.tmp (N counts
+// the spares a journal made, so that a new spare never takes the name of one
+// a roll is renaming), allocated, fsynced, renamed to N.spare, and the
+// directory fsynced; a roll writes the header into it and renames it to its
+// segment name. The
 // directory fsync that makes the name durable happens with the next sync,
 // before any record of the new segment is called durable.
 //

@@ -33,12 +33,11 @@ type paddedU64 struct {
 // writer is the writer's state that appends read but rarely change: the
 // second cache line.
 type writer struct {
-	failed     atomic.Bool // 0  1  a sync failed; Journal.err says how (set under syncMu)
-	mode       Durability  // 1  1
-	inline     bool        // 2  1  the appender prefaults: no prefaulter goroutine
-	touch      bool        // 3  1  prefault by writing to pages (no MADV_POPULATE_WRITE)
-	closed     bool        // 4  1
-	_          [3]byte     // 5  3
+	failed     atomic.Bool // 0  4  a sync failed; Journal.err says how (set under syncMu)
+	mode       Durability  // 4  1
+	inline     bool        // 5  1  the appender prefaults: no prefaulter goroutine
+	touch      bool        // 6  1  prefault by writing to pages (no MADV_POPULATE_WRITE)
+	closed     bool        // 7  1
 	maxPayload int64       // 8  8  the largest payload that fits in a segment
 	sinceWake  int64       // 16 8  Batch: appends since the committer was last woken
 	batchN     int64       // 24 8  Batch: Options.BatchRecords
@@ -55,7 +54,7 @@ type Journal struct {
 	lastSeq  paddedU64   // line 2: published LastSeq, stored by every append
 	durable  paddedU64   // line 3: published DurableSeq (Batch, Sync)
 	idle     atomic.Bool // line 4: Batch: the committer waits for a wake-up
-	_        [63]byte
+	_        [60]byte
 	pfTarget atomic.Int64 // line 5: prefault the active segment up to here
 	_        [56]byte
 
@@ -64,8 +63,10 @@ type Journal struct {
 	err    error      // the sticky error
 
 	pfMu    sync.Mutex // held while prefaulting the active segment and while swapping it
+	retired []mapping  // mappings of sealed segments for the prefaulter to unmap (under pfMu)
 	spareMu sync.Mutex // held while making the spare
 	spare   atomic.Pointer[segment]
+	spares  atomic.Uint64 // spares made, to name them
 	pfWake  chan struct{}
 	cmWake  chan struct{}
 	done    chan struct{}
@@ -312,6 +313,7 @@ func (j *Journal) Close() error {
 	j.w.closed = true
 	close(j.done)
 	j.wg.Wait()
+	j.unmapRetired()
 	j.syncMu.Lock()
 	err := j.syncLocked(j.c.last, j.c.off)
 	j.syncMu.Unlock()

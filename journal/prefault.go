@@ -44,18 +44,19 @@ func (j *Journal) kickPrefault() {
 	}
 }
 
-// populate prefaults [from, to) of s. Touching writes a zero into each page,
-// which is only done where the pages are known to be zero and no other
-// goroutine writes: ahead of the appender, by the appender, or in a spare.
+// populate prefaults [from, to) of s, with madvise or, if touch is set, by
+// writing a zero into each page. Touching is only done where the pages are
+// known to be zero and no other goroutine writes: by the appender ahead of
+// itself, or in a spare nobody else sees yet. A failed madvise only means
+// the pages will fault when written.
 func populate(s *segment, from, to int64, touch bool) {
 	from &^= 4095
 	if from >= to {
 		return
 	}
 	if !touch {
-		if err := s.f.Populate(s.m, int(from), int(to-from)); err == nil {
-			return
-		}
+		_ = s.f.Populate(s.m, int(from), int(to-from))
+		return
 	}
 	for p := from; p < to; p += 4096 {
 		s.m[p] = 0
@@ -72,6 +73,7 @@ func (j *Journal) prefaultLoop() {
 		case <-j.done:
 			return
 		}
+		j.unmapRetired()
 		j.prefaultActive()
 		j.spareMu.Lock()
 		if j.spare.Load() == nil {
@@ -98,6 +100,17 @@ func (j *Journal) takeSpare() (*segment, error) {
 	return j.makeSpare()
 }
 
+// unmapRetired unmaps the mappings of the segments rolled out of.
+func (j *Journal) unmapRetired() {
+	j.pfMu.Lock()
+	retired := j.retired
+	j.retired = nil
+	j.pfMu.Unlock()
+	for _, r := range retired {
+		_ = r.f.Unmap(r.m) // an address range, nothing to lose
+	}
+}
+
 // prefaultActive populates the active segment up to pfTarget, one chunk
 // per hold of pfMu (a roll swaps the active segment under pfMu).
 func (j *Journal) prefaultActive() {
@@ -121,7 +134,7 @@ func (j *Journal) prefaultActive() {
 // maps it and prefaults its first window. Its header stays zero until a roll
 // writes it and gives the file its real name.
 func (j *Journal) makeSpare() (*segment, error) {
-	path := filepath.Join(j.dir, spareName)
+	path := filepath.Join(j.dir, spareName(j.spares.Add(1)))
 	size := j.opts.SegmentSize
 	f, err := createFile(j.fs, path, size, nil)
 	if err != nil {

@@ -5,7 +5,9 @@ import (
 	"encoding/binary"
 	"fmt"
 	"path/filepath"
+	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/tradeengine/engine/internal/faultfs"
 )
@@ -131,9 +133,14 @@ func (r *Reader) atTail(why reason) bool {
 		successor = serr == nil
 	}
 	if why != frameEnd {
-		// A record being written, or damage: damage if anything valid was
-		// written after it.
+		// A record being written, or damage: damage if it is still bad once
+		// something valid was written after it. Look at it again after
+		// seeing the later bytes: the writer wrote it before them, so by
+		// now it is complete unless it is damaged.
 		if successor || r.validAfter() {
+			if _, _, again := decodeFrame(s.m[r.off:], s.version, s.id); again == frameOK {
+				return true
+			}
 			r.err = corruptAt(s.first, r.off, "%s before later records", why)
 		}
 		return false
@@ -165,12 +172,17 @@ func (r *Reader) atTail(why reason) bool {
 	return true
 }
 
-// validAfter reports whether the frame after the bad one at r.off (if its
-// length field is sane) or any frame further on is a valid record.
+// validAfter reports whether any valid record lies after the bad frame at
+// r.off. The first word of the record found is loaded atomically: that
+// orders the reads after it after the writer's stores before it, on every
+// architecture (x86 orders loads anyway).
 func (r *Reader) validAfter() bool {
 	m := r.seg.m
 	to := lastNonZero(m, int(r.off))
-	n, _, _ := countFrames(m, int(r.off)+frameAlign, to, r.seg.version, r.seg.id)
+	n, first, _ := countFrames(m, int(r.off)+frameAlign, to, r.seg.version, r.seg.id)
+	if n > 0 {
+		atomic.LoadUint64((*uint64)(unsafe.Pointer(&m[first])))
+	}
 	return n > 0
 }
 

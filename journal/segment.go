@@ -14,10 +14,15 @@ import (
 
 // File names in a journal directory.
 const (
-	segmentExt = ".seg"       // a segment: 20 decimal digits of its first sequence + ".seg"
-	tmpExt     = ".tmp"       // a file being created; removed by recovery
-	spareName  = "next.spare" // the pre-created next segment, header still zero
+	segmentExt = ".seg"   // a segment: 20 decimal digits of its first sequence + ".seg"
+	tmpExt     = ".tmp"   // a file being created; removed by recovery
+	spareExt   = ".spare" // a pre-created next segment, header still zero: a number + ".spare"
 )
+
+// spareName returns the name of the n-th spare made by a journal. Each
+// spare has its own name, so that a spare being created never takes the
+// name of one a roll is about to rename.
+func spareName(n uint64) string { return fmt.Sprintf("%d%s", n, spareExt) }
 
 // segmentName returns the file name of the segment whose first record is
 // first, zero-padded so that names sort by sequence.
@@ -59,7 +64,7 @@ func listDir(fs faultfs.FS, dir string) (segs []segRef, leftovers []string, err 
 			segs = append(segs, segRef{first: first, path: filepath.Join(dir, name)})
 			continue
 		}
-		if name == spareName || (strings.HasSuffix(name, tmpExt) && (strings.HasSuffix(name, segmentExt+tmpExt) || name == spareName+tmpExt)) {
+		if strings.HasSuffix(name, spareExt) || strings.HasSuffix(name, spareExt+tmpExt) || strings.HasSuffix(name, segmentExt+tmpExt) {
 			leftovers = append(leftovers, filepath.Join(dir, name))
 		}
 	}

@@ -20,9 +20,13 @@ func allocate(f *os.File, size int64) error {
 	return &os.PathError{Op: "fallocate", Path: f.Name(), Err: err}
 }
 
-// populate prefaults b writable with MADV_POPULATE_WRITE.
+// populate prefaults b writable with MADV_POPULATE_WRITE, again when a
+// signal interrupts it (the Go runtime preempts goroutines with signals).
 func populate(b []byte) error {
 	err := unix.Madvise(b, unix.MADV_POPULATE_WRITE)
+	for i := 0; i < 10 && (errors.Is(err, unix.EINTR) || errors.Is(err, unix.EAGAIN)); i++ {
+		err = unix.Madvise(b, unix.MADV_POPULATE_WRITE)
+	}
 	if errors.Is(err, unix.EINVAL) {
 		return ErrUnsupported
 	}
