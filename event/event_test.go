@@ -159,6 +159,9 @@ func TestReasonNames(t *testing.T) {
 		}
 		seen[n] = reason
 	}
+	if got := ReasonBadLimit.String(); got != "bad_limit" || ReasonBadLimit != 79 {
+		t.Errorf("ReasonBadLimit = %d %q, want 79 bad_limit (appended, never renumbered)", ReasonBadLimit, got)
+	}
 	if got := Reason(250).String(); got != "reason_250" {
 		t.Errorf("unnamed reason = %q", got)
 	}

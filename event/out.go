@@ -133,6 +133,7 @@ const (
 	ReasonBreakerOpen      Reason = 76 // rate breaker open (also an OutBreaker state)
 	ReasonKilled           Reason = 77 // kill switch tripped for the scope
 	ReasonParentExceeded   Reason = 78 // child orders would exceed the parent instructions
+	ReasonBadLimit         Reason = 79 // setlimit: limit id undefined, not settable for the scope, or value out of range
 
 	// Kill-switch trips (OutKill) and breaker states (OutBreaker).
 	ReasonOperator        Reason = 96  // an operator's KindKill
@@ -189,6 +190,7 @@ var reasonNames = [256]string{
 	ReasonBreakerOpen:      "breaker_open",
 	ReasonKilled:           "killed",
 	ReasonParentExceeded:   "parent_exceeded",
+	ReasonBadLimit:         "bad_limit",
 
 	ReasonOperator:        "operator",
 	ReasonExecCeiling:     "exec_ceiling",
