@@ -2,6 +2,7 @@ package journal
 
 import (
 	"bytes"
+	"encoding/binary"
 	"testing"
 
 	"github.com/tradeengine/engine/event"
@@ -17,7 +18,14 @@ func payloadFor(seq uint64, n int) []byte {
 
 func fillPayload(b []byte, seq uint64) {
 	x := seq*0x9e3779b97f4a7c15 + uint64(len(b))
-	for i := range b {
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		x ^= x << 13
+		x ^= x >> 7
+		x ^= x << 17
+		binary.LittleEndian.PutUint64(b[i:], x)
+	}
+	for ; i < len(b); i++ {
 		x ^= x << 13
 		x ^= x >> 7
 		x ^= x << 17
