@@ -55,8 +55,15 @@ type Config struct {
 	DeadLetter io.Writer
 	// Progress, when not nil, gets a progress line twice a second.
 	Progress io.Writer
-	// FirstSeq is the sequence of the first event (default 1).
+	// FirstSeq is the sequence of the first event (default 1). With a
+	// journal that holds events, the run goes on after its last one instead.
 	FirstSeq uint64
+	// Journal, when not nil, journals every event before the logic acts on
+	// it and recovers from the journal at start.
+	Journal *JournalConfig
+	// SnapshotRequests, when not nil, asks for a snapshot (with a journal
+	// and SnapshotEvery set) each time a value arrives.
+	SnapshotRequests <-chan struct{}
 }
 
 // DefaultConfig returns the configuration `engine run` starts from: the logic
@@ -90,6 +97,8 @@ func (c *Config) check() error {
 		return fmt.Errorf("pipeline: cpu %d: want a cpu number or %d for none", c.CPU, NoPin)
 	case c.FirstSeq == 0:
 		return errors.New("pipeline: first sequence must be at least 1")
+	case c.Journal != nil && c.Journal.Dir == "":
+		return errors.New("pipeline: journal directory not set")
 	}
 	return nil
 }

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/tradeengine/engine/event"
-	"github.com/tradeengine/engine/matcher"
+	"github.com/tradeengine/engine/journal"
 	"github.com/tradeengine/engine/ring"
 )
 
@@ -30,19 +30,23 @@ type Sink interface {
 // at a malformed record.
 var ErrStrict = errors.New("pipeline: malformed input in strict mode")
 
-// run is the state shared by the three stages of one run. Words written by
-// one stage and read by another are atomics.
+// run is the state shared by the stages of one run. Words written by one
+// stage and read by another are atomics.
 type run struct {
-	cfg     Config
-	in      *ring.Ring[event.In]
-	out     *ring.Ring[event.Out]
-	logicIn *ring.Consumer
-	sinkIn  *ring.Consumer
-	m       *matcher.Engine
+	cfg       Config
+	in        *ring.Ring[event.In]
+	out       *ring.Ring[event.Out]
+	journalIn *ring.Consumer // nil without a journal
+	logicIn   *ring.Consumer // depends on journalIn when there is one
+	sinkIn    *ring.Consumer
+	logic     *logic
+	snaps     *snapshotter // nil without snapshots
 
-	stop    atomic.Bool  // set by a failing stage or a cancelled context
-	eventsN atomic.Int64 // events published by ingest, for progress
-	outN    atomic.Int64 // output events consumed by the sink, for progress
+	stop       atomic.Bool   // set by a failing stage or a cancelled context
+	snapNow    atomic.Bool   // a snapshot was asked for (SnapshotNow)
+	retainFrom atomic.Uint64 // newest snapshot's sequence, for the journaler's retention
+	eventsN    atomic.Int64  // events published by ingest, for progress
+	outN       atomic.Int64  // output events consumed by the sink, for progress
 
 	errMu sync.Mutex // guards fail; taken only on the error path
 	fail  error
@@ -67,6 +71,11 @@ func (r *run) err() error {
 // stage fails, and returns what it did. Output events go to sink when it is
 // not nil. Whatever entered the input ring is processed and reaches the sink
 // before Run returns, on every path.
+//
+// With a journal (Config.Journal) every event is appended to it before the
+// logic sees it; a journal that already holds events is recovered first
+// (newest valid snapshot, then the records after it, replayed without
+// output), and the run goes on from the sequence after the last one.
 func Run(ctx context.Context, cfg Config, src Source, sink Sink) (Summary, error) {
 	if err := cfg.check(); err != nil {
 		return Summary{}, err
@@ -74,35 +83,86 @@ func Run(ctx context.Context, cfg Config, src Source, sink Sink) (Summary, error
 	if cfg.Wait == nil {
 		cfg.Wait = ring.SpinYield()
 	}
-	m, err := matcher.New(cfg.Matcher)
+	l, err := newLogic(&cfg)
 	if err != nil {
-		return Summary{}, fmt.Errorf("pipeline: %w", err)
+		return Summary{}, err
 	}
-	in, err := ring.New[event.In](cfg.InRing, cfg.Wait)
-	if err != nil {
+	r := &run{cfg: cfg, logic: l}
+	var sum Summary
+	var j *journal.Journal
+	if jc := cfg.Journal; jc != nil {
+		var rec *Recovery
+		if j, rec, err = r.recover(jc); err != nil {
+			return Summary{}, err
+		}
+		sum.Recovery = rec
+		if rec.ResumedFrom > jc.firstSeq() && jc.Resume == ResumeSkip {
+			ss := &skipSource{src: src, left: int64(rec.ResumedFrom - jc.firstSeq()), seq: jc.firstSeq(),
+				from: j.FirstSeq(), clock: cfg.Clock}
+			if ss.rd, err = journal.NewReader(jc.Dir, j.FirstSeq()); err != nil {
+				j.Close()
+				return Summary{}, fmt.Errorf("pipeline: resume: %w", err)
+			}
+			defer func() {
+				if ss.rd != nil {
+					ss.rd.Close()
+				}
+				rec.FeedSkipped = int64(rec.ResumedFrom-jc.firstSeq()) - ss.left
+			}()
+			src = ss
+		}
+		r.cfg.FirstSeq = rec.ResumedFrom
+		if rec.ResumedFrom == 0 {
+			j.Close()
+			return Summary{}, errors.New("pipeline: journal sequence space exhausted")
+		}
+		if jc.SnapshotEvery > 0 {
+			r.snaps = newSnapshotter(jc.Dir, jc.SnapshotEvery, rec.ResumedFrom, jc.KeepSnapshots)
+		}
+	}
+	closeJournal := func() {
+		if j != nil {
+			j.Close()
+		}
+	}
+	if r.in, err = ring.New[event.In](cfg.InRing, cfg.Wait); err != nil {
+		closeJournal()
 		return Summary{}, fmt.Errorf("pipeline: input ring: %w", err)
 	}
-	out, err := ring.New[event.Out](cfg.OutRing, cfg.Wait)
-	if err != nil {
+	if r.out, err = ring.New[event.Out](cfg.OutRing, cfg.Wait); err != nil {
+		closeJournal()
 		return Summary{}, fmt.Errorf("pipeline: output ring: %w", err)
 	}
-	r := &run{cfg: cfg, in: in, out: out, m: m}
-	r.logicIn = in.Sequencer().NewConsumer()
-	r.sinkIn = out.Sequencer().NewConsumer()
+	if j != nil {
+		r.journalIn = r.in.Sequencer().NewConsumer()
+		r.logicIn = r.in.Sequencer().NewConsumer(r.journalIn)
+	} else {
+		r.logicIn = r.in.Sequencer().NewConsumer()
+	}
+	r.sinkIn = r.out.Sequencer().NewConsumer()
 
 	start := time.Now()
 	var logicDone <-chan struct{}
 	if cfg.CPU == NoPin {
 		done := make(chan struct{})
-		go func() { defer close(done); r.logic() }()
+		go func() { defer close(done); r.runLogic() }()
 		logicDone = done
 	} else {
-		logicDone, err = ring.GoPinned(cfg.CPU, r.logic)
+		logicDone, err = ring.GoPinned(cfg.CPU, r.runLogic)
 		if err != nil {
+			closeJournal()
 			return Summary{}, fmt.Errorf("pipeline: pin logic: %w (run unpinned with cpu %d)", err, NoPin)
 		}
 	}
-	var sum Summary
+	journalDone := make(chan struct{})
+	if j != nil {
+		go func() { defer close(journalDone); r.journaler(j) }()
+	} else {
+		close(journalDone)
+	}
+	if r.snaps != nil {
+		go r.snaps.write(r)
+	}
 	var c counts
 	digest := event.NewDigest()
 	sinkDone := make(chan struct{})
@@ -123,11 +183,30 @@ func Run(ctx context.Context, cfg Config, src Source, sink Sink) (Summary, error
 	}
 
 	r.ingest(src, &sum)
+	<-journalDone
 	<-logicDone
 	<-sinkDone
+	if r.snaps != nil {
+		<-r.snaps.done
+		sum.Snapshots, sum.SnapshotsSkipped = r.snaps.written, r.snaps.skipped
+	}
 	close(stopWatch)
 	if progressDone != nil {
 		<-progressDone
+	}
+	if j != nil {
+		if r.snaps != nil && r.snaps.written > 0 {
+			r.retain(j, r.snaps.lastSeq)
+		}
+		st := j.Stats()
+		sum.Journal = &JournalSummary{
+			Dir: cfg.Journal.Dir, Durability: cfg.Journal.Options.Durability.String(),
+			LastSeq: st.LastSeq, Msyncs: st.Msyncs, RecordsPerSync: st.RecordsPerSync(),
+		}
+		if err := j.Close(); err != nil {
+			r.setErr(fmt.Errorf("pipeline: journal close: %w", err))
+		}
+		sum.Journal.DurableSeq = j.DurableSeq()
 	}
 
 	sum.ElapsedNS = time.Since(start).Nanoseconds()

@@ -80,6 +80,14 @@ func (r *run) ingest(src Source, sum *Summary) {
 				batch[i].Seq = seq
 				seq++
 			}
+			// A snapshot asked for now is taken after the events before
+			// this batch, or these: at the next event boundary the logic
+			// reaches.
+			select {
+			case <-r.cfg.SnapshotRequests:
+				r.snapNow.Store(true)
+			default:
+			}
 			hi := seqr.Claim(n)
 			lo := hi - int64(n) + 1
 			for i := range batch[:n] {
@@ -116,22 +124,26 @@ func (r *run) deadLetter(de *wire.DecodeError) {
 	}
 }
 
-// logic consumes the input ring, applies each event to the matcher and
+// runLogic consumes the input ring, applies each event to the logic and
 // publishes the answers to the output ring. It is the single writer of the
-// output ring and owns the matcher; it runs on the pinned goroutine.
-func (r *run) logic() {
+// output ring and owns the logic; it runs on the pinned goroutine. It takes
+// the snapshots, at event boundaries.
+func (r *run) runLogic() {
 	outSeqr := r.out.Sequencer()
 	defer outSeqr.Close()
 	outSize := outSeqr.Size()
 	outs := make([]event.Out, 0, 4096)
+	snaps := r.snaps
+	var last uint64 // sequence of the last event applied
 	next := int64(0)
 	for {
 		avail, ok := r.logicIn.WaitFor(next)
 		if !ok {
-			return
+			break
 		}
 		for s := next; s <= avail; s++ {
-			outs = r.m.Apply(r.in.Slot(s), outs[:0])
+			in := r.in.Slot(s)
+			outs = r.logic.apply(in, outs[:0])
 			// A mass cancel can answer with more events than the ring
 			// holds: publish in pieces of at most half the ring.
 			for done := 0; done < len(outs); {
@@ -144,9 +156,22 @@ func (r *run) logic() {
 				outSeqr.Publish(hi)
 				done += n
 			}
+			last = in.Seq
+			if snaps != nil && snaps.due(last) {
+				snaps.take(r.logic, last, false)
+			}
 		}
 		r.logicIn.Release(avail)
 		next = avail + 1
+		if snaps != nil && r.snapNow.Swap(false) {
+			snaps.take(r.logic, last, false)
+		}
+	}
+	if snaps != nil {
+		if last != 0 && last != snaps.lastTaken {
+			snaps.take(r.logic, last, true)
+		}
+		close(snaps.pending)
 	}
 }
 

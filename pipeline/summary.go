@@ -28,6 +28,21 @@ type Summary struct {
 	OutputDigest   string           `json:"output_digest"`   // hex xxhash64 over the canonical encodings of the output events, in order
 	ElapsedNS      int64            `json:"elapsed_ns"`      // wall time of the run, from start to the last output
 	EventsPerSec   float64          `json:"events_per_sec"`  // EventsIn per second of ElapsedNS
+
+	Recovery         *Recovery       `json:"recovery,omitempty"`          // what a run on an existing journal recovered
+	Journal          *JournalSummary `json:"journal,omitempty"`           // the journal's figures, with a journal
+	Snapshots        uint64          `json:"snapshots,omitempty"`         // snapshots written
+	SnapshotsSkipped uint64          `json:"snapshots_skipped,omitempty"` // snapshots skipped while the writer was busy
+}
+
+// JournalSummary is what the journal did in a run.
+type JournalSummary struct {
+	Dir            string  `json:"dir"`
+	Durability     string  `json:"durability"`
+	LastSeq        uint64  `json:"last_seq"`         // last sequence journaled
+	DurableSeq     uint64  `json:"durable_seq"`      // last sequence durable at the end (after the final commit)
+	Msyncs         uint64  `json:"msyncs"`           // msync calls
+	RecordsPerSync float64 `json:"records_per_sync"` // records made durable per sync round
 }
 
 // counts accumulates output statistics on the sink goroutine.
@@ -80,6 +95,19 @@ func (s *Summary) WriteJSON(w io.Writer) error {
 // String renders s as the short table `engine run` prints at the end.
 func (s *Summary) String() string {
 	var b strings.Builder
+	if rec := s.Recovery; rec != nil {
+		fmt.Fprintf(&b, "recovered        snapshot at %d, %d events replayed; resumed from %d", rec.SnapshotSeq, rec.Replayed, rec.ResumedFrom)
+		if rec.FeedSkipped > 0 {
+			fmt.Fprintf(&b, " (%d feed events already journaled, skipped)", rec.FeedSkipped)
+		}
+		b.WriteString("\n")
+		if rec.Report != nil && rec.Report.Cut != nil {
+			fmt.Fprintf(&b, "journal cut      %s\n", rec.Report.Cut)
+		}
+		for _, sk := range rec.Skipped {
+			fmt.Fprintf(&b, "snapshot skipped %s\n", sk)
+		}
+	}
 	fmt.Fprintf(&b, "events in        %d (seq %d..%d)\n", s.EventsIn, s.FirstSeq, s.LastSeq)
 	if s.Malformed > 0 {
 		fmt.Fprintf(&b, "malformed        %d\n", s.Malformed)
@@ -109,6 +137,13 @@ func (s *Summary) String() string {
 	fmt.Fprintf(&b, "trades           %d (quantity %d)\n", s.Trades, s.TradedQuantity)
 	fmt.Fprintf(&b, "events out       %d\n", s.EventsOut)
 	fmt.Fprintf(&b, "output digest    %s\n", s.OutputDigest)
+	if jn := s.Journal; jn != nil {
+		fmt.Fprintf(&b, "journal          %s, durability %s, last seq %d, %d msyncs (%.0f records/sync)\n",
+			jn.Dir, jn.Durability, jn.LastSeq, jn.Msyncs, jn.RecordsPerSync)
+	}
+	if s.Snapshots > 0 || s.SnapshotsSkipped > 0 {
+		fmt.Fprintf(&b, "snapshots        %d written, %d skipped (writer busy)\n", s.Snapshots, s.SnapshotsSkipped)
+	}
 	fmt.Fprintf(&b, "elapsed          %.3f s, %.0f events/s\n", float64(s.ElapsedNS)/1e9, s.EventsPerSec)
 	return b.String()
 }

@@ -1,0 +1,299 @@
+package pipeline
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/tradeengine/engine/event"
+	"github.com/tradeengine/engine/journal"
+)
+
+// RecordInput is the journal record type of an input event; its payload is
+// the event's canonical 64-byte encoding. Part of the journal format.
+const RecordInput uint8 = 1
+
+// Resume says what a feed holds when a run starts on a journal that already
+// has events.
+type Resume uint8
+
+const (
+	// ResumeSkip: the feed starts at the journal's first event (the same file
+	// run again after a crash, say). The events the journal already holds are
+	// read from the feed, checked against the journal and skipped.
+	ResumeSkip Resume = iota
+	// ResumeNew: the feed holds only events after the journal's last one.
+	ResumeNew
+)
+
+// ParseResume parses "skip" or "new".
+func ParseResume(s string) (Resume, error) {
+	switch s {
+	case "skip":
+		return ResumeSkip, nil
+	case "new":
+		return ResumeNew, nil
+	}
+	return 0, fmt.Errorf("pipeline: resume %q: want skip or new", s)
+}
+
+// JournalConfig turns journaling on: every event is appended to the journal
+// in Dir, durable to Options.Durability, before the logic may act on it.
+type JournalConfig struct {
+	Dir     string
+	Options journal.Options
+	// SnapshotEvery writes a snapshot of the logic state every this many
+	// events, and at the end of the run; 0 writes none.
+	SnapshotEvery uint64
+	// KeepSnapshots is how many snapshots to keep (at least 1).
+	KeepSnapshots int
+	// Retention deletes old segments after each snapshot, never one the
+	// newest snapshot still needs.
+	Retention journal.Retention
+	// Resume says what the feed holds when the journal is not empty.
+	Resume Resume
+}
+
+// ErrFeedMismatch is wrapped by the error of a resumed run whose feed does
+// not start with the events the journal holds.
+var ErrFeedMismatch = errors.New("pipeline: feed does not match the journal")
+
+// Recovery is what a run on an existing journal found and did before taking
+// new events.
+type Recovery struct {
+	Report       *journal.RecoveryReport `json:"-"`
+	SnapshotSeq  uint64                  `json:"snapshot_seq"`                // sequence the loaded snapshot is valid at, 0 if none
+	SnapshotPath string                  `json:"snapshot_path"`               // file it came from
+	Skipped      []string                `json:"snapshots_skipped,omitempty"` // corrupt snapshots passed over
+	Replayed     int64                   `json:"replayed"`                    // journaled events replayed after the snapshot
+	ResumedFrom  uint64                  `json:"resumed_from"`                // sequence of the first new event
+	FeedSkipped  int64                   `json:"feed_skipped"`                // feed events skipped as already journaled
+}
+
+// recover opens the journal, loads the newest valid snapshot into the logic
+// and replays the journal after it, silently: those events' outputs were the
+// previous run's. It returns the open journal and what it did.
+func (r *run) recover(jc *JournalConfig) (*journal.Journal, *Recovery, error) {
+	j, rep, err := journal.Open(jc.Dir, jc.Options)
+	if err != nil {
+		return nil, nil, fmt.Errorf("pipeline: journal: %w", err)
+	}
+	rec := &Recovery{Report: rep}
+	fail := func(err error) (*journal.Journal, *Recovery, error) {
+		j.Close()
+		return nil, nil, err
+	}
+	last := j.LastSeq()
+	from := j.FirstSeq() // first record to replay
+	snap, srep, err := journal.LoadLatestSnapshot(jc.Dir)
+	if srep != nil {
+		for _, s := range srep.Skipped {
+			rec.Skipped = append(rec.Skipped, s.Path+": "+s.Reason)
+		}
+	}
+	switch {
+	case err == nil:
+		if snap.Seq > last {
+			return fail(fmt.Errorf("pipeline: snapshot %s is at sequence %d, after the journal's last %d", snap.Path, snap.Seq, last))
+		}
+		if err := r.logic.loadState(snap.Payload); err != nil {
+			return fail(fmt.Errorf("pipeline: snapshot %s: %w", snap.Path, err))
+		}
+		rec.SnapshotSeq, rec.SnapshotPath = snap.Seq, snap.Path
+		from = snap.Seq + 1
+	case errors.Is(err, journal.ErrNoSnapshot):
+		if from != jc.firstSeq() && last >= from {
+			return fail(fmt.Errorf("pipeline: journal starts at sequence %d and there is no snapshot to start from", from))
+		}
+	default:
+		return fail(fmt.Errorf("pipeline: snapshots: %w", err))
+	}
+	if from < j.FirstSeq() && last >= from {
+		return fail(fmt.Errorf("pipeline: snapshot at %d needs records from %d, the journal starts at %d", rec.SnapshotSeq, from, j.FirstSeq()))
+	}
+	if last >= from {
+		n, err := r.replay(jc.Dir, from, last)
+		if err != nil {
+			return fail(err)
+		}
+		rec.Replayed = n
+	}
+	rec.ResumedFrom = last + 1
+	return j, rec, nil
+}
+
+// replay applies journal records from..to to the logic, discarding outputs.
+func (r *run) replay(dir string, from, to uint64) (int64, error) {
+	rd, err := journal.NewReader(dir, from)
+	if err != nil {
+		return 0, fmt.Errorf("pipeline: replay: %w", err)
+	}
+	defer rd.Close()
+	var in event.In
+	var outs []event.Out
+	var n int64
+	for seq := from; seq <= to; seq++ {
+		if !rd.Next() {
+			if err := rd.Err(); err != nil {
+				return n, fmt.Errorf("pipeline: replay at %d: %w", seq, err)
+			}
+			return n, fmt.Errorf("pipeline: replay: journal ends at %d, want %d", seq-1, to)
+		}
+		rec := rd.Record()
+		if err := decodeRecord(rec, &in); err != nil {
+			return n, fmt.Errorf("pipeline: replay: %w", err)
+		}
+		outs = r.logic.apply(&in, outs[:0])
+		n++
+	}
+	return n, nil
+}
+
+// decodeRecord decodes an input record, checking that its header and payload
+// agree.
+func decodeRecord(rec journal.Record, in *event.In) error {
+	if rec.Type != RecordInput {
+		return fmt.Errorf("record %d: type %d, want %d (input)", rec.Seq, rec.Type, RecordInput)
+	}
+	if err := in.Decode(rec.Payload); err != nil {
+		return fmt.Errorf("record %d: %w", rec.Seq, err)
+	}
+	if in.Seq != rec.Seq || in.TS != rec.TS {
+		return fmt.Errorf("record %d: payload says seq %d ts %d, header ts %d", rec.Seq, in.Seq, in.TS, rec.TS)
+	}
+	return nil
+}
+
+// journaler appends every published event to the journal and releases it to
+// the logic once it is as durable as configured. On a journal error it halts,
+// so the logic stops after the last event journaled and ingest is unblocked.
+func (r *run) journaler(j *journal.Journal) {
+	c := r.journalIn
+	sync := r.cfg.Journal.Options.Durability == journal.Sync
+	const maxBatch = 256
+	recs := make([]journal.Record, maxBatch)
+	payload := make([]byte, maxBatch*event.Size)
+	for i := range recs {
+		recs[i].Type = RecordInput
+		recs[i].Payload = payload[i*event.Size : (i+1)*event.Size]
+	}
+	next := int64(0)
+	for {
+		avail, ok := c.WaitFor(next)
+		if !ok {
+			break
+		}
+		for lo := next; lo <= avail; {
+			hi := min(avail, lo+maxBatch-1)
+			batch := recs[:hi-lo+1]
+			for i := range batch {
+				in := r.in.Slot(lo + int64(i))
+				in.Encode(batch[i].Payload)
+				batch[i].Seq, batch[i].TS = in.Seq, in.TS
+			}
+			// In Sync mode AppendBatch returns once one msync covers the
+			// batch; otherwise once it is in the mapped segment.
+			if err := j.AppendBatch(batch); err != nil {
+				// Release what did reach the journal, as durable as the
+				// mode promises, so the logic acts on exactly that.
+				done := j.LastSeq()
+				if sync {
+					done = j.DurableSeq()
+				}
+				if base := r.in.Slot(next).Seq; done >= base {
+					c.Release(min(avail, next+int64(done-base)))
+				}
+				r.journalFailed(fmt.Errorf("pipeline: journal append at %d: %w", batch[0].Seq, err))
+				return
+			}
+			if sync {
+				c.Release(hi)
+			}
+			lo = hi + 1
+		}
+		c.Release(avail)
+		next = avail + 1
+		if keep := r.retainFrom.Swap(0); keep != 0 {
+			r.retain(j, keep)
+		}
+	}
+}
+
+func (r *run) journalFailed(err error) {
+	r.setErr(err)
+	r.journalIn.Halt()
+}
+
+// retain deletes the segments the newest snapshot (at keep) no longer
+// needs. It runs on the journaler's goroutine, the journal's writer.
+func (r *run) retain(j *journal.Journal, keep uint64) {
+	if _, err := j.Retain(keep, r.cfg.Journal.Retention); err != nil {
+		r.setErr(fmt.Errorf("pipeline: journal retention: %w", err))
+	}
+}
+
+// firstSeq is the sequence of a new journal's first record.
+func (jc *JournalConfig) firstSeq() uint64 {
+	if jc.Options.FirstSeq == 0 {
+		return 1
+	}
+	return jc.Options.FirstSeq
+}
+
+// skipSource reads the events a resumed run's feed repeats from the
+// journal, checks each against its journaled copy, and hands out only what
+// follows.
+type skipSource struct {
+	src    Source
+	left   int64           // events still to skip
+	rd     *journal.Reader // journaled copies, nil where retention removed them
+	seq    uint64          // sequence of the next event skipped
+	from   uint64          // first sequence the journal still holds
+	clock  Clock
+	copyIn event.In
+}
+
+func (s *skipSource) Next(in *event.In) error {
+	for s.left > 0 {
+		if err := s.src.Next(in); err != nil {
+			return err // end of feed, malformed records and failures as usual
+		}
+		if s.rd != nil && s.seq >= s.from {
+			if !s.rd.Next() {
+				return fmt.Errorf("%w: journal has no record %d: %v", ErrFeedMismatch, s.seq, s.rd.Err())
+			}
+			if err := decodeRecord(s.rd.Record(), &s.copyIn); err != nil {
+				return fmt.Errorf("pipeline: resume: %w", err)
+			}
+			if !sameInput(in, &s.copyIn, s.clock) {
+				return fmt.Errorf("%w: at sequence %d the feed has %v %+v, the journal %v %+v", ErrFeedMismatch, s.seq, in.Kind, *in, s.copyIn.Kind, s.copyIn)
+			}
+		}
+		s.seq++
+		s.left--
+		if s.left == 0 && s.rd != nil {
+			s.rd.Close()
+			s.rd = nil
+		}
+	}
+	return s.src.Next(in)
+}
+
+// Buffered passes the source's answer through, so live feeds stay live.
+func (s *skipSource) Buffered() int {
+	if b, ok := s.src.(buffered); ok {
+		return b.Buffered()
+	}
+	return 1
+}
+
+// sameInput compares what a feed says about an event with the journal's
+// copy: everything but the sequence, and the time only when it came from the
+// feed.
+func sameInput(feed, journaled *event.In, clock Clock) bool {
+	a, b := *feed, *journaled
+	a.Seq, b.Seq = 0, 0
+	if clock == ClockWall || a.TS == 0 || a.TS < b.TS {
+		a.TS, b.TS = 0, 0
+	}
+	return a == b
+}

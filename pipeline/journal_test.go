@@ -1,0 +1,318 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/tradeengine/engine/event"
+	"github.com/tradeengine/engine/journal"
+)
+
+func journalConfig(dir string, d journal.Durability) *JournalConfig {
+	return &JournalConfig{
+		Dir:     dir,
+		Options: journal.Options{Durability: d, SegmentSize: 1 << 20},
+	}
+}
+
+// readJournal returns every input event in the journal at dir.
+func readJournal(t *testing.T, dir string) []event.In {
+	t.Helper()
+	rd, err := journal.NewReader(dir, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rd.Close()
+	var evs []event.In
+	for rd.Next() {
+		var in event.In
+		if err := decodeRecord(rd.Record(), &in); err != nil {
+			t.Fatal(err)
+		}
+		evs = append(evs, in)
+	}
+	if err := rd.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return evs
+}
+
+// stamped returns evs as the pipeline sequences them: seq from 1, feed clock.
+func stamped(evs []event.In) []event.In {
+	out := make([]event.In, len(evs))
+	var last int64
+	for i, e := range evs {
+		e.Seq = uint64(i + 1)
+		if e.TS < last {
+			e.TS = last
+		}
+		last = e.TS
+		out[i] = e
+	}
+	return out
+}
+
+// TestJournalEveryEventOnce: in every durability mode the outputs are those
+// of a run without a journal, and the journal holds every event exactly
+// once, in order, as sequenced.
+func TestJournalEveryEventOnce(t *testing.T) {
+	evs := genFlow(t, 30_000, 11)
+	want := digestOf(direct(t, testConfig(), evs))
+	for _, d := range []journal.Durability{journal.None, journal.Batch, journal.Sync} {
+		t.Run(d.String(), func(t *testing.T) {
+			dir := t.TempDir()
+			cfg := testConfig()
+			cfg.InRing, cfg.Batch = 64, 16 // many wraps, many journal batches
+			cfg.Journal = journalConfig(dir, d)
+			sum, err := Run(context.Background(), cfg, &sliceSource{evs: evs}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sum.OutputDigest != want {
+				t.Fatalf("digest with journal %s, without %s", sum.OutputDigest, want)
+			}
+			if sum.Journal == nil || sum.Journal.LastSeq != uint64(len(evs)) || sum.Journal.DurableSeq != uint64(len(evs)) {
+				t.Fatalf("journal summary %+v, want last and durable seq %d", sum.Journal, len(evs))
+			}
+			got := readJournal(t, dir)
+			wantEvs := stamped(evs)
+			if len(got) != len(wantEvs) {
+				t.Fatalf("journal holds %d events, want %d", len(got), len(wantEvs))
+			}
+			for i := range got {
+				if got[i] != wantEvs[i] {
+					t.Fatalf("journal event %d = %+v, want %+v", i, got[i], wantEvs[i])
+				}
+			}
+		})
+	}
+}
+
+// TestRestart: a run stopped half way and started again on its journal
+// continues the sequence, emits only the new events' outputs, and ends in
+// the state a single uninterrupted run reaches; with or without snapshots,
+// with the whole feed again (skip) or only its rest (new).
+func TestRestart(t *testing.T) {
+	evs := genFlow(t, 40_000, 12)
+	const half = 17_321
+	all := direct(t, testConfig(), evs)
+	var firstSeqOfRest int
+	for i, o := range all {
+		if o.Seq > half {
+			firstSeqOfRest = i
+			break
+		}
+	}
+	wantRest := digestOf(all[firstSeqOfRest:])
+	tests := []struct {
+		name     string
+		every    uint64
+		resume   Resume
+		corrupt  bool // corrupt the newest snapshot before the restart
+		restFeed func() []event.In
+	}{
+		{"full replay, feed again", 0, ResumeSkip, false, func() []event.In { return evs }},
+		{"snapshots, feed again", 5_000, ResumeSkip, false, func() []event.In { return evs }},
+		{"snapshots, new feed", 5_000, ResumeNew, false, func() []event.In { return evs[half:] }},
+		{"corrupt newest snapshot", 5_000, ResumeSkip, true, func() []event.In { return evs }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			cfg := testConfig()
+			cfg.Journal = journalConfig(dir, journal.Batch)
+			cfg.Journal.SnapshotEvery = tt.every
+			cfg.Journal.KeepSnapshots = 3
+			cfg.Journal.Resume = tt.resume
+			first, err := Run(context.Background(), cfg, &sliceSource{evs: evs[:half]}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if first.LastSeq != half {
+				t.Fatalf("first run ended at %d", first.LastSeq)
+			}
+			if tt.every > 0 && first.Snapshots == 0 {
+				t.Fatal("no snapshot written")
+			}
+			if tt.corrupt {
+				snaps, _ := filepath.Glob(filepath.Join(dir, "*.snap"))
+				if len(snaps) < 2 {
+					t.Fatalf("want at least 2 snapshots to fall back on, have %v", snaps)
+				}
+				newest := snaps[len(snaps)-1]
+				b, _ := os.ReadFile(newest)
+				b[len(b)/2] ^= 0xff
+				os.WriteFile(newest, b, 0o644)
+			}
+			rec := &recorder{}
+			second, err := Run(context.Background(), cfg, &sliceSource{evs: tt.restFeed()}, rec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := second.Recovery
+			if r == nil || r.ResumedFrom != half+1 || second.FirstSeq != half+1 || second.LastSeq != uint64(len(evs)) {
+				t.Fatalf("recovery %+v, seq %d..%d; want resumed from %d, ending at %d", r, second.FirstSeq, second.LastSeq, half+1, len(evs))
+			}
+			if tt.every > 0 && r.SnapshotSeq == 0 {
+				t.Error("restart did not use a snapshot")
+			}
+			if int64(r.SnapshotSeq)+r.Replayed != half {
+				t.Errorf("snapshot at %d + %d replayed != %d", r.SnapshotSeq, r.Replayed, half)
+			}
+			if tt.corrupt && len(r.Skipped) != 1 {
+				t.Errorf("skipped snapshots %v, want the corrupt one", r.Skipped)
+			}
+			if tt.resume == ResumeSkip && r.FeedSkipped != half {
+				t.Errorf("feed skipped %d, want %d", r.FeedSkipped, half)
+			}
+			if got := digestOf(rec.outs); got != wantRest || rec.outs[0].Seq != half+1 {
+				t.Fatalf("restart output digest %s (first seq %d), want %s: outputs duplicated or state lost", got, rec.outs[0].Seq, wantRest)
+			}
+			if got := readJournal(t, dir); len(got) != len(evs) || got[len(got)-1] != stamped(evs)[len(evs)-1] {
+				t.Fatalf("journal has %d events after the restart, want %d", len(got), len(evs))
+			}
+		})
+	}
+}
+
+func TestRestartFeedMismatch(t *testing.T) {
+	evs := genFlow(t, 5_000, 13)
+	dir := t.TempDir()
+	cfg := testConfig()
+	cfg.Journal = journalConfig(dir, journal.None)
+	if _, err := Run(context.Background(), cfg, &sliceSource{evs: evs[:1000]}, nil); err != nil {
+		t.Fatal(err)
+	}
+	other := genFlow(t, 5_000, 14)
+	_, err := Run(context.Background(), cfg, &sliceSource{evs: other}, nil)
+	if !errors.Is(err, ErrFeedMismatch) {
+		t.Fatalf("err = %v, want ErrFeedMismatch", err)
+	}
+}
+
+// TestSnapshotRetention: old snapshots and the segments no snapshot needs
+// are deleted; a restart from what is left still works.
+func TestSnapshotRetention(t *testing.T) {
+	evs := genFlow(t, 60_000, 15)
+	dir := t.TempDir()
+	cfg := testConfig()
+	cfg.Journal = journalConfig(dir, journal.None)
+	cfg.Journal.Options.SegmentSize = 256 << 10
+	cfg.Journal.SnapshotEvery = 10_000
+	cfg.Journal.KeepSnapshots = 2
+	cfg.Journal.Retention = journal.Retention{MaxSegments: 2}
+	if _, err := Run(context.Background(), cfg, &sliceSource{evs: evs[:50_000]}, nil); err != nil {
+		t.Fatal(err)
+	}
+	snaps, _ := filepath.Glob(filepath.Join(dir, "*.snap"))
+	if len(snaps) != 2 {
+		t.Errorf("%d snapshots kept, want 2: %v", len(snaps), snaps)
+	}
+	rep, err := journal.Verify(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.FirstSeq == 1 {
+		t.Error("retention deleted no segment")
+	}
+	rec := &recorder{}
+	sum, err := Run(context.Background(), cfg, &sliceSource{evs: evs}, rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Recovery.FeedSkipped != 50_000 || sum.LastSeq != 60_000 {
+		t.Fatalf("restart after retention: %+v, last seq %d", sum.Recovery, sum.LastSeq)
+	}
+	all := direct(t, testConfig(), evs)
+	var want []event.Out
+	for _, o := range all {
+		if o.Seq > 50_000 {
+			want = append(want, o)
+		}
+	}
+	if digestOf(rec.outs) != digestOf(want) {
+		t.Fatal("restart after retention answered differently")
+	}
+}
+
+// TestSnapshotOnRequest: a request on SnapshotRequests makes a snapshot at
+// the next event boundary the logic reaches (requests made before it gets
+// there coalesce). With a ring of 8 slots the logic is at most a few events
+// behind the request.
+func TestSnapshotOnRequest(t *testing.T) {
+	evs := genFlow(t, 20_000, 16)
+	dir := t.TempDir()
+	req := make(chan struct{}, 1)
+	cfg := testConfig()
+	cfg.InRing, cfg.Batch = 8, 4
+	cfg.Journal = journalConfig(dir, journal.None)
+	cfg.Journal.SnapshotEvery = 1 << 40 // only on request and at the end
+	cfg.Journal.KeepSnapshots = 10
+	cfg.SnapshotRequests = req
+	src := &sliceSource{evs: evs, onEv: func(n int) {
+		if n == 10_000 {
+			req <- struct{}{}
+		}
+	}}
+	sum, err := Run(context.Background(), cfg, src, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Snapshots != 2 {
+		t.Fatalf("%d snapshots (%d skipped), want the requested one and the final one", sum.Snapshots, sum.SnapshotsSkipped)
+	}
+	snaps, _ := filepath.Glob(filepath.Join(dir, "*.snap"))
+	var seqs []uint64
+	for _, p := range snaps {
+		var seq uint64
+		fmt.Sscanf(filepath.Base(p), "%d.snap", &seq)
+		seqs = append(seqs, seq)
+	}
+	if len(seqs) != 2 || seqs[0] < 10_000 || seqs[0] > 10_000+2*8 || seqs[1] != 20_000 {
+		t.Fatalf("snapshots at %v, want one just after 10000 and one at 20000", seqs)
+	}
+}
+
+// TestJournalDiskFull: when the journal cannot grow, the run stops with the
+// error, without hanging, and no event the journal did not take was acted
+// on.
+func TestJournalDiskFull(t *testing.T) {
+	dir := t.TempDir()
+	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size=640k"); err != nil {
+		t.Skipf("cannot mount a small tmpfs here: %v", err)
+	}
+	defer syscall.Unmount(dir, 0)
+	evs := genFlow(t, 50_000, 17) // ~3.2 MB of records into 640 KiB
+	cfg := testConfig()
+	cfg.Journal = journalConfig(dir, journal.Batch)
+	cfg.Journal.Options.SegmentSize = 128 << 10
+	cfg.Journal.Options.PrefaultWindow = 64 << 10
+	rec := &recorder{}
+	sum, err := Run(context.Background(), cfg, &sliceSource{evs: evs}, rec)
+	if err == nil || !strings.Contains(err.Error(), "journal") {
+		t.Fatalf("err = %v, want a journal error", err)
+	}
+	journaled := readJournal(t, dir)
+	if len(journaled) == 0 || len(journaled) >= len(evs) {
+		t.Fatalf("%d events journaled of %d", len(journaled), len(evs))
+	}
+	// Acting on an event the journal does not hold would be the bug; the
+	// journal holding events not yet acted on is not (a replay acts on
+	// them), and happens when a batch is partly written when the disk
+	// fills.
+	last := journaled[len(journaled)-1].Seq
+	acted := rec.outs[len(rec.outs)-1].Seq
+	if acted > last {
+		t.Fatalf("output for seq %d, after the last journaled %d: acted on an event not journaled", acted, last)
+	}
+	if want := direct(t, testConfig(), evs[:acted]); digestOf(rec.outs) != digestOf(want) {
+		t.Fatalf("outputs are not the answer to events 1..%d", acted)
+	}
+	t.Logf("journal full after %d events (%d acted on, %d ingested): %v", last, acted, sum.EventsIn, err)
+}

@@ -1,0 +1,100 @@
+package pipeline
+
+import (
+	"fmt"
+
+	"github.com/tradeengine/engine/journal"
+)
+
+// snapJob is one snapshot on its way from the logic to the writer.
+type snapJob struct {
+	seq uint64
+	buf []byte
+}
+
+// snapshotter takes the logic's state at chosen sequences and writes it on
+// its own goroutine, so the logic pays only for encoding its state into a
+// reused buffer. Two buffers circulate: while the writer writes one, the
+// logic may fill the other; if both are busy the snapshot is skipped (and
+// counted), never waited for.
+type snapshotter struct {
+	dir       string
+	keep      int    // snapshots to keep
+	every     uint64 // sequences between snapshots, 0 for none
+	next      uint64 // sequence of the next periodic snapshot
+	free      chan []byte
+	pending   chan snapJob
+	done      chan struct{}
+	written   uint64 // snapshots written (writer goroutine; read after done)
+	skipped   uint64 // snapshots skipped, both buffers busy (logic goroutine)
+	lastTaken uint64 // sequence of the newest snapshot handed to the writer (logic goroutine)
+	lastSeq   uint64 // sequence of the newest snapshot written (writer goroutine)
+}
+
+func newSnapshotter(dir string, every, firstSeq uint64, keep int) *snapshotter {
+	s := &snapshotter{
+		dir:     dir,
+		keep:    max(keep, 1),
+		every:   every,
+		free:    make(chan []byte, 2),
+		pending: make(chan snapJob, 2),
+		done:    make(chan struct{}),
+	}
+	if every > 0 {
+		s.next = (firstSeq/every + 1) * every
+		if firstSeq%every == 0 {
+			s.next = firstSeq
+		}
+	}
+	s.free <- nil
+	s.free <- nil
+	return s
+}
+
+// due reports whether the state after seq should be taken now.
+func (s *snapshotter) due(seq uint64) bool { return s.every > 0 && seq >= s.next }
+
+// take encodes the logic's state after seq and hands it to the writer;
+// wait says whether to wait for a free buffer (at the end of a run) or to
+// skip when there is none.
+func (s *snapshotter) take(l *logic, seq uint64, wait bool) {
+	if seq == 0 || seq == s.lastTaken {
+		return // nothing applied yet, or nothing new since the last one
+	}
+	if s.every > 0 {
+		s.next = (seq/s.every + 1) * s.every
+	}
+	var buf []byte
+	if wait {
+		buf = <-s.free
+	} else {
+		select {
+		case buf = <-s.free:
+		default:
+			s.skipped++
+			return
+		}
+	}
+	s.lastTaken = seq
+	s.pending <- snapJob{seq: seq, buf: l.appendState(buf[:0])}
+}
+
+// write runs on the writer goroutine until the logic closes pending.
+func (s *snapshotter) write(r *run) {
+	defer close(s.done)
+	for job := range s.pending {
+		if _, err := journal.WriteSnapshot(s.dir, job.seq, job.buf); err != nil {
+			r.setErr(fmt.Errorf("pipeline: snapshot at %d: %w", job.seq, err))
+		} else {
+			s.written++
+			s.lastSeq = job.seq
+			r.retainFrom.Store(job.seq)
+			// Snapshot retention deletes leftover temporary files too, so
+			// it runs here, where no snapshot is being written.
+			if _, err := journal.RetainSnapshots(s.dir, s.keep); err != nil {
+				r.setErr(fmt.Errorf("pipeline: snapshot retention: %w", err))
+			}
+		}
+		s.free <- job.buf
+	}
+}
