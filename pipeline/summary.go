@@ -95,7 +95,9 @@ func (s *Summary) WriteJSON(w io.Writer) error {
 // String renders s as the short table `engine run` prints at the end.
 func (s *Summary) String() string {
 	var b strings.Builder
-	if rec := s.Recovery; rec != nil {
+	if rec := s.Recovery; rec != nil && rec.Report != nil && rec.Report.Created {
+		fmt.Fprintf(&b, "journal created  %s\n", rec.Report.Dir)
+	} else if rec != nil {
 		fmt.Fprintf(&b, "recovered        snapshot at %d, %d events replayed; resumed from %d", rec.SnapshotSeq, rec.Replayed, rec.ResumedFrom)
 		if rec.FeedSkipped > 0 {
 			fmt.Fprintf(&b, " (%d feed events already journaled, skipped)", rec.FeedSkipped)

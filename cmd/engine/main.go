@@ -1,7 +1,9 @@
 // Command engine runs the trading event engine and its tools.
 //
-//	engine run   [flags]   run a feed through the engine (default: a generated flow)
-//	engine gen   [flags]   write a synthetic order flow
+//	engine run     [flags]         run a feed through the engine (default: a generated flow)
+//	engine gen     [flags]         write a synthetic order flow
+//	engine journal verify DIR      check every record of a journal
+//	engine journal dump DIR        print a journal's events as CSV or JSON lines
 //
 // Run `engine <command> -h` for a command's flags.
 package main
@@ -27,6 +29,7 @@ func commands() []command {
 	return []command{
 		{"run", "run a feed through the engine (default: an embedded generated flow)", cmdRun},
 		{"gen", "write a synthetic, seeded order flow as CSV or native frames", cmdGen},
+		{"journal", "verify or dump a journal: journal verify DIR, journal dump DIR", cmdJournal},
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/tradeengine/engine/event"
 	"github.com/tradeengine/engine/gen"
+	"github.com/tradeengine/engine/journal"
 	"github.com/tradeengine/engine/pipeline"
 	"github.com/tradeengine/engine/ring"
 	"github.com/tradeengine/engine/wire"
@@ -38,6 +39,17 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	events := fs.Int("events", 2_000_000, "events in the embedded generated flow")
 	seed := fs.Uint64("seed", 1, "seed of the embedded generated flow")
 	quiet := fs.Bool("quiet", false, "do not print the summary")
+	jdir := fs.String("journal", "", "journal every event to DIR before acting on it; an existing journal is recovered and continued")
+	durability := fs.String("durability", "batch", "journal durability: none (page cache), batch (group commit) or sync (msync before the logic acts)")
+	batchRecords := fs.Int("batch-records", 0, "batch durability: msync after this many records (default 1024)")
+	batchInterval := fs.Duration("batch-interval", 0, "batch durability: msync at least this often (default 200µs)")
+	segmentSize := fs.Int64("segment-size", 64<<20, "journal segment size in bytes")
+	snapshotEvery := fs.Uint64("snapshot-every", 0, "write a snapshot of the logic state every N events and at the end (0: none; SIGUSR1 asks for one)")
+	keepSnapshots := fs.Int("keep-snapshots", 2, "snapshots to keep")
+	retainSegments := fs.Int("retain-segments", 0, "keep at most N journal segments (never one the newest snapshot needs; 0: keep all)")
+	retainAge := fs.Duration("retain-age", 0, "delete journal segments older than this (never one the newest snapshot needs; 0: keep all)")
+	resume := fs.String("resume", "skip", "on an existing journal, the feed: skip (starts at the journal's first event; journaled events are checked and skipped) or new (holds only new events)")
+	truncateCorrupt := fs.Bool("truncate-corrupt", false, "recover a journal whose newest segment is corrupt by cutting it at the corruption (reported)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -54,6 +66,42 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	}
 	if isTerminal(os.Stderr) {
 		cfg.Progress = os.Stderr
+	}
+	if *jdir != "" {
+		d, err := journal.ParseDurability(*durability)
+		if err != nil {
+			return usageError{err.Error()}
+		}
+		rs, err := pipeline.ParseResume(*resume)
+		if err != nil {
+			return usageError{err.Error()}
+		}
+		cfg.Journal = &pipeline.JournalConfig{
+			Dir: *jdir,
+			Options: journal.Options{
+				Durability: d, SegmentSize: *segmentSize, BatchRecords: *batchRecords,
+				BatchInterval: *batchInterval, TruncateCorrupt: *truncateCorrupt,
+			},
+			SnapshotEvery: *snapshotEvery,
+			KeepSnapshots: *keepSnapshots,
+			Retention:     journal.Retention{MaxSegments: *retainSegments, MaxAge: *retainAge},
+			Resume:        rs,
+		}
+		if *snapshotEvery > 0 {
+			req := make(chan struct{}, 1)
+			usr1 := make(chan os.Signal, 1)
+			signal.Notify(usr1, syscall.SIGUSR1)
+			defer signal.Stop(usr1)
+			go func() {
+				for range usr1 {
+					select {
+					case req <- struct{}{}:
+					default:
+					}
+				}
+			}()
+			cfg.SnapshotRequests = req
+		}
 	}
 	dl := &lazyFile{path: *deadLetter}
 	defer dl.Close()

@@ -1,0 +1,254 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/tradeengine/engine/event"
+	"github.com/tradeengine/engine/journal"
+	"github.com/tradeengine/engine/pipeline"
+)
+
+// errUnclean is returned by `journal verify` when the journal has problems;
+// the report says which.
+var errUnclean = errors.New("journal is not clean")
+
+func cmdJournal(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return usageError{"journal: want a subcommand: verify DIR, or dump DIR [--from SEQ] [--to SEQ] [--format csv|jsonl]"}
+	}
+	switch args[0] {
+	case "verify":
+		return journalVerify(args[1:], stdout, stderr)
+	case "dump":
+		return journalDump(args[1:], stdout, stderr)
+	}
+	return usageError{fmt.Sprintf("journal: unknown subcommand %q: want verify or dump", args[0])}
+}
+
+// dirArg parses flags that may come before or after the one directory
+// argument.
+func dirArg(fs interface {
+	Parse([]string) error
+	NArg() int
+	Arg(int) string
+	Args() []string
+}, args []string) (string, error) {
+	var dir string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return "", err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		if dir != "" {
+			return "", usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+		}
+		dir = fs.Arg(0)
+		args = fs.Args()[1:]
+	}
+	if dir == "" {
+		return "", usageError{"want a journal directory"}
+	}
+	return dir, nil
+}
+
+func journalVerify(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("journal verify", "DIR", stderr)
+	dir, err := dirArg(fs, args)
+	if err != nil {
+		return parseErr(err)
+	}
+	rep, err := journal.Verify(dir)
+	if err != nil {
+		return err
+	}
+	fmt.Fprint(stdout, rep.String())
+	if !rep.Clean() {
+		return errUnclean
+	}
+	return nil
+}
+
+func parseErr(err error) error {
+	var ue usageError
+	if errors.As(err, &ue) || errors.Is(err, flag.ErrHelp) {
+		return err
+	}
+	return usageError{err.Error()}
+}
+
+func journalDump(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("journal dump", "DIR [--from SEQ] [--to SEQ] [--format csv|jsonl]", stderr)
+	from := fs.Uint64("from", 0, "first sequence to dump (default: the oldest kept)")
+	to := fs.Uint64("to", 0, "last sequence to dump (default: the last)")
+	format := fs.String("format", "csv", "csv or jsonl")
+	dir, err := dirArg(fs, args)
+	if err != nil {
+		return parseErr(err)
+	}
+	if *format != "csv" && *format != "jsonl" {
+		return usageError{fmt.Sprintf("--format %q: want csv or jsonl", *format)}
+	}
+	rep, err := journal.Verify(dir)
+	if err != nil {
+		return err
+	}
+	last := rep.LastSeq
+	if *to != 0 && *to < last {
+		last = *to
+	}
+	// Symbol names come from the definitions, which may precede --from.
+	names, err := symbolNames(dir, rep.FirstSeq, last)
+	if err != nil {
+		return err
+	}
+	start := max(*from, rep.FirstSeq)
+	w := bufio.NewWriterSize(stdout, 1<<16)
+	if *format == "csv" {
+		fmt.Fprintln(w, "seq,ts,kind,symbol,account,id,side,type,price,qty,stp,aux,arg")
+	}
+	if start <= last {
+		rd, err := journal.NewReader(dir, start)
+		if err != nil {
+			return err
+		}
+		defer rd.Close()
+		var in event.In
+		var b []byte
+		for seq := start; seq <= last; seq++ {
+			if !rd.Next() {
+				return fmt.Errorf("journal ends before sequence %d: %v", seq, rd.Err())
+			}
+			rec := rd.Record()
+			if err := in.Decode(rec.Payload); err != nil || rec.Type != pipeline.RecordInput {
+				return fmt.Errorf("record %d: type %d: %v", rec.Seq, rec.Type, err)
+			}
+			if *format == "csv" {
+				b = appendInCSV(b[:0], &in, names)
+			} else {
+				b = appendInJSON(b[:0], &in, names)
+			}
+			if _, err := w.Write(b); err != nil {
+				return err
+			}
+		}
+	}
+	return w.Flush()
+}
+
+// symbolNames reads the symbol definitions among records from..to.
+func symbolNames(dir string, from, to uint64) (map[uint32]string, error) {
+	names := map[uint32]string{}
+	if from > to {
+		return names, nil
+	}
+	rd, err := journal.NewReader(dir, from)
+	if err != nil {
+		return nil, err
+	}
+	defer rd.Close()
+	var in event.In
+	for seq := from; seq <= to && rd.Next(); seq++ {
+		if err := in.Decode(rd.Record().Payload); err == nil && in.Kind == event.KindSymbol {
+			if n, ok := event.UnpackName(in.Aux); ok {
+				names[in.Symbol] = n
+			}
+		}
+	}
+	return names, rd.Err()
+}
+
+// symbolText names the symbol of in, "" for the kinds that name none.
+func symbolText(names map[uint32]string, in *event.In) string {
+	id := in.Symbol
+	switch {
+	case in.Kind == event.KindCancel || in.Kind == event.KindReplace:
+		return ""
+	case id == event.Any:
+		return "*"
+	}
+	if n, ok := names[id]; ok {
+		return n
+	}
+	return strconv.FormatUint(uint64(id), 10)
+}
+
+func accountText(a uint32) string {
+	if a == event.Any {
+		return "*"
+	}
+	return strconv.FormatUint(uint64(a), 10)
+}
+
+func appendInCSV(b []byte, in *event.In, names map[uint32]string) []byte {
+	b = strconv.AppendUint(b, in.Seq, 10)
+	b = append(b, ',')
+	b = strconv.AppendInt(b, in.TS, 10)
+	b = append(b, ',')
+	b = append(b, in.Kind.String()...)
+	b = append(b, ',')
+	b = append(b, symbolText(names, in)...)
+	b = append(b, ',')
+	b = append(b, accountText(in.Account)...)
+	b = append(b, ',')
+	b = strconv.AppendUint(b, in.ID, 10)
+	b = append(b, ',')
+	if in.Side != event.SideNone {
+		b = append(b, in.Side.String()...)
+	}
+	b = append(b, ',')
+	if in.Type != event.TypeInvalid {
+		b = append(b, in.Type.String()...)
+	}
+	b = append(b, ',')
+	b = strconv.AppendInt(b, in.Price, 10)
+	b = append(b, ',')
+	b = strconv.AppendInt(b, in.Qty, 10)
+	b = append(b, ',')
+	b = append(b, in.STP.String()...)
+	b = append(b, ',')
+	b = strconv.AppendUint(b, in.Aux, 10)
+	b = append(b, ',')
+	b = strconv.AppendUint(b, uint64(in.Arg), 10)
+	return append(b, '\n')
+}
+
+func appendInJSON(b []byte, in *event.In, names map[uint32]string) []byte {
+	b = append(b, `{"seq":`...)
+	b = strconv.AppendUint(b, in.Seq, 10)
+	b = append(b, `,"ts":`...)
+	b = strconv.AppendInt(b, in.TS, 10)
+	b = append(b, `,"kind":`...)
+	b = strconv.AppendQuote(b, in.Kind.String())
+	b = append(b, `,"symbol":`...)
+	b = strconv.AppendQuote(b, symbolText(names, in))
+	b = append(b, `,"account":`...)
+	if in.Account == event.Any {
+		b = append(b, `"*"`...)
+	} else {
+		b = strconv.AppendUint(b, uint64(in.Account), 10)
+	}
+	b = append(b, `,"id":`...)
+	b = strconv.AppendUint(b, in.ID, 10)
+	b = append(b, `,"side":`...)
+	b = strconv.AppendQuote(b, in.Side.String())
+	b = append(b, `,"type":`...)
+	b = strconv.AppendQuote(b, in.Type.String())
+	b = append(b, `,"price":`...)
+	b = strconv.AppendInt(b, in.Price, 10)
+	b = append(b, `,"qty":`...)
+	b = strconv.AppendInt(b, in.Qty, 10)
+	b = append(b, `,"stp":`...)
+	b = strconv.AppendQuote(b, in.STP.String())
+	b = append(b, `,"aux":`...)
+	b = strconv.AppendUint(b, in.Aux, 10)
+	b = append(b, `,"arg":`...)
+	b = strconv.AppendUint(b, uint64(in.Arg), 10)
+	return append(b, "}\n"...)
+}

@@ -1,0 +1,85 @@
+package pipeline
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/tradeengine/engine/event"
+	"github.com/tradeengine/engine/gen"
+	"github.com/tradeengine/engine/journal"
+	"github.com/tradeengine/engine/ring"
+)
+
+// benchFlow is the flow every pipeline benchmark runs: the generator's
+// defaults, 500,000 events.
+func benchFlow(b *testing.B) []event.In {
+	gc := gen.DefaultConfig()
+	gc.Events = 500_000
+	evs, err := gen.Generate(gc)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return evs
+}
+
+// benchRun runs evs once through a pipeline; journal d, or none when d < 0.
+// It returns the wall time of the run.
+func benchRun(b *testing.B, evs []event.In, d int) time.Duration {
+	cfg := DefaultConfig()
+	cfg.Matcher.InitialOrders = 1 << 16
+	if cpus, err := ring.AllowedCPUs(); err != nil || len(cpus) < 2 {
+		cfg.CPU = NoPin
+	}
+	if d >= 0 {
+		cfg.Journal = &JournalConfig{Dir: b.TempDir(), Options: journal.Options{Durability: journal.Durability(d)}}
+	}
+	start := time.Now()
+	sum, err := Run(context.Background(), cfg, &sliceSource{evs: evs}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if sum.EventsIn != int64(len(evs)) {
+		b.Fatalf("%d events in, want %d", sum.EventsIn, len(evs))
+	}
+	return time.Since(start)
+}
+
+// BenchmarkPipeline runs the whole engine (ingest, input ring, journal,
+// matcher on the pinned goroutine, output ring, sink with digest) over a
+// generated flow; one op is one event. The journal is created fresh in a
+// temporary directory for each pass, which is counted.
+func BenchmarkPipeline(b *testing.B) {
+	evs := benchFlow(b)
+	for _, tc := range []struct {
+		name string
+		d    int
+	}{{"nojournal", -1}, {"none", int(journal.None)}, {"batch", int(journal.Batch)}, {"sync", int(journal.Sync)}} {
+		b.Run(tc.name, func(b *testing.B) {
+			var total time.Duration
+			var events int
+			for b.Loop() {
+				total += benchRun(b, evs, tc.d)
+				events += len(evs)
+			}
+			b.ReportMetric(float64(events)/total.Seconds(), "events/s")
+			b.ReportMetric(float64(total.Nanoseconds())/float64(events), "ns/event")
+		})
+	}
+}
+
+// BenchmarkJournalCost runs the flow without a journal and with a batch
+// journal back to back in each op, and reports the throughput with the
+// journal as a share of the throughput without: the target is at
+// least 80%. Measured in one op so that a noisy machine slows both alike.
+func BenchmarkJournalCost(b *testing.B) {
+	evs := benchFlow(b)
+	var without, with time.Duration
+	for b.Loop() {
+		without += benchRun(b, evs, -1)
+		with += benchRun(b, evs, int(journal.Batch))
+	}
+	b.ReportMetric(100*without.Seconds()/with.Seconds(), "batch-vs-nojournal-%")
+	b.ReportMetric(float64(b.N*len(evs))/with.Seconds(), "batch-events/s")
+	b.ReportMetric(float64(b.N*len(evs))/without.Seconds(), "nojournal-events/s")
+}
