@@ -1,0 +1,89 @@
+package risk
+
+import "math/bits"
+
+// posTable holds the positions in an open-addressing hash table keyed by
+// account id << 32 | symbol, with linear probing. The line every order reads
+// (position) lives in the table's slots themselves, so one probe reaches it;
+// the line executions update (posCold) is in a parallel array. Positions are
+// never deleted. The table doubles when it is half full, which moves
+// positions to other slots: a slot number is valid until the next insert
+// that grows the table (grown tells).
+type posTable struct {
+	hot   []position
+	cold  []posCold
+	mask  uint64
+	shift uint8
+	n     int
+	grown uint64 // incremented by every doubling
+}
+
+// minPosTable is the size of a new table.
+const minPosTable = 256
+
+func newPosTable() posTable {
+	var t posTable
+	t.alloc(minPosTable)
+	return t
+}
+
+// alloc gives t empty arrays of size slots (a power of two).
+func (t *posTable) alloc(size int) {
+	t.hot = make([]position, size)
+	t.cold = make([]posCold, size)
+	t.mask = uint64(size - 1)
+	t.shift = uint8(64 - bits.TrailingZeros64(uint64(size)))
+}
+
+// home returns the home slot of key (a Fibonacci hash, as idindex's).
+func (t *posTable) home(key uint64) uint64 {
+	key ^= key >> 32
+	return (key * 0x9E3779B97F4A7C15) >> t.shift
+}
+
+// find returns the slot holding key.
+func (t *posTable) find(key uint64) (int32, bool) {
+	i := t.home(key)
+	for {
+		p := &t.hot[i]
+		if !p.used {
+			return 0, false
+		}
+		if p.key == key {
+			return int32(i), true
+		}
+		i = (i + 1) & t.mask
+	}
+}
+
+// insert adds key (absent) with an empty position and returns its slot.
+func (t *posTable) insert(key uint64) int32 {
+	if 2*(t.n+1) > len(t.hot) {
+		t.double()
+	}
+	i := t.home(key)
+	for t.hot[i].used {
+		i = (i + 1) & t.mask
+	}
+	t.hot[i] = position{key: key, used: true}
+	t.cold[i] = posCold{}
+	t.n++
+	return int32(i)
+}
+
+// double moves every position into a table twice the size.
+func (t *posTable) double() {
+	hot, cold := t.hot, t.cold
+	t.alloc(2 * len(hot))
+	for j := range hot {
+		if !hot[j].used {
+			continue
+		}
+		i := t.home(hot[j].key)
+		for t.hot[i].used {
+			i = (i + 1) & t.mask
+		}
+		t.hot[i], t.cold[i] = hot[j], cold[j]
+	}
+	t.grown++
+}

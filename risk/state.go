@@ -1,0 +1,683 @@
+package risk
+
+import (
+	"cmp"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/tradeengine/engine/event"
+	"github.com/tradeengine/engine/internal/idindex"
+)
+
+// The state encoding, little-endian, is what snapshots hold of the guard:
+// everything a guard loaded from it needs to answer every later input
+// exactly as the guard it was taken from, and nothing that depends on how
+// the state happens to be laid out in memory (pending window figures are
+// folded into their buckets, tables are written sorted), so that equal
+// states give equal bytes and a digest of them compares two runs. Part of
+// the snapshot format.
+//
+//	header (16 bytes):
+//	+------------------+---------+----------+-------------+
+//	| magic "TERISKST" | version | reserved | body length |
+//	| 8                | u16 = 1 | u16 = 0  | u32         |
+//	+------------------+---------+----------+-------------+
+//	body:
+//	  units and windows (48): tick micros, lot shares, 3 window lengths,
+//	    loss window (i64 each): must equal the loading guard's configuration
+//	  clock (32): started u8, 7 reserved; now, t0, trips (i64)
+//	  engine: killAll u8, killedBy u8, breaker state u8, 5 reserved;
+//	    message and order TAT, breaker breaches, since, until (i64);
+//	    limits of the engine, of every account, of every symbol
+//	    (50 x i64 each); the engine's windows
+//	  accounts: count u32, 4 reserved; per account by ascending id:
+//	    id u32, open orders i32, flags u8 (1 killed, 2 parents), killedBy,
+//	    breaker state u8, 5 reserved; message TAT, order TAT, credit, pnl,
+//	    breaker breaches, since, until, parent excesses, since, loss bucket
+//	    number (i64), loss peaks (10 x i64), limits set u64, limits
+//	    (50 x i64), restricted count u32, 4 reserved, symbol ids (u32
+//	    each, ascending), the account's windows
+//	  positions: count u32, 4 reserved; per position by ascending key
+//	    (account id << 32 | symbol): key u64, flags u8 (1 killed), 7
+//	    reserved; net, open buy, open sell, cash, cost, pnl, filled buy,
+//	    filled sell, allowed buy, allowed sell (i64)
+//	  symbols: count u32, 4 reserved; per defined symbol by ascending id:
+//	    id u32, flags u8 (1 killed), killedBy u8, 2 reserved; name u64;
+//	    last trade price i64; limits set u64; limits (50 x i64); the
+//	    symbol's windows
+//	  client order ids: count u32, 4 reserved; oldest first, account u32,
+//	    id u64
+//	windows (992 bytes): born i64; per window: bucket number i64, totals
+//	  (3 x i64), buckets (10 x 3 x i64), mean (3 x i64), mean absolute
+//	  deviation (3 x i64), periods learned i64
+const (
+	stateMagic   = "TERISKST"
+	stateVersion = 1
+	stateHeader  = 16
+	windowsSize  = 8 + NumWindows*(8+3*8+nBuckets*3*8+3*8+3*8+8)
+	valuesSize   = int(numLimits) * 8
+	posSize      = 16 + 10*8
+)
+
+// ErrState is wrapped by the errors of [Guard.LoadState].
+var ErrState = errors.New("risk: bad state")
+
+// AppendState appends the canonical encoding of the guard's state to b. It
+// allocates (it sorts), and is meant for snapshots and digests, not the hot
+// path.
+func (g *Guard) AppendState(b []byte) []byte {
+	start := len(b)
+	b = append(b, stateMagic...)
+	b = le16(b, stateVersion)
+	b = le16(b, 0)
+	b = le32(b, 0) // body length, patched below
+	for _, v := range []int64{g.cfg.TickMicros, g.cfg.LotShares, g.cfg.Windows[0], g.cfg.Windows[1], g.cfg.Windows[2], g.cfg.LossWindow} {
+		b = le64(b, v)
+	}
+	b = append(b, bool8(g.started), 0, 0, 0, 0, 0, 0, 0)
+	b = le64(b, g.now)
+	b = le64(b, g.t0)
+	b = le64(b, g.trips)
+
+	b = append(b, bool8(g.killAll), byte(g.killAllBy), g.gBrk.state, 0, 0, 0, 0, 0)
+	b = le64(b, g.gMsgTAT)
+	b = le64(b, g.gOrdTAT)
+	b = appendBreaker(b, &g.gBrk)
+	b = appendValues(b, &g.glob)
+	b = appendValues(b, &g.defAcct)
+	b = appendValues(b, &g.defSym)
+	b = g.appendWindows(b, &g.gHot, &g.gWins)
+
+	order := make([]int32, len(g.accts))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(x, y int32) int { return cmp.Compare(g.accts[x].id, g.accts[y].id) })
+	b = le32(b, uint32(len(order)))
+	b = le32(b, 0)
+	for _, a := range order {
+		acc, cold := &g.accts[a], &g.acctCold[a]
+		flags := bool8(acc.killed) | bool8(acc.parents)<<1
+		b = le32(b, acc.id)
+		b = le32(b, uint32(acc.openOrders))
+		b = append(b, flags, byte(acc.killedBy), cold.brk.state, 0, 0, 0, 0, 0)
+		b = le64(b, acc.msgTAT)
+		b = le64(b, acc.ordTAT)
+		b = le64(b, acc.credit)
+		b = le64(b, acc.pnl)
+		b = appendBreaker(b, &cold.brk)
+		b = le64(b, cold.excess)
+		b = le64(b, cold.excessAt)
+		b = le64(b, cold.lossBn)
+		for i, p := range cold.lossPeak {
+			if int64(i) == cold.lossBn%nBuckets {
+				p = acc.lossCur
+			}
+			b = le64(b, p)
+		}
+		b = le64(b, g.acctSet[a])
+		b = appendValues(b, &g.acctLim[a])
+		b = le32(b, uint32(len(cold.restricted)))
+		b = le32(b, 0)
+		for _, s := range cold.restricted {
+			b = le32(b, s)
+		}
+		b = g.appendWindows(b, &g.acctHot[a], &g.acctWins[a])
+	}
+
+	var slots []int32
+	for p := range g.pt.hot {
+		if g.pt.hot[p].used {
+			slots = append(slots, int32(p))
+		}
+	}
+	slices.SortFunc(slots, func(x, y int32) int { return cmp.Compare(g.pt.hot[x].key, g.pt.hot[y].key) })
+	b = le32(b, uint32(len(slots)))
+	b = le32(b, 0)
+	for _, p := range slots {
+		pos, pc := &g.pt.hot[p], &g.pt.cold[p]
+		b = le64(b, pos.key)
+		b = append(b, bool8(pos.killed), 0, 0, 0, 0, 0, 0, 0)
+		for _, v := range []int64{pos.net, pos.open[0], pos.open[1], pc.cash, pc.cost, pc.pnl, pc.filled[0], pc.filled[1], pc.allow[0], pc.allow[1]} {
+			b = le64(b, v)
+		}
+	}
+
+	nsym := 0
+	for s := range g.syms {
+		if g.syms[s].defined {
+			nsym++
+		}
+	}
+	b = le32(b, uint32(nsym))
+	b = le32(b, 0)
+	for s := range g.syms {
+		sym := &g.syms[s]
+		if !sym.defined {
+			continue
+		}
+		b = le32(b, uint32(s))
+		b = append(b, bool8(sym.killed), byte(sym.killBy), 0, 0)
+		b = le64(b, sym.name)
+		b = le64(b, sym.last)
+		b = le64(b, g.symSet[s])
+		b = appendValues(b, &g.symLim[s])
+		b = g.appendWindows(b, &g.symHot[s], &g.symWins[s])
+	}
+
+	ids := g.dup.oldestFirst()
+	b = le32(b, uint32(len(ids)))
+	b = le32(b, 0)
+	for _, e := range ids {
+		b = le32(b, e.account)
+		b = le64(b, e.id)
+	}
+	binary.LittleEndian.PutUint32(b[start+12:], uint32(len(b)-start-stateHeader))
+	return b
+}
+
+// appendWindows appends the windows of a scope, the pending figures folded
+// into the current buckets.
+func (g *Guard) appendWindows(b []byte, h *winHot, ws *winSet) []byte {
+	b = le64(b, h.born)
+	for w := range ws {
+		win := ws[w] // a copy: folding must not change the guard
+		win.add(&h.acc)
+		b = le64(b, win.bn)
+		for _, v := range win.sum {
+			b = le64(b, v)
+		}
+		for i := range win.ring {
+			for _, v := range win.ring[i] {
+				b = le64(b, v)
+			}
+		}
+		for _, v := range win.mean {
+			b = le64(b, v)
+		}
+		for _, v := range win.mad {
+			b = le64(b, v)
+		}
+		b = le64(b, win.learned)
+	}
+	return b
+}
+
+func appendBreaker(b []byte, br *breaker) []byte {
+	b = le64(b, br.breaches)
+	b = le64(b, br.since)
+	return le64(b, br.until)
+}
+
+func appendValues(b []byte, v *Values) []byte {
+	for _, x := range v {
+		b = le64(b, x)
+	}
+	return b
+}
+
+func le16(b []byte, v uint16) []byte { return binary.LittleEndian.AppendUint16(b, v) }
+func le32(b []byte, v uint32) []byte { return binary.LittleEndian.AppendUint32(b, v) }
+func le64[T int64 | uint64](b []byte, v T) []byte {
+	return binary.LittleEndian.AppendUint64(b, uint64(v))
+}
+
+func bool8(v bool) byte {
+	if v {
+		return 1
+	}
+	return 0
+}
+
+// reader decodes the state, remembering the first error.
+type reader struct {
+	b   []byte
+	off int
+	err error
+}
+
+func (r *reader) fail(format string, args ...any) {
+	if r.err == nil {
+		r.err = fmt.Errorf("%w: offset %d: %s", ErrState, r.off, fmt.Sprintf(format, args...))
+	}
+}
+
+func (r *reader) take(n int) []byte {
+	if r.err != nil {
+		return nil
+	}
+	if len(r.b)-r.off < n {
+		r.fail("%d bytes needed, %d left", n, len(r.b)-r.off)
+		return nil
+	}
+	p := r.b[r.off : r.off+n]
+	r.off += n
+	return p
+}
+
+func (r *reader) u8() byte {
+	if p := r.take(1); p != nil {
+		return p[0]
+	}
+	return 0
+}
+
+func (r *reader) u32() uint32 {
+	if p := r.take(4); p != nil {
+		return binary.LittleEndian.Uint32(p)
+	}
+	return 0
+}
+
+func (r *reader) i64() int64 {
+	if p := r.take(8); p != nil {
+		return int64(binary.LittleEndian.Uint64(p))
+	}
+	return 0
+}
+
+// zeros reads n reserved bytes, which must be zero.
+func (r *reader) zeros(n int) {
+	for _, c := range r.take(n) {
+		if c != 0 {
+			r.fail("reserved byte not zero")
+			return
+		}
+	}
+}
+
+// count reads a record count and checks that count records of at least
+// size bytes fit in what is left.
+func (r *reader) count(size int) int {
+	n := r.u32()
+	r.zeros(4)
+	if r.err == nil && uint64(n)*uint64(size) > uint64(len(r.b)-r.off) {
+		r.fail("%d records of %d bytes do not fit in %d bytes", n, size, len(r.b)-r.off)
+		return 0
+	}
+	return int(n)
+}
+
+// LoadState replaces the state of a fresh guard (one that has applied no
+// input) with the state encoded in b by [Guard.AppendState]. The guard's
+// matcher must hold the matching state (the same inputs applied, or its own
+// snapshot loaded). LoadState checks everything (sizes against the bytes
+// present, the configuration's units and windows, ids sorted and known,
+// flags, limits and figures in range, totals consistent, symbols defined in
+// the matcher with the same names) and returns an error wrapping [ErrState]
+// at the first problem, leaving the guard unusable: make a new one.
+func (g *Guard) LoadState(b []byte) error {
+	if g.started {
+		return fmt.Errorf("%w: the guard has applied inputs", ErrState)
+	}
+	if len(b) < stateHeader {
+		return fmt.Errorf("%w: %d bytes, header needs %d", ErrState, len(b), stateHeader)
+	}
+	if string(b[:8]) != stateMagic {
+		return fmt.Errorf("%w: bad magic %q", ErrState, b[:8])
+	}
+	if v := binary.LittleEndian.Uint16(b[8:]); v != stateVersion {
+		return fmt.Errorf("%w: version %d, want %d", ErrState, v, stateVersion)
+	}
+	if v := binary.LittleEndian.Uint16(b[10:]); v != 0 {
+		return fmt.Errorf("%w: reserved header bytes %#x", ErrState, v)
+	}
+	if n := binary.LittleEndian.Uint32(b[12:]); uint64(n) != uint64(len(b)-stateHeader) {
+		return fmt.Errorf("%w: body length %d, %d bytes present", ErrState, n, len(b)-stateHeader)
+	}
+	r := &reader{b: b, off: stateHeader}
+	for i, want := range []int64{g.cfg.TickMicros, g.cfg.LotShares, g.cfg.Windows[0], g.cfg.Windows[1], g.cfg.Windows[2], g.cfg.LossWindow} {
+		if v := r.i64(); r.err == nil && v != want {
+			r.fail("unit or window %d is %d, the configuration says %d", i, v, want)
+		}
+	}
+	if err := g.loadBody(r); err != nil {
+		return err
+	}
+	if r.off != len(b) {
+		return fmt.Errorf("%w: %d bytes after the state", ErrState, len(b)-r.off)
+	}
+	return nil
+}
+
+// loadBody decodes everything after the units into g.
+func (g *Guard) loadBody(r *reader) error {
+	started := r.u8()
+	r.zeros(7)
+	now, t0, trips := r.i64(), r.i64(), r.i64()
+	switch {
+	case r.err != nil:
+		return r.err
+	case started > 1:
+		r.fail("started flag %d", started)
+	case started == 1 && (t0 > now || trips < 0):
+		r.fail("clock: t0 %d after now %d, or %d trips", t0, now, trips)
+	case started == 0 && (now != 0 || t0 != 0 || trips != 0):
+		r.fail("clock set but never started")
+	}
+	// Start afresh: a fresh guard holds the configured accounts.
+	*g = Guard{
+		m: g.m, cfg: g.cfg, mon: g.mon, widths: g.widths, lossWidth: g.lossWidth,
+		acctIdx: idindex.New(1024, 16), pt: newPosTable(), pending: g.pending[:0],
+		dup: newDupWindow(g.cfg.ClOrdIDWindow),
+	}
+	g.started, g.now, g.t0, g.trips = started == 1, now, t0, trips
+	if g.started {
+		g.nowFx = min(g.now-g.t0, maxGCRATime) << gcraShift
+	}
+
+	killAll, killBy, brk := r.u8(), event.Reason(r.u8()), r.u8()
+	r.zeros(5)
+	g.killAll = r.flag(killAll)
+	g.killAllBy = r.reason(killBy, g.killAll)
+	g.gMsgTAT, g.gOrdTAT = r.tat(), r.tat()
+	g.gBrk = r.breaker(brk)
+	r.values(&g.glob, scopeGlobal, g)
+	r.values(&g.defAcct, scopeAccount, g)
+	r.values(&g.defSym, scopeSymbol, g)
+	g.gHot, g.gWins = r.windows()
+	g.blocked = g.killAll || g.gBrk.state != breakerClosed
+	g.refreshGlobal()
+	if r.err != nil {
+		return r.err
+	}
+
+	// Symbols come after accounts and positions in the encoding, but those
+	// refer to them: decode the accounts and positions into a side list,
+	// then the symbols, then build.
+	n := r.count(16 + 8*8 + 3*8 + 10*8 + 8 + valuesSize + 8 + windowsSize)
+	type acctRec struct {
+		acc        account
+		cold       accountCold
+		set        uint64
+		lim        Values
+		hot        winHot
+		wins       winSet
+		restricted []uint32
+	}
+	accts := make([]acctRec, 0, n)
+	for i := range n {
+		var a acctRec
+		a.acc.id = r.u32()
+		open := int32(r.u32())
+		flags, killBy, brk := r.u8(), event.Reason(r.u8()), r.u8()
+		r.zeros(5)
+		if i > 0 && a.acc.id <= accts[i-1].acc.id || a.acc.id == event.Any {
+			r.fail("account %d out of order or reserved", a.acc.id)
+		}
+		if open < 0 || flags > 3 {
+			r.fail("account %d: %d open orders, flags %#x", a.acc.id, open, flags)
+		}
+		a.acc.openOrders = open
+		a.acc.killed, a.acc.parents = flags&1 != 0, flags&2 != 0
+		a.acc.killedBy = r.reason(killBy, a.acc.killed)
+		a.acc.msgTAT, a.acc.ordTAT = r.tat(), r.tat()
+		a.acc.credit, a.acc.pnl = r.i64(), r.i64()
+		a.cold.brk = r.breaker(brk)
+		a.acc.brk = a.cold.brk.state
+		a.cold.excess, a.cold.excessAt = r.i64(), r.i64()
+		a.cold.lossBn = r.i64()
+		if a.cold.lossBn < 0 || a.cold.excess < 0 {
+			r.fail("account %d: loss bucket %d, excesses %d", a.acc.id, a.cold.lossBn, a.cold.excess)
+		}
+		for k := range a.cold.lossPeak {
+			a.cold.lossPeak[k] = r.i64()
+		}
+		a.set = uint64(r.i64())
+		r.values(&a.lim, scopeAccount, g)
+		r.setMask(a.set, scopeAccount)
+		nr := r.count(4)
+		for k := range nr {
+			s := r.u32()
+			if k > 0 && s <= a.restricted[k-1] {
+				r.fail("account %d: restricted symbols out of order", a.acc.id)
+			}
+			a.restricted = append(a.restricted, s)
+		}
+		a.hot, a.wins = r.windows()
+		if r.err != nil {
+			return r.err
+		}
+		accts = append(accts, a)
+	}
+
+	np := r.count(posSize)
+	type posRec struct {
+		hot  position
+		cold posCold
+	}
+	poss := make([]posRec, 0, np)
+	for i := range np {
+		var p posRec
+		p.hot.key = uint64(r.i64())
+		flags := r.u8()
+		r.zeros(7)
+		if i > 0 && p.hot.key <= poss[i-1].hot.key || flags > 1 {
+			r.fail("position %#x out of order, or flags %#x", p.hot.key, flags)
+		}
+		p.hot.killed = flags == 1
+		p.hot.net, p.hot.open[0], p.hot.open[1] = r.i64(), r.i64(), r.i64()
+		p.cold.cash, p.cold.cost, p.cold.pnl = r.i64(), r.i64(), r.i64()
+		p.cold.filled[0], p.cold.filled[1], p.cold.allow[0], p.cold.allow[1] = r.i64(), r.i64(), r.i64(), r.i64()
+		if p.hot.open[0] < 0 || p.hot.open[1] < 0 || p.cold.filled[0] < 0 || p.cold.filled[1] < 0 ||
+			p.cold.allow[0] < 0 || p.cold.allow[1] < 0 || p.cold.allow[0] > maxAllowance || p.cold.allow[1] > maxAllowance ||
+			p.cold.cost < 0 || p.hot.net != p.cold.filled[0]-p.cold.filled[1] {
+			r.fail("position %#x: figures out of range or inconsistent", p.hot.key)
+		}
+		if r.err != nil {
+			return r.err
+		}
+		poss = append(poss, p)
+	}
+
+	ns := r.count(24 + 8 + valuesSize + windowsSize)
+	prev := int64(-1)
+	for range ns {
+		id := r.u32()
+		flags, killBy := r.u8(), event.Reason(r.u8())
+		r.zeros(2)
+		name, last, set := uint64(r.i64()), r.i64(), uint64(r.i64())
+		if int64(id) <= prev || flags > 1 || last < 0 || last > event.MaxPrice {
+			r.fail("symbol %d out of order, flags %#x, last price %d", id, flags, last)
+		}
+		prev = int64(id)
+		if r.err == nil {
+			if got, ok := g.m.SymbolName(id); !ok {
+				r.fail("symbol %d not defined in the matcher", id)
+			} else if p, _ := event.PackName(got); p != name {
+				r.fail("symbol %d is %s in the matcher", id, got)
+			}
+		}
+		if r.err != nil {
+			return r.err
+		}
+		if int(id) >= len(g.syms) {
+			grow := int(id) + 1 - len(g.syms)
+			g.syms = append(g.syms, make([]symbol, grow)...)
+			g.symLim = append(g.symLim, make([]Values, grow)...)
+			g.symSet = append(g.symSet, make([]uint64, grow)...)
+			g.symHot = append(g.symHot, make([]winHot, grow)...)
+			g.symWins = append(g.symWins, make([]winSet, grow)...)
+		}
+		sym := &g.syms[id]
+		*sym = symbol{defined: true, killed: flags == 1, name: name, last: last}
+		sym.killBy = r.reason(killBy, sym.killed)
+		g.symSet[id] = set
+		r.values(&g.symLim[id], scopeSymbol, g)
+		r.setMask(set, scopeSymbol)
+		g.symHot[id], g.symWins[id] = r.windows()
+		if r.err != nil {
+			return r.err
+		}
+		g.refreshSymbol(id)
+	}
+
+	nd := r.count(12)
+	if nd > g.cfg.ClOrdIDWindow {
+		r.fail("%d client order ids, the window holds %d", nd, g.cfg.ClOrdIDWindow)
+	}
+	for range nd {
+		acct, id := r.u32(), uint64(r.i64())
+		if r.err != nil {
+			return r.err
+		}
+		g.dup.record(acct, id)
+	}
+	if r.err != nil {
+		return r.err
+	}
+
+	// Build the accounts and positions.
+	for i := range accts {
+		a := &accts[i]
+		for _, s := range a.restricted {
+			if g.symbolState(s) == nil {
+				return fmt.Errorf("%w: account %d: restricted symbol %d not defined", ErrState, a.acc.id, s)
+			}
+		}
+		a.cold.restricted = a.restricted
+		idx := int32(len(g.accts))
+		g.acctIdx.Insert(uint64(a.acc.id), idx)
+		g.accts = append(g.accts, a.acc)
+		g.acctCold = append(g.acctCold, a.cold)
+		g.acctLim = append(g.acctLim, a.lim)
+		g.acctSet = append(g.acctSet, a.set)
+		g.acctHot = append(g.acctHot, a.hot)
+		g.acctWins = append(g.acctWins, a.wins)
+		acc, cold := &g.accts[idx], &g.acctCold[idx]
+		acc.lossNext = (cold.lossBn + 1) * g.lossWidth
+		acc.lossCur = cold.lossPeak[cold.lossBn%nBuckets]
+		acc.lossTop = math.MinInt64
+		for _, p := range cold.lossPeak {
+			acc.lossTop = max(acc.lossTop, p)
+		}
+		g.refreshAccount(idx)
+	}
+	for i := range poss {
+		p := &poss[i]
+		id, s := uint32(p.hot.key>>32), uint32(p.hot.key)
+		a, ok := g.acctIdx.Get(uint64(id))
+		if !ok || g.symbolState(s) == nil {
+			return fmt.Errorf("%w: position of account %d in symbol %d: account or symbol unknown", ErrState, id, s)
+		}
+		slot := g.pt.insert(p.hot.key)
+		p.hot.acct, p.hot.used = a, true
+		_, p.hot.restricted = slices.BinarySearch(g.acctCold[a].restricted, s)
+		g.pt.hot[slot], g.pt.cold[slot] = p.hot, p.cold
+		g.refreshPosition(slot)
+	}
+	return nil
+}
+
+// flag decodes a 0/1 flag.
+func (r *reader) flag(v byte) bool {
+	if v > 1 {
+		r.fail("flag %d", v)
+	}
+	return v == 1
+}
+
+// reason decodes the reason of a kill switch: 0 when not killed, else a
+// trip reason.
+func (r *reader) reason(v event.Reason, killed bool) event.Reason {
+	if killed && (v < event.ReasonOperator || !v.Known()) || !killed && v != 0 {
+		r.fail("kill reason %d (killed %v)", v, killed)
+	}
+	return v
+}
+
+// tat decodes a GCRA time.
+func (r *reader) tat() int64 {
+	v := r.i64()
+	if v > 1<<62 || v < -(1<<62) {
+		r.fail("bucket time %d out of range", v)
+	}
+	return v
+}
+
+// breaker decodes a breaker whose state byte was read before.
+func (r *reader) breaker(state byte) breaker {
+	br := breaker{state: state, breaches: r.i64(), since: r.i64(), until: r.i64()}
+	if state > breakerHalfOpen || br.breaches < 0 {
+		r.fail("breaker state %d, %d breaches", state, br.breaches)
+	}
+	return br
+}
+
+// values decodes the limits of a scope, in the guard's units.
+func (r *reader) values(v *Values, s scope, g *Guard) {
+	for l := range numLimits {
+		v[l] = r.i64()
+		if r.err != nil {
+			return
+		}
+		li, _, ok := l.info()
+		switch {
+		case !ok || li.scopes&s == 0:
+			if v[l] != 0 {
+				r.fail("limit %s set where it does not apply", l)
+			}
+		case v[l] < 0 || v[l] > g.toInternal(l, li.max):
+			r.fail("limit %s %d out of range", l, v[l])
+		}
+	}
+}
+
+// setMask checks a mask of limits set for one account or symbol.
+func (r *reader) setMask(set uint64, s scope) {
+	for l := range Limit(64) {
+		if set&(1<<l) == 0 {
+			continue
+		}
+		if li, _, ok := l.info(); !ok || li.scopes&s == 0 {
+			r.fail("limit %d marked as set where it does not apply", l)
+			return
+		}
+	}
+}
+
+// windows decodes the windows of a scope.
+func (r *reader) windows() (winHot, winSet) {
+	var ws winSet
+	h := winHot{born: r.i64()}
+	for w := range ws {
+		win := &ws[w]
+		win.bn = r.i64()
+		for m := range win.sum {
+			win.sum[m] = r.i64()
+		}
+		var total [nMetrics]int64
+		for i := range win.ring {
+			for m := range win.ring[i] {
+				v := r.i64()
+				win.ring[i][m] = v
+				if v < 0 {
+					r.fail("negative window bucket")
+				}
+				total[m] = satAdd(total[m], v)
+			}
+		}
+		for m := range win.mean {
+			win.mean[m] = r.i64()
+		}
+		for m := range win.mad {
+			win.mad[m] = r.i64()
+		}
+		win.learned = r.i64()
+		if r.err != nil {
+			return h, ws
+		}
+		if win.bn < 0 || total != win.sum || win.learned < 0 {
+			r.fail("window %d: bucket %d, totals %v for buckets summing to %v", w, win.bn, win.sum, total)
+		}
+		for m := range nMetrics {
+			if win.mean[m] < 0 || win.mad[m] < 0 || win.mean[m] > maxSample*baseScale || win.mad[m] > maxSample*baseScale {
+				r.fail("window %d: baseline out of range", w)
+			}
+		}
+	}
+	return h, ws
+}

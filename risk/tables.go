@@ -1,0 +1,289 @@
+package risk
+
+import (
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/tradeengine/engine/event"
+)
+
+// account is one account's state: a cache line every order of the account
+// reads, a line that buy orders and executions update, and the rest in
+// accountCold.
+type account struct {
+	// Line 1, 64 bytes: the buckets, the kill switch, the open orders.
+	id         uint32
+	openOrders int32 // resting orders and the order matching now; the matcher holds fewer than 2^30
+	maxOpen    int32 // LimitMaxOpenOrders, at most math.MaxInt32
+	killed     bool
+	parents    bool  // has received a parent instruction: every order is a child
+	brk        uint8 // state of the account's breaker (cold.brk.state)
+	killedBy   event.Reason
+	msgTAT     int64 // GCRA times of the message and new-order buckets
+	ordTAT     int64
+	msg        rateLimit
+	ord        rateLimit
+
+	// Line 2, 64 bytes: credit, profit and loss.
+	credit      int64 // open buy notional plus long positions at cost, tick-lots
+	creditLimit int64 // LimitCredit, tick-lots
+	pnl         int64 // realised plus marked to market, tick-lots
+	maxLoss     int64 // LimitMaxLoss, tick-lots
+	lossNext    int64 // end of the loss window's current bucket
+	lossTop     int64 // highest pnl in the loss window
+	lossCur     int64 // highest pnl in the current bucket
+	_           int64
+}
+
+// accountCold is the part of an account's state that orders do not read.
+type accountCold struct {
+	brk        breaker
+	excess     int64 // parent excesses counted since excessAt
+	excessAt   int64
+	lossBn     int64           // bucket number of the loss window's current bucket
+	lossPeak   [nBuckets]int64 // highest pnl per bucket, math.MinInt64 for none (the current bucket's is lossCur)
+	restricted []uint32        // symbol ids, sorted
+}
+
+// position is one account's state in one symbol, the cache line every
+// order reads, with the limits that apply (the tighter of the account's and
+// the symbol's). It lives in a slot of the posTable; posCold holds the rest.
+// Index 0 of the arrays is the buy side, 1 the sell side.
+type position struct {
+	key         uint64 // account id << 32 | symbol
+	acct        int32  // account index
+	maxQty      int32  // at most math.MaxInt32 (orders are at most event.MaxQty)
+	used        bool   // the slot holds a position
+	killed      bool   // the account-and-symbol kill switch
+	restricted  bool
+	_           [5]byte
+	net         int64    // filled: bought minus sold, lots
+	open        [2]int64 // open quantity, lots
+	maxNotional int64    // tick-lots
+	maxNet      int32    // at most math.MaxInt32
+	maxGross    int32
+}
+
+// sym returns the position's symbol.
+func (p *position) sym() uint32 { return uint32(p.key) }
+
+// posCold is the part of a position that executions and parent
+// instructions update, one cache line.
+type posCold struct {
+	cash   int64    // sold minus bought notional, tick-lots
+	cost   int64    // long position at average cost, tick-lots
+	pnl    int64    // this position's part of the account's pnl, as last marked
+	filled [2]int64 // executed quantity, lots
+	allow  [2]int64 // granted by parent instructions, lots
+	_      int64
+}
+
+// symbol is the guard's state of one symbol, with its collar limits.
+type symbol struct {
+	defined     bool
+	killed      bool
+	requireRef  bool
+	killBy      event.Reason
+	name        uint64 // packed
+	last        int64  // last trade price, 0 before the first trade
+	collarBps   int64
+	collarTicks int64
+	refPrice    int64
+}
+
+// accountIndex returns the index of account id, creating its state the
+// first time.
+func (g *Guard) accountIndex(id uint32) int32 {
+	if i, ok := g.acctIdx.Get(uint64(id)); ok {
+		return i
+	}
+	i := int32(len(g.accts))
+	g.acctIdx.Insert(uint64(id), i)
+	lim := g.defAcct
+	var set uint64
+	var cold accountCold
+	if j, ok := slices.BinarySearchFunc(g.cfg.Accounts, id, func(c AccountConfig, id uint32) int { return cmpU32(c.ID, id) }); ok {
+		c := &g.cfg.Accounts[j]
+		for _, st := range c.Settings {
+			lim[st.Limit] = g.toInternal(st.Limit, st.Value)
+			set |= 1 << st.Limit
+		}
+		for _, n := range c.Restricted {
+			p, _ := event.PackName(n)
+			if s, ok := g.symbolByName(p); ok {
+				cold.restricted = insertSorted(cold.restricted, s)
+			}
+		}
+	}
+	g.accts = append(g.accts, account{id: id})
+	g.acctCold = append(g.acctCold, cold)
+	g.acctLim = append(g.acctLim, lim)
+	g.acctSet = append(g.acctSet, set)
+	hot, wins := g.newWindows()
+	g.acctHot = append(g.acctHot, hot)
+	g.acctWins = append(g.acctWins, wins)
+	g.resetLoss(i)
+	g.refreshAccount(i)
+	return i
+}
+
+// refreshAccount derives the hot-path limits of account index a from its
+// limits.
+func (g *Guard) refreshAccount(a int32) {
+	acc, lim := &g.accts[a], &g.acctLim[a]
+	acc.maxOpen = clamp32(lim[LimitMaxOpenOrders])
+	acc.creditLimit = lim[LimitCredit]
+	acc.maxLoss = lim[LimitMaxLoss]
+	acc.msg = rateOf(lim[LimitMsgsPerSec], lim[LimitMsgBurst])
+	acc.ord = rateOf(lim[LimitOrdersPerSec], lim[LimitOrderBurst])
+	g.acctHot[a].next = 0 // the detectors' room depends on the limits
+}
+
+// refreshGlobal derives the engine's hot-path limits.
+func (g *Guard) refreshGlobal() {
+	g.gMsg = rateOf(g.glob[LimitMsgsPerSec], g.glob[LimitMsgBurst])
+	g.gOrd = rateOf(g.glob[LimitOrdersPerSec], g.glob[LimitOrderBurst])
+	g.gHot.next = 0
+}
+
+// refreshSymbol derives the hot-path limits of symbol s.
+func (g *Guard) refreshSymbol(s uint32) {
+	sym, lim := &g.syms[s], &g.symLim[s]
+	sym.collarBps, sym.collarTicks = lim[LimitCollarBps], lim[LimitCollarTicks]
+	sym.refPrice, sym.requireRef = lim[LimitRefPrice], lim[LimitRequireReference] != 0
+	g.symHot[s].next = 0
+}
+
+// refreshPosition derives the limits of position p: the tighter of its
+// account's and its symbol's.
+func (g *Guard) refreshPosition(p int32) {
+	pos := &g.pt.hot[p]
+	al, sl := &g.acctLim[pos.acct], &g.symLim[pos.sym()]
+	pos.maxQty = clamp32(minLimit(al[LimitMaxOrderQty], sl[LimitMaxOrderQty]))
+	pos.maxNotional = minLimit(al[LimitMaxOrderNotional], sl[LimitMaxOrderNotional])
+	pos.maxNet = clamp32(minLimit(al[LimitMaxNetPosition], sl[LimitMaxNetPosition]))
+	pos.maxGross = clamp32(minLimit(al[LimitMaxGrossPosition], sl[LimitMaxGrossPosition]))
+}
+
+// refreshPositions derives the limits of every position, after a limit
+// changed (an operator's KindSetLimit: rare enough for a pass over all).
+func (g *Guard) refreshPositions() {
+	for p := range g.pt.hot {
+		if g.pt.hot[p].used {
+			g.refreshPosition(int32(p))
+		}
+	}
+}
+
+// newWindows returns the windows of a scope first seen now.
+func (g *Guard) newWindows() (winHot, winSet) {
+	var ws winSet
+	for w := range ws {
+		ws[w].bn = g.now / g.widths[w]
+	}
+	return winHot{born: g.now}, ws
+}
+
+// clamp32 returns v, at most math.MaxInt32 (a limit beyond what a field
+// can reach is no tighter there).
+func clamp32(v int64) int32 { return int32(min(v, math.MaxInt32)) }
+
+// insertSorted inserts v into the sorted slice s, once.
+func insertSorted(s []uint32, v uint32) []uint32 {
+	i, found := slices.BinarySearch(s, v)
+	if found {
+		return s
+	}
+	return slices.Insert(s, i, v)
+}
+
+// symbolByName returns the id of the defined symbol with packed name p.
+func (g *Guard) symbolByName(p uint64) (uint32, bool) {
+	for id := range g.syms {
+		if g.syms[id].defined && g.syms[id].name == p {
+			return uint32(id), true
+		}
+	}
+	return 0, false
+}
+
+// position returns the index of account id and the slot of its position
+// in symbol s, creating them the first time: one probe finds both. Creating
+// a position may move the others (posTable.grown).
+func (g *Guard) position(id, s uint32) (int32, int32) {
+	key := uint64(id)<<32 | uint64(s)
+	if p, ok := g.pt.find(key); ok {
+		return g.pt.hot[p].acct, p
+	}
+	a := g.accountIndex(id)
+	grown := g.pt.grown
+	p := g.pt.insert(key)
+	if g.pt.grown != grown {
+		g.ctx.pos = -1 // moved
+	}
+	_, restricted := slices.BinarySearch(g.acctCold[a].restricted, s)
+	pos := &g.pt.hot[p]
+	pos.acct, pos.restricted = a, restricted
+	g.refreshPosition(p)
+	return a, p
+}
+
+// symbolState returns the state of symbol s, or nil when it is not defined.
+func (g *Guard) symbolState(s uint32) *symbol {
+	if uint64(s) < uint64(len(g.syms)) && g.syms[s].defined {
+		return &g.syms[s]
+	}
+	return nil
+}
+
+// defineSymbol applies KindSymbol: the matcher defines the symbol; on its
+// OutSymbol the guard sets the symbol's limits from the configuration.
+func (g *Guard) defineSymbol(in *event.In, out []event.Out) []event.Out {
+	n := len(out)
+	out = g.m.Apply(in, out)
+	if len(out) != n+1 || out[n].Kind != event.OutSymbol || g.symbolState(in.Symbol) != nil {
+		return out
+	}
+	s := in.Symbol
+	if int(s) >= len(g.syms) {
+		grow := int(s) + 1 - len(g.syms)
+		g.syms = append(g.syms, make([]symbol, grow)...)
+		g.symLim = append(g.symLim, make([]Values, grow)...)
+		g.symSet = append(g.symSet, make([]uint64, grow)...)
+		g.symHot = append(g.symHot, make([]winHot, grow)...)
+		g.symWins = append(g.symWins, make([]winSet, grow)...)
+	}
+	g.syms[s] = symbol{defined: true, name: in.Aux}
+	g.symLim[s] = g.defSym
+	g.symSet[s] = 0
+	g.symHot[s], g.symWins[s] = g.newWindows()
+	name, _ := event.UnpackName(in.Aux)
+	if j, ok := slices.BinarySearchFunc(g.cfg.Symbols, name, func(c SymbolConfig, n string) int { return strings.Compare(c.Name, n) }); ok {
+		for _, st := range g.cfg.Symbols[j].Settings {
+			g.symLim[s][st.Limit] = g.toInternal(st.Limit, st.Value)
+			g.symSet[s] |= 1 << st.Limit
+		}
+	}
+	g.refreshSymbol(s)
+	for i := range g.cfg.Accounts {
+		c := &g.cfg.Accounts[i]
+		if slices.Contains(c.Restricted, name) {
+			g.restrict(g.accountIndex(c.ID), s, true)
+		}
+	}
+	return out
+}
+
+// restrict sets or lifts the restriction of symbol s for account index a.
+func (g *Guard) restrict(a int32, s uint32, on bool) {
+	cold := &g.acctCold[a]
+	if on {
+		cold.restricted = insertSorted(cold.restricted, s)
+	} else if i, ok := slices.BinarySearch(cold.restricted, s); ok {
+		cold.restricted = slices.Delete(cold.restricted, i, i+1)
+	}
+	if p, ok := g.pt.find(uint64(g.accts[a].id)<<32 | uint64(s)); ok {
+		g.pt.hot[p].restricted = on
+	}
+}
