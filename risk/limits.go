@@ -154,8 +154,8 @@ const (
 	maxUSD       = 1_000_000_000_000 // $1T
 	maxLots      = 1 << 40
 	maxCount     = 1 << 40
-	maxRate      = 100_000_000    // 1e8 per second
-	maxBurst     = 1_000_000_000  // 1e9 tokens
+	maxRate      = 100_000_000     // 1e8 per second
+	maxBurst     = 1_000_000_000   // 1e9 tokens
 	maxDuration  = 24 * 3600 * 1e9 // a day
 	maxExecCount = 1 << 40
 )

@@ -27,12 +27,12 @@ const maxSample = math.MaxInt64 / baseScale / 4
 // traded quantity and traded notional, and the baseline learned from the
 // totals of its completed periods (length-aligned stretches of event time).
 type window struct {
-	bn      int64                      // bucket number (event time / width) of the current bucket
-	sum     [nMetrics]int64            // the ring's totals
-	ring    [nBuckets][nMetrics]int64  // per bucket; bucket bn%nBuckets is the current one
-	mean    [nMetrics]int64            // exponentially weighted mean of period totals, scaled by baseScale
-	mad     [nMetrics]int64            // exponentially weighted mean absolute deviation, scaled
-	learned int64                      // periods folded into the baseline
+	bn      int64                     // bucket number (event time / width) of the current bucket
+	sum     [nMetrics]int64           // the ring's totals
+	ring    [nBuckets][nMetrics]int64 // per bucket; bucket bn%nBuckets is the current one
+	mean    [nMetrics]int64           // exponentially weighted mean of period totals, scaled by baseScale
+	mad     [nMetrics]int64           // exponentially weighted mean absolute deviation, scaled
+	learned int64                     // periods folded into the baseline
 }
 
 // winHot is the state of a scope's windows (an account's, a symbol's, the
@@ -123,4 +123,3 @@ func (w *window) anomalous(m int, x, k int64) bool {
 	v := min(x, maxSample) * baseScale
 	return v > satAdd(w.mean[m], satMul(k, w.mad[m]))
 }
-
