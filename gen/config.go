@@ -59,7 +59,23 @@ type Config struct {
 	// Volatility is the probability that a symbol's mid moves one tick up or
 	// down each time an event picks the symbol.
 	Volatility float64
+
+	// OpenBurst is the length of an opening burst, ns of event time from
+	// StartTS (0: none): during it events arrive at OpenBurstFactor times
+	// Rate, as at a real open, where the first minutes trade several times
+	// the day's average.
+	OpenBurst       int64
+	OpenBurstFactor float64
+
+	// Scenario mixes a scenario into the flow: "" for none, ScenarioKnight
+	// for a router that runs away (see [KnightConfig]).
+	Scenario string
+	// Knight configures the ScenarioKnight scenario.
+	Knight KnightConfig
 }
+
+// ScenarioKnight is the Scenario of a Knight Capital style runaway.
+const ScenarioKnight = "knight"
 
 // DefaultConfig returns a configuration for 1,000,000 events over 8 symbols
 // and 100 accounts at 200,000 events per second from 09:30:00, with 90% of
@@ -86,6 +102,7 @@ func DefaultConfig() Config {
 		DepthDecay:     0.35,
 		Skew:           1.0,
 		Volatility:     0.02,
+		Knight:         DefaultKnight(),
 	}
 }
 
@@ -135,6 +152,18 @@ func (c *Config) Validate() error {
 	}
 	if c.FOKFrac+c.MarketFrac+c.LimitTakeFrac > 1 {
 		return fmt.Errorf("%w: FOK %v + market %v + limit-take %v shares exceed 1", ErrConfig, c.FOKFrac, c.MarketFrac, c.LimitTakeFrac)
+	}
+	if c.OpenBurst < 0 || c.OpenBurst > 0 && !(c.OpenBurstFactor >= 1 && c.OpenBurstFactor <= 100) {
+		return fmt.Errorf("%w: opening burst of %dns at %v times the rate: want a length >= 0 and a factor from 1 to 100", ErrConfig, c.OpenBurst, c.OpenBurstFactor)
+	}
+	switch c.Scenario {
+	case "":
+	case ScenarioKnight:
+		if err := c.Knight.validate(c); err != nil {
+			return err
+		}
+	default:
+		return fmt.Errorf("%w: unknown scenario %q, want %q or none", ErrConfig, c.Scenario, ScenarioKnight)
 	}
 	return nil
 }

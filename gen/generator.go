@@ -36,6 +36,9 @@ type Stats struct {
 	Replaces   int
 	// ByType counts new orders by order type.
 	ByType [6]int
+	// Parents and Router count the knight scenario's parent instructions
+	// and its router's child orders (neither is in the counts above).
+	Parents, Router int
 }
 
 // recentWindow is how many of the most recent pool orders one of the
@@ -65,6 +68,11 @@ type Generator struct {
 	// them are planned.
 	planTouch, planDeep float64
 	stats               Stats
+	// kn is the knight scenario's router, nil without the scenario; held
+	// tells that t is the time of a normal event drawn but not yet made,
+	// because a router event came first.
+	kn   *knight
+	held bool
 }
 
 // New returns a generator for cfg, or an error wrapping [ErrConfig].
@@ -97,6 +105,9 @@ func New(cfg Config) (*Generator, error) {
 		g.planTouch = cfg.CancelFrac * touchPlanShare
 		g.planDeep = min(1, (cfg.CancelFrac-p*g.planTouch)/(1-p))
 		g.planTouch = (cfg.CancelFrac - (1-p)*g.planDeep) / p
+	}
+	if cfg.Scenario == ScenarioKnight {
+		g.kn = newKnight(&cfg)
 	}
 	lo, hi := math.Log(float64(cfg.MinPrice)), math.Log(float64(cfg.MaxPrice))
 	for i := range g.syms {
@@ -152,7 +163,18 @@ func (g *Generator) Next(in *event.In) bool {
 		*in = event.In{Kind: event.KindSymbol, TS: g.cfg.StartTS, Symbol: uint32(i), Aux: g.syms[i].packed}
 		return true
 	}
-	g.t += g.rng.ExpFloat64() * g.meanGap
+	if g.kn != nil {
+		if !g.held {
+			g.t += g.gap()
+			g.held = true
+		}
+		if g.kn.next(g, in) {
+			return true
+		}
+		g.held = false
+	} else {
+		g.t += g.gap()
+	}
 	ts := g.cfg.StartTS + int64(g.t)
 	u := g.rng.Float64()
 	switch {
@@ -166,6 +188,16 @@ func (g *Generator) Next(in *event.In) bool {
 		g.passive(in, ts)
 	}
 	return true
+}
+
+// gap returns the time to the next normal event: exponential with mean
+// 1/Rate, or 1/(OpenBurstFactor*Rate) during the opening burst.
+func (g *Generator) gap() float64 {
+	gap := g.rng.ExpFloat64() * g.meanGap
+	if g.t < float64(g.cfg.OpenBurst) {
+		gap /= g.cfg.OpenBurstFactor
+	}
+	return gap
 }
 
 // touch moves symbol s's mid by its random walk and returns its bid and ask.
