@@ -42,10 +42,10 @@ type KnightConfig struct {
 
 // DefaultKnight returns the default knight scenario: a router trading 20
 // symbols (or all, when there are fewer) with parents of 500 lots and
-// children of 100, about 20 events per second, that runs away 2 seconds
+// children of 100, about 20 events per second, that runs away 10 seconds
 // after the start at 10,000 child orders per second.
 func DefaultKnight() KnightConfig {
-	return KnightConfig{Start: 2e9, Rate: 10_000, NormalRate: 20, Symbols: 20, ParentQty: 500, ChildQty: 100}
+	return KnightConfig{Start: 10e9, Rate: 10_000, NormalRate: 20, Symbols: 20, ParentQty: 500, ChildQty: 100}
 }
 
 // validate checks k for the flow of c.
