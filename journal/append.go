@@ -26,6 +26,10 @@ func (j *Journal) Append(typ uint8, seq uint64, ts int64, payload []byte) error 
 	}
 	j.c.off += int64(encodeFrame(j.c.m[j.c.off:], j.c.seg.version, j.c.seg.id, typ, seq, ts, payload))
 	j.c.last = seq
+	if a := j.c.off + prefetchAhead; a+64 < j.c.limit {
+		j.c.m[a] = 0
+		j.c.m[a+64] = 0
+	}
 	return j.publish(1)
 }
 
@@ -78,10 +82,7 @@ func (j *Journal) publish(n int64) error {
 		}
 	case Sync:
 		j.lastSeq.Store(j.c.last)
-		j.syncMu.Lock()
-		err := j.syncLocked(j.c.last, j.c.off)
-		j.syncMu.Unlock()
-		if err != nil {
+		if err := j.syncTo(j.c.last, j.c.off, false); err != nil {
 			return err
 		}
 	default:
@@ -141,21 +142,20 @@ func (j *Journal) roll(next uint64) error {
 	}
 	sp.path, sp.first, sp.id, sp.version = final, next, j.id, Version
 
-	// Swap segments. The old mapping leaves the segment here, under both
-	// locks: nobody msyncs a sealed segment (the committer fsyncs its file)
-	// and nobody prefaults it, so it is unmapped by the prefaulter, off the
-	// append path (or here when there is no prefaulter).
+	// Swap segments, under pfMu (the prefaulter works on the active
+	// segment) and syncMu (the syncers read it). Neither is held by anyone
+	// across a syscall longer than a prefault chunk. The old mapping leaves
+	// the segment here: a sealed segment is made durable by an fsync of its
+	// file, never msynced again, so its mapping is unmapped by reap once no
+	// syncer has it pinned, off the append path.
 	old := j.c.seg
-	retired := mapping{f: old.f, m: old.m}
 	j.pfMu.Lock()
 	j.syncMu.Lock()
 	old.written.Store(j.c.off)
+	j.retired = append(j.retired, mapping{seg: old, f: old.f, m: old.m})
 	old.m = nil
 	j.sealed = append(j.sealed, old)
 	j.activate(sp, segmentHeaderSize, j.c.last)
-	if !j.w.inline {
-		j.retired = append(j.retired, retired)
-	}
 	j.syncMu.Unlock()
 	j.pfMu.Unlock()
 
@@ -163,17 +163,42 @@ func (j *Journal) roll(next uint64) error {
 	j.stats.rolls.Add(1)
 	j.c.pfNext = segmentHeaderSize
 	if j.w.inline {
-		if err := retired.f.Unmap(retired.m); err != nil {
-			return j.fail(fmt.Errorf("journal: unmap segment %d: %w", old.first, err))
-		}
+		j.reap()
 		return nil
 	}
 	j.kickPrefault()
 	return nil
 }
 
-// mapping is a segment mapping waiting to be unmapped.
+// mapping is the mapping of a sealed segment, waiting to be unmapped.
 type mapping struct {
-	f faultfs.File
-	m []byte
+	seg *segment // for its pins
+	f   faultfs.File
+	m   []byte
 }
+
+// reap unmaps the mappings of sealed segments that no syncer has pinned.
+// Called by the prefaulter, by the appender when there is none, and by
+// Close.
+func (j *Journal) reap() {
+	j.syncMu.Lock()
+	var done []mapping
+	keep := j.retired[:0]
+	for _, r := range j.retired {
+		if r.seg.pins == 0 {
+			done = append(done, r)
+		} else {
+			keep = append(keep, r)
+		}
+	}
+	clear(j.retired[len(keep):])
+	j.retired = keep
+	j.syncMu.Unlock()
+	for _, r := range done {
+		_ = r.f.Unmap(r.m) // an address range, nothing to lose
+	}
+}
+
+// prefetchAhead is how far ahead of the write position the appender stores
+// a zero into the next cache lines.
+var prefetchAhead int64 = 1024

@@ -11,64 +11,101 @@ func (j *Journal) Commit() error {
 	if j.w.closed {
 		return ErrClosed
 	}
-	j.syncMu.Lock()
-	defer j.syncMu.Unlock()
-	return j.syncLocked(j.c.last, j.c.off)
+	return j.syncTo(j.c.last, j.c.off, false)
 }
 
-// syncLocked makes durable every record up to sequence seq, whose frame
-// ends at or before offset off of the active segment: it fsyncs the
-// directory if a segment name is not yet durable, fsyncs and closes the
-// segments rolled out of, msyncs the active segment from where the last
-// sync stopped to off, and then publishes seq as durable. Called with syncMu
-// held, by the committer, by Commit and by Sync-mode appends.
-func (j *Journal) syncLocked(seq uint64, off int64) error {
+// syncTo makes durable every record up to sequence seq, whose frame ends at
+// or before offset off of the active segment (with published set: up to
+// what the appender has published, read under syncMu). It fsyncs the
+// directory if a segment name is not yet durable, fsyncs the segments
+// rolled out of, msyncs the active segment from where the last sync
+// stopped to off, and then publishes seq as durable.
+//
+// Syncers (the committer, Commit, Sync-mode appends, Close) take flushMu,
+// one at a time. They hold syncMu, which a roll also takes, only to read
+// and to publish state, never across a syscall: a roll never waits for an
+// msync. The active segment is pinned meanwhile, so a roll that seals it
+// leaves its mapping alone until the msync is done (see reap).
+func (j *Journal) syncTo(seq uint64, off int64, published bool) error {
+	j.flushMu.Lock()
+	defer j.flushMu.Unlock()
+
+	j.syncMu.Lock()
 	if j.err != nil {
-		return j.err
+		err := j.err
+		j.syncMu.Unlock()
+		return err
 	}
-	prev := j.durable.Load()
 	active := j.c.seg
-	if active == nil {
-		return nil
+	if published {
+		// The sequence before the offset: the appender stores the offset
+		// first, so the offset covers the sequence's record. The active
+		// segment cannot change while syncMu is held.
+		seq = j.lastSeq.Load()
+		off = active.written.Load()
 	}
-	dirty := !active.dirSynced
-	for _, s := range j.sealed {
-		dirty = dirty || !s.dirSynced
+	sealed := j.sealed
+	dirSync := !active.dirSynced
+	for _, s := range sealed {
+		dirSync = dirSync || !s.dirSynced
 	}
-	if dirty {
-		if err := j.fs.SyncDir(j.dir); err != nil {
-			return j.failLocked(fmt.Errorf("journal: fsync directory: %w: %w", ErrSync, err))
-		}
-		j.stats.fsyncs.Add(1)
-		for _, s := range j.sealed {
-			s.dirSynced = true
-		}
+	from, m := active.synced, active.m
+	active.pins++
+	j.syncMu.Unlock()
+
+	err := j.flush(sealed, active, m, from, off, dirSync)
+
+	j.syncMu.Lock()
+	defer j.syncMu.Unlock()
+	active.pins--
+	if err != nil {
+		return j.failLocked(err)
+	}
+	if dirSync {
 		active.dirSynced = true
 	}
-	for len(j.sealed) > 0 {
-		s := j.sealed[0]
-		if s.synced < s.written.Load() {
-			if err := s.f.Sync(); err != nil {
-				return j.failLocked(fmt.Errorf("journal: fsync segment %d: %w: %w", s.first, ErrSync, err))
-			}
-			j.stats.fsyncs.Add(1)
-			s.synced = s.written.Load()
-		}
+	// The sealed segments flushed are the first len(sealed): a roll only
+	// appends. Their files are done with; their mappings are reaped.
+	for _, s := range sealed {
+		s.dirSynced = true
 		s.close()
-		j.sealed[0] = nil
-		j.sealed = j.sealed[1:]
 	}
+	clear(j.sealed[:len(sealed)])
+	j.sealed = j.sealed[len(sealed):]
 	if off > active.synced {
-		if err := active.f.Msync(active.m, int(active.synced), int(off-active.synced)); err != nil {
-			return j.failLocked(fmt.Errorf("journal: msync segment %d: %w: %w", active.first, ErrSync, err))
-		}
-		j.stats.msyncs.Add(1)
 		active.synced = off
 	}
-	if seq > prev {
+	if prev := j.durable.Load(); seq > prev {
 		j.durable.Store(seq)
 		j.stats.syncs.Add(1)
 		j.stats.syncedRecords.Add(seq - prev)
+	}
+	return nil
+}
+
+// flush does the syscalls of syncTo, with no lock but flushMu held.
+func (j *Journal) flush(sealed []*segment, active *segment, m []byte, from, off int64, dirSync bool) error {
+	if dirSync {
+		if err := j.fs.SyncDir(j.dir); err != nil {
+			return fmt.Errorf("journal: fsync directory: %w: %w", ErrSync, err)
+		}
+		j.stats.fsyncs.Add(1)
+	}
+	for _, s := range sealed {
+		// A sealed segment's end is final; what the syncers msynced of it
+		// before it was sealed needs no fsync.
+		if s.synced < s.written.Load() {
+			if err := s.f.Sync(); err != nil {
+				return fmt.Errorf("journal: fsync segment %d: %w: %w", s.first, ErrSync, err)
+			}
+			j.stats.fsyncs.Add(1)
+		}
+	}
+	if off > from {
+		if err := active.f.Msync(m, int(from), int(off-from)); err != nil {
+			return fmt.Errorf("journal: msync segment %d: %w: %w", active.first, ErrSync, err)
+		}
+		j.stats.msyncs.Add(1)
 	}
 	return nil
 }
@@ -128,15 +165,7 @@ func (j *Journal) commitLoop() {
 				return
 			}
 		}
-		j.syncMu.Lock()
-		// Read the sequence before the offset: the writer stores the
-		// offset first, so the offset covers the sequence's record. The
-		// active segment cannot change while syncMu is held.
-		seq := j.lastSeq.Load()
-		off := j.c.seg.written.Load()
-		err := j.syncLocked(seq, off)
-		j.syncMu.Unlock()
-		if err != nil {
+		if err := j.syncTo(0, 0, true); err != nil {
 			return // sticky: appends now fail with it
 		}
 	}

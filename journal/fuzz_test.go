@@ -2,10 +2,13 @@ package journal
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/cespare/xxhash/v2"
 )
 
 // goldenSegments returns the bytes of the golden segments, every version,
@@ -134,6 +137,27 @@ func FuzzScanSegment(f *testing.F) {
 		}
 		if sc.next-first != uint64(sc.records) {
 			t.Fatalf("%d records from %d, next %d", sc.records, first, sc.next)
+		}
+	})
+}
+
+// FuzzSumEvent: the inlined checksum of a 64-byte event equals
+// xxhash.Sum64 of the header and payload bytes.
+func FuzzSumEvent(f *testing.F) {
+	f.Add(uint64(0), uint64(0), uint64(0), make([]byte, 64))
+	f.Add(uint64(0x0000024001000040), uint64(7), uint64(1<<62), bytes.Repeat([]byte{0xff}, 64))
+	f.Fuzz(func(t *testing.T, w0, seq, ts uint64, p []byte) {
+		if len(p) < 64 {
+			p = append(p, make([]byte, 64-len(p))...)
+		}
+		p = p[:64]
+		b := make([]byte, 88)
+		binary.LittleEndian.PutUint64(b[0:], w0)
+		binary.LittleEndian.PutUint64(b[8:], seq)
+		binary.LittleEndian.PutUint64(b[16:], ts)
+		copy(b[24:], p)
+		if got, want := sumEvent(w0, seq, ts, (*[64]byte)(p)), xxhash.Sum64(b); got != want {
+			t.Fatalf("sumEvent %#x, xxhash.Sum64 %#x", got, want)
 		}
 	})
 }

@@ -58,12 +58,13 @@ type Journal struct {
 	pfTarget atomic.Int64 // line 5: prefault the active segment up to here
 	_        [56]byte
 
-	syncMu sync.Mutex // guards sealed, err, segment.synced and dirSynced, and the active mapping while it is msynced
-	sealed []*segment // segments rolled out of but not yet durable, oldest first
-	err    error      // the sticky error
+	flushMu sync.Mutex // held by a syncer for a whole sync: one at a time
+	syncMu  sync.Mutex // guards sealed, retired, err, and segment.synced, dirSynced, pins; never held across a syscall
+	sealed  []*segment // segments rolled out of but not yet durable, oldest first
+	retired []mapping  // mappings of sealed segments, to unmap once unpinned
+	err     error      // the sticky error
 
 	pfMu    sync.Mutex // held while prefaulting the active segment and while swapping it
-	retired []mapping  // mappings of sealed segments for the prefaulter to unmap (under pfMu)
 	spareMu sync.Mutex // held while making the spare
 	spare   atomic.Pointer[segment]
 	spares  atomic.Uint64 // spares made, to name them
@@ -218,9 +219,18 @@ func (j *Journal) newSegment(first uint64) (*segment, error) {
 		return nil, fmt.Errorf("journal: map segment %d: %w", first, err)
 	}
 	s := &segment{f: f, m: m, path: path, first: first, size: h.Size, id: j.id, version: Version}
+	j.advise(s)
 	s.synced = segmentHeaderSize
 	s.dirSynced = true
 	return s, nil
+}
+
+// advise applies Options.LargePages to a writable segment mapping, before
+// it is prefaulted.
+func (j *Journal) advise(s *segment) {
+	if j.opts.LargePages == LargePagesOn {
+		_ = s.f.AdviseHuge(s.m) // a hint: refused, pages stay small
+	}
 }
 
 // activate makes s the segment appends go to, writing next at off, after
@@ -313,10 +323,8 @@ func (j *Journal) Close() error {
 	j.w.closed = true
 	close(j.done)
 	j.wg.Wait()
-	j.unmapRetired()
-	j.syncMu.Lock()
-	err := j.syncLocked(j.c.last, j.c.off)
-	j.syncMu.Unlock()
+	err := j.syncTo(j.c.last, j.c.off, false)
+	j.reap()
 	if sp := j.spare.Swap(nil); sp != nil {
 		sp.close()
 		if rerr := j.fs.Remove(sp.path); rerr != nil && err == nil {

@@ -674,7 +674,7 @@ func TestLayout(t *testing.T) {
 		{"Journal.durable", unsafe.Offsetof(j.durable), 192},
 		{"Journal.idle", unsafe.Offsetof(j.idle), 256},
 		{"Journal.pfTarget", unsafe.Offsetof(j.pfTarget), 320},
-		{"Journal.syncMu", unsafe.Offsetof(j.syncMu), 384},
+		{"Journal.flushMu", unsafe.Offsetof(j.flushMu), 384},
 	}
 	for _, tt := range tests {
 		if tt.got != tt.want {

@@ -73,7 +73,7 @@ func (j *Journal) prefaultLoop() {
 		case <-j.done:
 			return
 		}
-		j.unmapRetired()
+		j.reap()
 		j.prefaultActive()
 		j.spareMu.Lock()
 		if j.spare.Load() == nil {
@@ -98,17 +98,6 @@ func (j *Journal) takeSpare() (*segment, error) {
 		return sp, nil
 	}
 	return j.makeSpare()
-}
-
-// unmapRetired unmaps the mappings of the segments rolled out of.
-func (j *Journal) unmapRetired() {
-	j.pfMu.Lock()
-	retired := j.retired
-	j.retired = nil
-	j.pfMu.Unlock()
-	for _, r := range retired {
-		_ = r.f.Unmap(r.m) // an address range, nothing to lose
-	}
 }
 
 // prefaultActive populates the active segment up to pfTarget, one chunk
@@ -147,6 +136,7 @@ func (j *Journal) makeSpare() (*segment, error) {
 		return nil, fmt.Errorf("journal: map spare segment: %w", err)
 	}
 	s := &segment{f: f, m: m, path: path, size: size, version: Version}
+	j.advise(s)
 	end := min(size, j.w.window)
 	populate(s, 0, end, j.w.touch)
 	s.populated = end

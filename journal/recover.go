@@ -170,6 +170,7 @@ func (j *Journal) recover(refs []segRef, rep *RecoveryReport) error {
 		return j.create(sc.next)
 	}
 	j.id = s.id
+	j.advise(s)
 	j.activate(s, sc.end, sc.next-1)
 	return nil
 }

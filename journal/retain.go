@@ -62,8 +62,12 @@ func (j *Journal) Retain(keepFrom uint64, p Retention) ([]uint64, error) {
 }
 
 // forget drops a segment about to be deleted from the segments waiting for
-// their fsync: what is deleted need not be durable.
+// their fsync (what is deleted need not be durable) and closes its file, so
+// that deleting it frees its space. It waits for a sync in flight, which
+// may hold the list.
 func (j *Journal) forget(first uint64) {
+	j.flushMu.Lock()
+	defer j.flushMu.Unlock()
 	j.syncMu.Lock()
 	defer j.syncMu.Unlock()
 	for i, s := range j.sealed {

@@ -85,6 +85,7 @@ type segment struct {
 
 	// Guarded by Journal.syncMu.
 	synced    int64 // [0, synced) is durable
+	pins      int   // syncers msyncing its mapping now
 	dirSynced bool  // its name is durable in the directory
 
 	// Owned by whoever prefaults the segment.

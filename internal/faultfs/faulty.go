@@ -412,6 +412,8 @@ func (h *faultyFile) Msync(m []byte, off, n int) error {
 
 func (h *faultyFile) Populate(m []byte, off, n int) error { return nil }
 
+func (h *faultyFile) AdviseHuge(m []byte) error { return nil }
+
 func (h *faultyFile) Close() error { return nil }
 
 // writeDisk writes b at off in the disk file name.

@@ -79,6 +79,10 @@ type File interface {
 	// that writing them takes no page fault. It never changes their
 	// contents, so it may run while another goroutine writes nearby.
 	Populate(m []byte, off, n int) error
+	// AdviseHuge asks the kernel to back mapping m with large folios
+	// (MADV_HUGEPAGE): populating pages costs less, but writeback, and so
+	// an msync, works on whole folios. A hint; ErrUnsupported if refused.
+	AdviseHuge(m []byte) error
 	// Close closes the file. Mappings stay valid until unmapped.
 	Close() error
 }

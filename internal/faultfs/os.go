@@ -130,6 +130,8 @@ func (o *osFile) Msync(m []byte, off, n int) error {
 	return nil
 }
 
+func (o *osFile) AdviseHuge(m []byte) error { return adviseHuge(m) }
+
 func (o *osFile) Populate(m []byte, off, n int) error {
 	start, end, err := pageRange(m, off, n)
 	if err != nil || start == end {

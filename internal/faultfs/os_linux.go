@@ -43,3 +43,11 @@ func datasync(f *os.File) error {
 	}
 	return nil
 }
+
+// adviseHuge is madvise(MADV_HUGEPAGE).
+func adviseHuge(b []byte) error {
+	if err := unix.Madvise(b, unix.MADV_HUGEPAGE); err != nil {
+		return ErrUnsupported
+	}
+	return nil
+}

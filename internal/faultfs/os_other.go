@@ -12,3 +12,6 @@ func populate(b []byte) error { return ErrUnsupported }
 
 // datasync is fsync(2).
 func datasync(f *os.File) error { return f.Sync() }
+
+// adviseHuge is not available.
+func adviseHuge(b []byte) error { return ErrUnsupported }
