@@ -84,9 +84,16 @@ type Config struct {
 	// event the guard sees, before its baseline may trip. At most 1e6.
 	WarmupPeriods int64
 	// AnomalyDeviations is N: a window trips when it counts more than the
-	// mean plus N mean absolute deviations, and more than its floor. 0
-	// turns the anomaly detectors off. At most 1000.
+	// mean plus N mean absolute deviations, more than AnomalyRatioPct
+	// percent of the mean, and more than its floor. 0 turns the anomaly
+	// detectors off. At most 1000.
 	AnomalyDeviations int64
+	// AnomalyRatioPct is the least multiple of the mean, in percent, that
+	// counts as an anomaly (300: three times the usual). Executions come in
+	// clusters (one large order fills against many), so a count's spread
+	// has a heavy tail that the mean absolute deviation alone understates.
+	// From 100 to 100000.
+	AnomalyRatioPct int64
 	// LossWindow is the window of the loss guard, ns, from 10 ms to a day,
 	// a multiple of 10 ns.
 	LossWindow int64
@@ -129,6 +136,7 @@ func DefaultConfig() *Config {
 		BaselinePeriods:   16,
 		WarmupPeriods:     5,
 		AnomalyDeviations: 10,
+		AnomalyRatioPct:   300,
 		LossWindow:        60e9,
 		ClOrdIDWindow:     1 << 20,
 	}
@@ -141,12 +149,12 @@ func DefaultConfig() *Config {
 	g[LimitOrdersPerSec], g[LimitOrderBurst] = 1_000_000, 1_000_000
 	g[LimitBreakerBreaches], g[LimitBreakerWindow] = 100, 1e9
 	g[LimitBreakerCooldown], g[LimitBreakerProbe] = 1e9, 1e9
-	g.setWindows(LimitMaxExecs, [NumWindows]int64{1_000_000, 5_000_000, 20_000_000})
-	g.setWindows(LimitMaxQtyTraded, [NumWindows]int64{500_000_000, 2_500_000_000, 10_000_000_000})
-	g.setWindows(LimitMaxNotionalTraded, [NumWindows]int64{50_000_000_000, 250_000_000_000, 1_000_000_000_000})
+	g.setWindows(LimitMaxExecs, [NumWindows]int64{500_000, 2_500_000, 10_000_000})
+	g.setWindows(LimitMaxQtyTraded, [NumWindows]int64{200_000_000, 1_000_000_000, 4_000_000_000})
+	g.setWindows(LimitMaxNotionalTraded, [NumWindows]int64{20_000_000_000, 100_000_000_000, 400_000_000_000})
 	g.setWindows(LimitFloorExecs, [NumWindows]int64{50_000, 250_000, 1_000_000})
-	g.setWindows(LimitFloorQty, [NumWindows]int64{50_000_000, 250_000_000, 1_000_000_000})
-	g.setWindows(LimitFloorNotional, [NumWindows]int64{5_000_000_000, 25_000_000_000, 100_000_000_000})
+	g.setWindows(LimitFloorQty, [NumWindows]int64{5_000_000, 25_000_000, 100_000_000})
+	g.setWindows(LimitFloorNotional, [NumWindows]int64{500_000_000, 2_500_000_000, 10_000_000_000})
 
 	a := &c.Account
 	a[LimitMaxOrderQty] = 200_000
@@ -164,19 +172,19 @@ func DefaultConfig() *Config {
 	a.setWindows(LimitMaxExecs, [NumWindows]int64{100_000, 500_000, 2_000_000})
 	a.setWindows(LimitMaxQtyTraded, [NumWindows]int64{50_000_000, 250_000_000, 1_000_000_000})
 	a.setWindows(LimitMaxNotionalTraded, [NumWindows]int64{5_000_000_000, 25_000_000_000, 100_000_000_000})
-	a.setWindows(LimitFloorExecs, [NumWindows]int64{500, 5_000, 30_000})
-	a.setWindows(LimitFloorQty, [NumWindows]int64{1_000_000, 10_000_000, 60_000_000})
-	a.setWindows(LimitFloorNotional, [NumWindows]int64{200_000_000, 2_000_000_000, 12_000_000_000})
+	a.setWindows(LimitFloorExecs, [NumWindows]int64{500, 3_000, 10_000})
+	a.setWindows(LimitFloorQty, [NumWindows]int64{500_000, 3_000_000, 10_000_000})
+	a.setWindows(LimitFloorNotional, [NumWindows]int64{100_000_000, 600_000_000, 2_000_000_000})
 
 	s := &c.Symbol
 	s[LimitCollarBps] = 1000 // 10%
 	s[LimitCollarTicks] = 10
-	s.setWindows(LimitMaxExecs, [NumWindows]int64{200_000, 1_000_000, 4_000_000})
-	s.setWindows(LimitMaxQtyTraded, [NumWindows]int64{100_000_000, 500_000_000, 2_000_000_000})
-	s.setWindows(LimitMaxNotionalTraded, [NumWindows]int64{10_000_000_000, 50_000_000_000, 200_000_000_000})
+	s.setWindows(LimitMaxExecs, [NumWindows]int64{100_000, 500_000, 2_000_000})
+	s.setWindows(LimitMaxQtyTraded, [NumWindows]int64{50_000_000, 250_000_000, 1_000_000_000})
+	s.setWindows(LimitMaxNotionalTraded, [NumWindows]int64{5_000_000_000, 25_000_000_000, 100_000_000_000})
 	s.setWindows(LimitFloorExecs, [NumWindows]int64{5_000, 25_000, 100_000})
 	s.setWindows(LimitFloorQty, [NumWindows]int64{5_000_000, 25_000_000, 100_000_000})
-	s.setWindows(LimitFloorNotional, [NumWindows]int64{1_000_000_000, 5_000_000_000, 20_000_000_000})
+	s.setWindows(LimitFloorNotional, [NumWindows]int64{500_000_000, 2_500_000_000, 10_000_000_000})
 	return c
 }
 
@@ -193,6 +201,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("%w: warm-up periods %d, want 0 to 1e6", ErrConfig, c.WarmupPeriods)
 	case c.AnomalyDeviations < 0 || c.AnomalyDeviations > 1000:
 		return fmt.Errorf("%w: anomaly deviations %d, want 0 to 1000", ErrConfig, c.AnomalyDeviations)
+	case c.AnomalyRatioPct < 100 || c.AnomalyRatioPct > 100000:
+		return fmt.Errorf("%w: anomaly ratio %d%%, want 100 to 100000", ErrConfig, c.AnomalyRatioPct)
 	case c.ClOrdIDWindow < 0 || c.ClOrdIDWindow > 1<<24:
 		return fmt.Errorf("%w: client order id window %d, want 0 to %d", ErrConfig, c.ClOrdIDWindow, 1<<24)
 	}

@@ -265,7 +265,8 @@ func (g *Guard) evaluate(h *winHot, ws *winSet, lim *Values, v *[nMetrics]int64)
 			if f == 0 {
 				continue
 			}
-			thr := max(f, satAdd(win.mean[m], satMul(k, win.mad[m]))/baseScale)
+			thr := max(f, satAdd(win.mean[m], satMul(k, win.mad[m]))/baseScale,
+				mulDiv(win.mean[m], g.cfg.AnomalyRatioPct, 100*baseScale))
 			if !found && win.sum[m] > thr {
 				t, found = trip{reason: anomalyR[m], measured: win.sum[m], limit: thr, window: g.cfg.Windows[w]}, true
 			}

@@ -63,8 +63,13 @@ type parser struct {
 // [DefaultConfig] value. A file that is not valid is refused with a
 // [*ParseError] naming the file (as name) and line.
 func ParseConfig(r io.Reader, name string) (*Config, error) {
+	return parseConfig(r, name, DefaultConfig())
+}
+
+// parseConfig parses a configuration file over base.
+func parseConfig(r io.Reader, name string, base *Config) (*Config, error) {
 	p := &parser{
-		name: name, cfg: DefaultConfig(),
+		name: name, cfg: base,
 		seen: map[string]int{}, keyLines: map[string]map[string]int{},
 	}
 	sc := bufio.NewScanner(r)
@@ -283,6 +288,8 @@ func (p *parser) globalKey(key, val string) (done bool, err error) {
 		return true, p.intKey(key, val, 0, 1e6, &c.WarmupPeriods)
 	case "anomaly_deviations":
 		return true, p.intKey(key, val, 0, 1000, &c.AnomalyDeviations)
+	case "anomaly_ratio_pct":
+		return true, p.intKey(key, val, 100, 100000, &c.AnomalyRatioPct)
 	case "clordid_window":
 		var v int64
 		if err := p.intKey(key, val, 0, 1<<24, &v); err != nil {
@@ -416,6 +423,9 @@ func (p *parser) finish() error {
 	c := p.cfg
 	slices.SortFunc(c.Accounts, func(a, b AccountConfig) int { return cmpU32(a.ID, b.ID) })
 	slices.SortFunc(c.Symbols, func(a, b SymbolConfig) int { return strings.Compare(a.Name, b.Name) })
+	// blame returns the line of limit l's key in section sec, else the last
+	// key of the section (the conflict is with a value it left alone),
+	// else its header.
 	blame := func(sec string, l Limit) int {
 		if l != 0 {
 			_, base, _ := l.info()
@@ -423,18 +433,18 @@ func (p *parser) finish() error {
 				return ln
 			}
 		}
-		return p.seen[sec]
+		ln := p.seen[sec]
+		for _, kl := range p.keyLines[sec] {
+			ln = max(ln, kl)
+		}
+		return ln
 	}
 	for _, s := range []struct {
 		sec string
 		v   *Values
 	}{{"global", &c.Global}, {"defaults", &c.Account}, {"symbols", &c.Symbol}} {
 		if msg, l := conflictsOf(func(l Limit) int64 { return s.v[l] }); msg != "" {
-			ln := blame(s.sec, l)
-			if ln == 0 {
-				ln = p.line // the defaults themselves: cannot happen
-			}
-			return &ParseError{Name: p.name, Line: ln, Msg: msg}
+			return &ParseError{Name: p.name, Line: max(blame(s.sec, l), 1), Msg: fmt.Sprintf("[%s]: %s", s.sec, msg)}
 		}
 	}
 	for i := range c.Accounts {

@@ -90,13 +90,19 @@ func (w *window) advance(bn, span int64) {
 	}
 }
 
-// learn folds one completed period's totals into the baseline.
+// learn folds one completed period's totals into the baseline. Until span
+// periods are learned the mean is the plain average of the periods so far
+// (and the deviation the plain average of their deviations), then an
+// exponentially weighted one: a fresh baseline is not biased towards zero.
 func (w *window) learn(x *[nMetrics]int64, span int64) {
+	n := min(w.learned+1, span)
 	for m := range nMetrics {
 		v := min(x[m], maxSample) * baseScale
 		d := v - w.mean[m]
-		w.mean[m] += d / span
-		w.mad[m] += (abs(d) - w.mad[m]) / span
+		if w.learned > 0 {
+			w.mad[m] += (abs(d) - w.mad[m]) / min(w.learned, span)
+		}
+		w.mean[m] += d / n
 	}
 	w.learned++
 }
@@ -115,11 +121,4 @@ func (w *window) add(v *[nMetrics]int64) {
 		r[m] = satAdd(r[m], v[m])
 		w.sum[m] = satAdd(w.sum[m], v[m])
 	}
-}
-
-// anomalous reports whether total x of metric m is more than k mean
-// absolute deviations above the learned mean.
-func (w *window) anomalous(m int, x, k int64) bool {
-	v := min(x, maxSample) * baseScale
-	return v > satAdd(w.mean[m], satMul(k, w.mad[m]))
 }

@@ -1,0 +1,6 @@
+//go:build !race
+
+package risk
+
+// raceEnabled shortens the long randomized tests under the race detector.
+const raceEnabled = false
