@@ -66,10 +66,13 @@ func (d *CSVDecoder) Next(in *event.In) error {
 
 // Names of the CSV fields, by position, for error messages.
 var (
-	newFieldNames  = [...]string{"ts", "kind", "symbol", "account", "id", "side", "type", "price", "qty", "stp", "clordid"}
-	cxlFieldNames  = [...]string{"ts", "kind", "account", "id", "price", "qty"}
-	massFieldNames = [...]string{"ts", "kind", "account", "symbol"}
-	symFieldNames  = [...]string{"ts", "kind", "symbol"}
+	newFieldNames    = [...]string{"ts", "kind", "symbol", "account", "id", "side", "type", "price", "qty", "stp", "clordid"}
+	cxlFieldNames    = [...]string{"ts", "kind", "account", "id", "price", "qty"}
+	massFieldNames   = [...]string{"ts", "kind", "account", "symbol"}
+	symFieldNames    = [...]string{"ts", "kind", "symbol"}
+	killFieldNames   = [...]string{"ts", "kind", "account", "symbol", "cancel"}
+	limitFieldNames  = [...]string{"ts", "kind", "account", "symbol", "limit", "value"}
+	parentFieldNames = [...]string{"ts", "kind", "account", "symbol", "side", "qty", "id"}
 )
 
 // parse decodes one non-blank line. It reports whether it wrote an event into
@@ -101,6 +104,14 @@ func (d *CSVDecoder) parse(line []byte, in *event.In) (bool, *problem) {
 		ev.Kind, names, lo, hi, symField = event.KindResume, symFieldNames[:], 3, 3, 3
 	case eqFold(kind, "symbol"):
 		ev.Kind, names, lo, hi, symField = event.KindSymbol, symFieldNames[:], 3, 3, 3
+	case eqFold(kind, "kill"):
+		ev.Kind, names, lo, hi, symField = event.KindKill, killFieldNames[:], 4, 5, 4
+	case eqFold(kind, "clear"):
+		ev.Kind, names, lo, hi, symField = event.KindClear, killFieldNames[:], 4, 4, 4
+	case eqFold(kind, "setlimit"):
+		ev.Kind, names, lo, hi, symField = event.KindSetLimit, limitFieldNames[:], 6, 6, 4
+	case eqFold(kind, "parent"):
+		ev.Kind, names, lo, hi, symField = event.KindParent, parentFieldNames[:], 6, 7, 4
 	default:
 		return false, badValue(ErrKind, kind, 2, "kind")
 	}
@@ -166,9 +177,44 @@ func (d *CSVDecoder) parse(line []byte, in *event.In) (bool, *problem) {
 				return false, p
 			}
 		}
-	case event.KindMassCancel:
+	case event.KindMassCancel, event.KindKill, event.KindClear, event.KindSetLimit:
 		if ev.Account, p = parseAccount(f[2], 3, true); p != nil {
 			return false, p
+		}
+		switch {
+		case ev.Kind == event.KindKill && n == 5:
+			switch {
+			case len(f[4]) == 0, eqFold(f[4], "0"):
+			case eqFold(f[4], "cancel"), eqFold(f[4], "1"):
+				ev.Arg = event.KillCancel
+			default:
+				return false, badValue(ErrNumber, f[4], 5, names[4])
+			}
+		case ev.Kind == event.KindSetLimit:
+			v, e := parseUint(f[4], math.MaxUint16)
+			if e != numOK {
+				return false, badValue(e.sentinel(), f[4], 5, names[4])
+			}
+			ev.Arg = uint16(v)
+			if ev.Qty, p = parseI64(f[5], 6, names[5]); p != nil {
+				return false, p
+			}
+		}
+	case event.KindParent:
+		if ev.Account, p = parseAccount(f[2], 3, false); p != nil {
+			return false, p
+		}
+		if ev.Side, p = parseSide(f[4]); p != nil {
+			p.where = fieldWhere(5, names[4])
+			return false, p
+		}
+		if ev.Qty, p = parseI64(f[5], 6, names[5]); p != nil {
+			return false, p
+		}
+		if n == 7 && len(f[6]) > 0 {
+			if ev.ID, p = parseU64(f[6], 7, names[6]); p != nil {
+				return false, p
+			}
 		}
 	}
 
@@ -177,7 +223,7 @@ func (d *CSVDecoder) parse(line []byte, in *event.In) (bool, *problem) {
 		return true, nil
 	}
 	name := f[symField-1]
-	if ev.Kind == event.KindMassCancel && len(name) == 1 && name[0] == '*' {
+	if star := ev.Kind == event.KindMassCancel || ev.Kind == event.KindKill || ev.Kind == event.KindClear || ev.Kind == event.KindSetLimit; star && len(name) == 1 && name[0] == '*' {
 		ev.Symbol = event.Any
 		*in = ev
 		return true, nil

@@ -18,6 +18,10 @@ const csvHeader = `# trading engine CSV feed: one event per line, TS in ns (empt
 # TS,halt,SYMBOL
 # TS,resume,SYMBOL
 # TS,symbol,SYMBOL
+# TS,kill,ACCOUNT|*,SYMBOL|*[,cancel]
+# TS,clear,ACCOUNT|*,SYMBOL|*
+# TS,setlimit,ACCOUNT|*,SYMBOL|*,LIMIT,VALUE
+# TS,parent,ACCOUNT,SYMBOL,SIDE,QTY[,ID]
 `
 
 // CSVEncoder writes the CSV feed. It learns symbol names from the KindSymbol
@@ -105,6 +109,43 @@ func (e *CSVEncoder) Encode(in *event.In) error {
 	case event.KindHalt, event.KindResume:
 		if b, err = e.appendSymbol(b, in.Symbol, false); err != nil {
 			return err
+		}
+	case event.KindKill, event.KindClear, event.KindSetLimit:
+		if in.Kind == event.KindClear && in.Arg != 0 || in.Kind == event.KindKill && in.Arg > event.KillCancel {
+			return fmt.Errorf("wire: csv encode: %w: %v with arg %d", ErrUnencodable, in.Kind, in.Arg)
+		}
+		if b, err = appendAccount(b, in.Account, true); err != nil {
+			return err
+		}
+		if b, err = e.appendSymbol(b, in.Symbol, true); err != nil {
+			return err
+		}
+		switch {
+		case in.Kind == event.KindKill && in.Arg == event.KillCancel:
+			b = append(b, ",cancel"...)
+		case in.Kind == event.KindSetLimit:
+			b = append(b, ',')
+			b = strconv.AppendUint(b, uint64(in.Arg), 10)
+			b = append(b, ',')
+			b = strconv.AppendInt(b, in.Qty, 10)
+		}
+	case event.KindParent:
+		if b, err = appendAccount(b, in.Account, false); err != nil {
+			return err
+		}
+		if b, err = e.appendSymbol(b, in.Symbol, false); err != nil {
+			return err
+		}
+		if !in.Side.Valid() {
+			return fmt.Errorf("wire: csv encode: %w: parent %d with side %d", ErrUnencodable, in.ID, in.Side)
+		}
+		b = append(b, ',')
+		b = append(b, in.Side.String()...)
+		b = append(b, ',')
+		b = strconv.AppendInt(b, in.Qty, 10)
+		if in.ID != 0 {
+			b = append(b, ',')
+			b = strconv.AppendUint(b, in.ID, 10)
 		}
 	case event.KindSymbol:
 		name, ok := event.UnpackName(in.Aux)

@@ -87,6 +87,85 @@ func TestCSVDecode(t *testing.T) {
 	}
 }
 
+// TestCSVDecodeRisk decodes the risk guard's commands.
+func TestCSVDecodeRisk(t *testing.T) {
+	const feed = `1,symbol,AAPL
+100,kill,7,*
+101,KILL,*,AAPL,cancel
+102,kill,*,*,1
+103,kill,7,AAPL,
+104,clear,*,*
+105,clear,7,MSFT
+106,setlimit,*,*,32780,2000000
+107,setlimit,42,*,1,-5
+108,setlimit,*,AAPL,5,1000
+109,parent,7,AAPL,buy,500
+110,parent,7,AAPL,S,300,99
+`
+	got, errs := decodeAll(t, NewCSVDecoder(strings.NewReader(feed)))
+	if len(errs) != 0 {
+		t.Fatalf("errors %v", errs)
+	}
+	const any = event.Any
+	want := []event.In{
+		{Kind: event.KindSymbol, TS: 1, Symbol: 0, Aux: pack(t, "AAPL")},
+		{Kind: event.KindKill, TS: 100, Account: 7, Symbol: any},
+		{Kind: event.KindKill, TS: 101, Account: any, Symbol: 0, Arg: event.KillCancel},
+		{Kind: event.KindKill, TS: 102, Account: any, Symbol: any, Arg: event.KillCancel},
+		{Kind: event.KindKill, TS: 103, Account: 7, Symbol: 0},
+		{Kind: event.KindClear, TS: 104, Account: any, Symbol: any},
+		{Kind: event.KindSymbol, TS: 105, Symbol: 1, Aux: pack(t, "MSFT")},
+		{Kind: event.KindClear, TS: 105, Account: 7, Symbol: 1},
+		{Kind: event.KindSetLimit, TS: 106, Account: any, Symbol: any, Arg: 32780, Qty: 2000000},
+		{Kind: event.KindSetLimit, TS: 107, Account: 42, Symbol: any, Arg: 1, Qty: -5},
+		{Kind: event.KindSetLimit, TS: 108, Account: any, Symbol: 0, Arg: 5, Qty: 1000},
+		{Kind: event.KindParent, TS: 109, Account: 7, Symbol: 0, Side: event.Buy, Qty: 500},
+		{Kind: event.KindParent, TS: 110, Account: 7, Symbol: 0, Side: event.Sell, Qty: 300, ID: 99},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("got %d events, want %d: %+v", len(got), len(want), got)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("event %d: got %+v, want %+v", i, got[i], want[i])
+		}
+	}
+}
+
+// TestCSVEncodeRisk writes the risk guard's commands.
+func TestCSVEncodeRisk(t *testing.T) {
+	const any = event.Any
+	var buf bytes.Buffer
+	e := NewCSVEncoder(&buf)
+	for _, in := range []event.In{
+		{Kind: event.KindSymbol, TS: 1, Symbol: 0, Aux: pack(t, "AAPL")},
+		{Kind: event.KindKill, TS: 2, Account: 7, Symbol: any},
+		{Kind: event.KindKill, TS: 3, Account: any, Symbol: 0, Arg: event.KillCancel},
+		{Kind: event.KindClear, TS: 4, Account: any, Symbol: any},
+		{Kind: event.KindSetLimit, TS: 5, Account: 42, Symbol: any, Arg: 32780, Qty: -7},
+		{Kind: event.KindParent, TS: 6, Account: 7, Symbol: 0, Side: event.Sell, Qty: 300},
+		{Kind: event.KindParent, TS: 7, Account: 7, Symbol: 0, Side: event.Buy, Qty: 5, ID: 99},
+	} {
+		if err := e.Encode(&in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	const want = csvHeader + `1,symbol,AAPL
+2,kill,7,*
+3,kill,*,AAPL,cancel
+4,clear,*,*
+5,setlimit,42,*,32780,-7
+6,parent,7,AAPL,sell,300
+7,parent,7,AAPL,buy,5,99
+`
+	if buf.String() != want {
+		t.Fatalf("got\n%s\nwant\n%s", buf.String(), want)
+	}
+}
+
 func TestCSVDecodeErrors(t *testing.T) {
 	tests := []struct {
 		name string
@@ -131,6 +210,19 @@ func TestCSVDecodeErrors(t *testing.T) {
 		{"cancel bad id", "100,cancel,1,x", ErrNumber, "(field 4, id)"},
 		{"replace bad price", "100,replace,1,2,x,3", ErrNumber, "(field 5, price)"},
 		{"replace bad qty", "100,replace,1,2,3,x", ErrNumber, "(field 6, qty)"},
+		{"kill too few", "100,kill,*", ErrFieldCount, "kill has 3 fields, want 4 to 5"},
+		{"kill bad flag", "100,kill,7,*,now", ErrNumber, `"now" (field 5, cancel)`},
+		{"kill bad account", "100,kill,x,*", ErrNumber, "(field 3, account)"},
+		{"clear too many", "100,clear,*,*,cancel", ErrFieldCount, "clear has 5 fields, want 4"},
+		{"setlimit bad limit", "100,setlimit,7,*,max_qty,5", ErrNumber, "(field 5, limit)"},
+		{"setlimit limit overflow", "100,setlimit,7,*,65536,5", ErrOverflow, "(field 5, limit)"},
+		{"setlimit bad value", "100,setlimit,7,*,1,5x", ErrNumber, "(field 6, value)"},
+		{"setlimit bad symbol", "100,setlimit,7,A B,1,5", ErrSymbolName, "(field 4, symbol)"},
+		{"parent star account", "100,parent,*,ZZZ,buy,5", ErrNumber, "(field 3, account)"},
+		{"parent bad side", "100,parent,7,ZZZ,up,5", ErrSide, `"up" (field 5, side)`},
+		{"parent bad qty", "100,parent,7,ZZZ,buy,x", ErrNumber, "(field 6, qty)"},
+		{"parent bad id", "100,parent,7,ZZZ,buy,5,-1", ErrNumber, "(field 7, id)"},
+		{"parent star symbol", "100,parent,7,*,buy,5", ErrSymbolName, "(field 4, symbol)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -305,6 +397,12 @@ func TestCSVEncodeErrors(t *testing.T) {
 		{"symbol not packed", event.In{Kind: event.KindSymbol, Symbol: 1, Aux: 0x4100}, ErrUnencodable},
 		{"symbol id gap", event.In{Kind: event.KindSymbol, Symbol: 2, Aux: pack(t, "MSFT")}, ErrSymbolOrder},
 		{"symbol renumbered", event.In{Kind: event.KindSymbol, Symbol: 1, Aux: aapl}, ErrSymbolOrder},
+		{"kill with a bad arg", event.In{Kind: event.KindKill, Arg: 2}, ErrUnencodable},
+		{"clear with an arg", event.In{Kind: event.KindClear, Arg: 1}, ErrUnencodable},
+		{"kill undefined symbol", event.In{Kind: event.KindKill, Symbol: 7}, ErrUnknownSymbol},
+		{"parent from any", event.In{Kind: event.KindParent, Account: event.Any, Side: event.Buy}, ErrUnencodable},
+		{"parent bad side", event.In{Kind: event.KindParent, Side: 3}, ErrUnencodable},
+		{"parent for all symbols", event.In{Kind: event.KindParent, Symbol: event.Any, Side: event.Buy}, ErrUnknownSymbol},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

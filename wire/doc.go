@@ -62,18 +62,26 @@
 //	TS,halt,SYMBOL
 //	TS,resume,SYMBOL
 //	TS,symbol,SYMBOL
+//	TS,kill,ACCOUNT|*,SYMBOL|*[,cancel]
+//	TS,clear,ACCOUNT|*,SYMBOL|*
+//	TS,setlimit,ACCOUNT|*,SYMBOL|*,LIMIT,VALUE
+//	TS,parent,ACCOUNT,SYMBOL,SIDE,QTY[,ID]
 //
 // TS is an integer number of nanoseconds, or empty for "not given" (TS 0).
 // SIDE is buy, sell, b or s; TYPE is limit, ioc, fok, market or post; STP is
 // none, cancel-resting, cancel-incoming or cancel-both (or cr, ci, cb), empty
 // for none. PRICE and QTY are signed integers (ticks and lots; the engine, not
 // the decoder, judges their range). ACCOUNT is a uint32 other than 4294967295
-// (which is event.Any, written '*' in a mass cancel), ID and CLORDID are
-// uint64. A SYMBOL is a name that event.PackName accepts (1 to 8 bytes of
-// letters, digits and . - _ / ^), case-sensitive. The decoder numbers symbols
-// densely from 0 in order of first appearance and emits a KindSymbol event
-// before the first event naming a new symbol. Lines are at most [MaxLineLen]
-// bytes.
+// (which is event.Any, written '*' in a mass cancel and in the risk guard's
+// kill, clear and setlimit), ID and CLORDID are uint64. The risk guard's
+// commands: kill (with cancel, or 1, it also cancels the scope's resting
+// orders: Arg event.KillCancel), clear, setlimit (LIMIT is the guard's limit
+// id, a uint16, carried in Arg; VALUE a signed integer, in Qty) and parent (a
+// parent instruction; ID optional). A SYMBOL is a name that event.PackName
+// accepts (1 to 8 bytes of letters, digits and . - _ / ^), case-sensitive.
+// The decoder numbers symbols densely from 0 in order of first appearance
+// and emits a KindSymbol event before the first event naming a new symbol.
+// Lines are at most [MaxLineLen] bytes.
 //
 // # LOBSTER
 //

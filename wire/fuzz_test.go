@@ -111,6 +111,7 @@ func FuzzCSVDecoder(f *testing.F) {
 	f.Add([]byte("# c\n\n,cancel,7,1\r\n105,replace,8,2,18949,40\n106,masscancel,*,*\n107,masscancel,7,MSFT\n"))
 	f.Add([]byte("109,halt,AAPL\n110,resume,AAPL\n111,symbol,AAPL\n112,symbol,BRK.A\n-1,new,X,4294967295,1,b,fok,0,0\n"))
 	f.Add([]byte("1,new,A B,1,1,buy,limit,1,1\n1,foo\n1\n\n,,,,,,,,,,,,,,"))
+	f.Add([]byte("1,kill,7,*\n2,kill,*,AAPL,cancel\n3,clear,*,*\n4,setlimit,*,*,32780,2000000\n5,parent,7,AAPL,buy,500,9\n6,kill,*,*,x\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		d := NewCSVDecoder(bytes.NewReader(data))
 		var evs []event.In

@@ -110,7 +110,11 @@ func randFeed(r *rand.Rand, nsym, n int) []event.In {
 		sym := r.Uint32N(uint32(defined))
 		var in event.In
 		in.TS = randTS()
-		switch k := event.Kind(1 + r.IntN(6)); k {
+		k := event.Kind(1 + r.IntN(10)) // every kind but KindSymbol
+		if k >= event.KindSymbol {
+			k++
+		}
+		switch k {
 		case event.KindNew:
 			in = event.In{Kind: k, TS: in.TS, Symbol: sym, Account: randAcct(), ID: r.Uint64(),
 				Side: event.Side(1 + r.IntN(2)), Type: event.OrdType(1 + r.IntN(5)), STP: event.STP(r.IntN(4)),
@@ -132,6 +136,25 @@ func randFeed(r *rand.Rand, nsym, n int) []event.In {
 			}
 		case event.KindHalt, event.KindResume:
 			in = event.In{Kind: k, TS: in.TS, Symbol: sym}
+		case event.KindKill, event.KindClear, event.KindSetLimit:
+			in = event.In{Kind: k, TS: in.TS, Account: randAcct(), Symbol: sym}
+			if r.IntN(3) == 0 {
+				in.Account = event.Any
+			}
+			if r.IntN(3) == 0 {
+				in.Symbol = event.Any
+			}
+			switch k {
+			case event.KindKill:
+				in.Arg = uint16(r.IntN(2))
+			case event.KindSetLimit:
+				in.Arg, in.Qty = uint16(r.Uint32()), r.Int64()-r.Int64()
+			}
+		case event.KindParent:
+			in = event.In{Kind: k, TS: in.TS, Account: randAcct(), Symbol: sym, Side: event.Side(1 + r.IntN(2)), Qty: r.Int64() - r.Int64()}
+			if r.IntN(2) == 0 {
+				in.ID = r.Uint64()
+			}
 		}
 		evs = append(evs, in)
 	}

@@ -15,7 +15,11 @@ const outCSVHeader = "seq,ts,kind,symbol,account,id,side,price,qty,other,other_a
 // OutCSV writes output events as CSV: a header line, then one line per event
 // with every column. Symbols are written by name once an OutSymbol event has
 // named them, else by id; kind, side and reason by name (side and reason are
-// empty when none); event.Any as "*".
+// empty when none); event.Any as "*". The risk guard's events use the
+// columns as event.Out does: a kill's measured figure is in qty, its limit
+// in price and its window (ns) in other; a limit's id is in other and its
+// value in qty; a breaker's breaches are in qty and the time its state ends
+// in other; a parent's allowance is in qty.
 type OutCSV struct {
 	bw    *bufio.Writer
 	buf   []byte

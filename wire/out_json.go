@@ -24,6 +24,11 @@ import (
 //	resumed        (nothing more)
 //	masscancelled  account (a number, or "*" for all), count
 //	symbol         symbol_id, name
+//	kill           account ("*" for all), reason, measured, limit, window_ns
+//	clear          account ("*" for all)
+//	limit          account ("*" for all), limit (the risk limit id), value
+//	breaker        account ("*" for the engine's), reason, breaches, until
+//	parent         id, account, side, allowance
 //
 // An event of an undefined kind is written with every field under its Go
 // name in snake case. Side, kind and reason are names; numbers are JSON
@@ -74,12 +79,30 @@ func (j *OutJSON) Write(o *event.Out) error {
 		b = jsonUint(b, "orders", o.Other)
 	case event.OutHalted, event.OutResumed:
 	case event.OutMassCancelled:
-		if o.Account == event.Any {
-			b = append(b, `,"account":"*"`...)
-		} else {
-			b = jsonUint(b, "account", uint64(o.Account))
-		}
+		b = jsonAccount(b, o.Account)
 		b = jsonInt(b, "count", o.Qty)
+	case event.OutKill:
+		b = jsonAccount(b, o.Account)
+		b = jsonReason(b, o.Reason)
+		b = jsonInt(b, "measured", o.Qty)
+		b = jsonInt(b, "limit", o.Price)
+		b = jsonUint(b, "window_ns", o.Other)
+	case event.OutClear:
+		b = jsonAccount(b, o.Account)
+	case event.OutLimit:
+		b = jsonAccount(b, o.Account)
+		b = jsonUint(b, "limit", o.Other)
+		b = jsonInt(b, "value", o.Qty)
+	case event.OutBreaker:
+		b = jsonAccount(b, o.Account)
+		b = jsonReason(b, o.Reason)
+		b = jsonInt(b, "breaches", o.Qty)
+		b = jsonUint(b, "until", o.Other)
+	case event.OutParent:
+		b = jsonUint(b, "id", o.ID)
+		b = jsonUint(b, "account", uint64(o.Account))
+		b = jsonSide(b, o.Side)
+		b = jsonInt(b, "allowance", o.Qty)
 	case event.OutSymbol:
 		b = jsonUint(b, "symbol_id", uint64(o.Symbol))
 		if _, ok := event.UnpackName(o.Other); ok {
@@ -122,6 +145,15 @@ func jsonOrder(b []byte, o *event.Out) []byte {
 	b = jsonSide(b, o.Side)
 	b = jsonInt(b, "price", o.Price)
 	return jsonInt(b, "qty", o.Qty)
+}
+
+// jsonAccount appends the account of a scope: a number, or "*" for
+// event.Any.
+func jsonAccount(b []byte, a uint32) []byte {
+	if a == event.Any {
+		return append(b, `,"account":"*"`...)
+	}
+	return jsonUint(b, "account", uint64(a))
 }
 
 func jsonKey(b []byte, key string) []byte {

@@ -214,7 +214,7 @@ func TestOutJSONAlwaysValid(t *testing.T) {
 	for range 5000 {
 		o := event.Out{Seq: r.Uint64(), TS: r.Int64() - r.Int64(), ID: r.Uint64(), Other: r.Uint64(),
 			Price: r.Int64() - r.Int64(), Qty: r.Int64() - r.Int64(), Symbol: r.Uint32N(8), Account: r.Uint32(),
-			OtherAccount: r.Uint32(), Kind: event.OutKind(r.UintN(14)), Side: event.Side(r.UintN(256)), Reason: event.Reason(r.UintN(256))}
+			OtherAccount: r.Uint32(), Kind: event.OutKind(r.UintN(17)), Side: event.Side(r.UintN(256)), Reason: event.Reason(r.UintN(256))}
 		if r.IntN(3) == 0 {
 			o.Kind, o.Other = event.OutSymbol, pack(t, randName(r))
 		}
@@ -328,5 +328,64 @@ func BenchmarkOutWriters(b *testing.B) {
 				bb.w.Write(&trade)
 			}
 		})
+	}
+}
+
+// riskOut is an output stream with one event of each of the risk guard's
+// kinds.
+func riskOut(t testing.TB) []event.Out {
+	const ts = 34200000000000
+	return []event.Out{
+		{Seq: 1, TS: ts, Kind: event.OutSymbol, Symbol: 0, Other: pack(t, "AAPL")},
+		{Seq: 2, TS: ts + 1, Kind: event.OutKill, Account: 101, Symbol: event.Any, Reason: event.ReasonOutVsIn, Qty: 1600, Price: 1500, Other: 1e9},
+		{Seq: 3, TS: ts + 2, Kind: event.OutKill, Account: event.Any, Symbol: 0, Reason: event.ReasonOperator},
+		{Seq: 4, TS: ts + 3, Kind: event.OutClear, Account: event.Any, Symbol: 0},
+		{Seq: 5, TS: ts + 4, Kind: event.OutLimit, Account: 42, Symbol: event.Any, Other: 1, Qty: 1000},
+		{Seq: 6, TS: ts + 5, Kind: event.OutBreaker, Account: event.Any, Symbol: event.Any, Reason: event.ReasonBreakerOpen, Qty: 20, Other: ts + 5e9},
+		{Seq: 7, TS: ts + 6, Kind: event.OutParent, ID: 9, Account: 7, Symbol: 0, Side: event.Buy, Qty: 500},
+	}
+}
+
+func TestOutCSVRisk(t *testing.T) {
+	var buf bytes.Buffer
+	writeAll(t, NewOutCSV(&buf), riskOut(t))
+	const want = `seq,ts,kind,symbol,account,id,side,price,qty,other,other_account,reason
+1,34200000000000,symbol,AAPL,0,0,,0,0,1280328001,0,
+2,34200000000001,kill,*,101,0,,1500,1600,1000000000,0,out_vs_in
+3,34200000000002,kill,AAPL,*,0,,0,0,0,0,operator
+4,34200000000003,clear,AAPL,*,0,,0,0,0,0,
+5,34200000000004,limit,*,42,0,,0,1000,1,0,
+6,34200000000005,breaker,*,*,0,,0,20,34205000000000,0,breaker_open
+7,34200000000006,parent,AAPL,7,9,buy,0,500,0,0,
+`
+	if got := buf.String(); got != want {
+		t.Fatalf("got\n%s\nwant\n%s", got, want)
+	}
+}
+
+func TestOutJSONRisk(t *testing.T) {
+	var buf bytes.Buffer
+	writeAll(t, NewOutJSON(&buf), riskOut(t))
+	want := []string{
+		`{"seq":1,"ts":34200000000000,"kind":"symbol","symbol":"AAPL","symbol_id":0,"name":"AAPL"}`,
+		`{"seq":2,"ts":34200000000001,"kind":"kill","symbol":"*","account":101,"reason":"out_vs_in","measured":1600,"limit":1500,"window_ns":1000000000}`,
+		`{"seq":3,"ts":34200000000002,"kind":"kill","symbol":"AAPL","account":"*","reason":"operator","measured":0,"limit":0,"window_ns":0}`,
+		`{"seq":4,"ts":34200000000003,"kind":"clear","symbol":"AAPL","account":"*"}`,
+		`{"seq":5,"ts":34200000000004,"kind":"limit","symbol":"*","account":42,"limit":1,"value":1000}`,
+		`{"seq":6,"ts":34200000000005,"kind":"breaker","symbol":"*","account":"*","reason":"breaker_open","breaches":20,"until":34205000000000}`,
+		`{"seq":7,"ts":34200000000006,"kind":"parent","symbol":"AAPL","id":9,"account":7,"side":"buy","allowance":500}`,
+	}
+	lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
+	if len(lines) != len(want) {
+		t.Fatalf("%d lines, want %d:\n%s", len(lines), len(want), buf.String())
+	}
+	for i := range want {
+		if lines[i] != want[i] {
+			t.Errorf("line %d\n%s\nwant\n%s", i, lines[i], want[i])
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(lines[i]), &m); err != nil {
+			t.Errorf("line %d: %v", i, err)
+		}
 	}
 }
