@@ -26,7 +26,6 @@ func (j *Journal) Append(typ uint8, seq uint64, ts int64, payload []byte) error 
 	}
 	j.c.off += int64(encodeFrame(j.c.m[j.c.off:], j.c.seg.version, j.c.seg.id, typ, seq, ts, payload))
 	j.c.last = seq
-	j.touchAhead()
 	return j.publish(1)
 }
 
@@ -58,7 +57,6 @@ func (j *Journal) AppendBatch(recs []Record) error {
 		}
 		j.c.off += int64(encodeFrame(j.c.m[j.c.off:], j.c.seg.version, j.c.seg.id, r.Type, r.Seq, r.TS, r.Payload))
 		j.c.last = r.Seq
-		j.touchAhead()
 	}
 	return j.publish(int64(len(recs)))
 }
@@ -194,22 +192,5 @@ func (j *Journal) reap() {
 	j.syncMu.Unlock()
 	for _, r := range done {
 		_ = r.f.Unmap(r.m) // an address range, nothing to lose
-	}
-}
-
-// prefetchAhead is how far ahead of the write position touchAhead writes.
-const prefetchAhead = 1024
-
-// touchAhead stores a zero into the two cache lines prefetchAhead bytes
-// ahead of the write position, where the segment is known to be zero. The
-// kernel zeroed those pages long before (when they were prefaulted), so
-// their lines are no longer cached; touching them early starts fetching
-// them while the next records are encoded, so that the records' own stores,
-// which the atomic publish has to wait for, hit the cache. Two lines per
-// record cover the 1.5 lines a 96-byte record spans.
-func (j *Journal) touchAhead() {
-	if a := j.c.off + prefetchAhead; a+64 < j.c.limit {
-		j.c.m[a] = 0
-		j.c.m[a+64] = 0
 	}
 }

@@ -141,8 +141,7 @@
 // segments are backed by large folios (Options.LargePages), which makes
 // prefaulting about four times cheaper; in the other modes they are not,
 // because writeback works on whole folios and a small msync would write up
-// to 2 MiB. The appender also stores a zero two cache lines ahead of
-// itself, so that the lines it is about to write are already being fetched.
+// to 2 MiB.
 //
 // # Snapshots
 //

@@ -48,6 +48,10 @@ type writer struct {
 // Journal is an open journal directory. One goroutine at a time writes to
 // it: Append, AppendBatch, Commit, Retain and Close. LastSeq, DurableSeq,
 // Stats and Err may be called from any goroutine.
+//
+// A segment rolled out of keeps its file open until it is durable: in None
+// mode that is until the next Commit (or Retain deletes it, or Close), since
+// an fsync through a descriptor opened later could miss a writeback error.
 type Journal struct {
 	c        cursor      // line 0: writer-owned, hot
 	w        writer      // line 1: writer-owned, read by appends
