@@ -30,6 +30,7 @@ func commands() []command {
 		{"run", "run a feed through the engine (default: an embedded generated flow)", cmdRun},
 		{"gen", "write a synthetic, seeded order flow as CSV or native frames", cmdGen},
 		{"journal", "verify or dump a journal: journal verify DIR, journal dump DIR", cmdJournal},
+		{"bench", "run the benchmark suite: latency histograms, throughput, peers side by side", cmdBench},
 	}
 }
 

@@ -1,0 +1,302 @@
+package bench
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/tradeengine/engine/event"
+	"github.com/tradeengine/engine/ring"
+)
+
+// RingSize is the capacity of every ring, channel and queue the ring
+// scenarios compare: 4096 slots of 64 bytes, 256 KiB, which stays in L2.
+const RingSize = 4096
+
+// checkEvery is how many events a writer moves between two looks at the
+// clock for its deadline.
+const checkEvery = 1024
+
+// RingBatches are the writer batch sizes of the one-way ring scenario; 1 is
+// reported as "unbatched".
+var RingBatches = []int{1, 16, 64, 256}
+
+// BatchName names a batch size: "unbatched" or "batch=64".
+func BatchName(n int) string {
+	if n == 1 {
+		return "unbatched"
+	}
+	return fmt.Sprintf("batch=%d", n)
+}
+
+// RingThroughput moves 64-byte events one way through a ring.Ring[event.In]
+// of RingSize slots for about d: a writer goroutine claims batch slots,
+// fills them in place and publishes them; a consumer goroutine reads each
+// event and releases what it read. Both are pinned to different CPUs when
+// there are two (pinned says whether they were). Elapsed runs from the
+// writer's start until the consumer has read everything.
+func RingThroughput(d time.Duration, batch int) (t Throughput, pinned bool, err error) {
+	r, err := ring.New[event.In](RingSize, nil)
+	if err != nil {
+		return Throughput{}, false, fmt.Errorf("bench: ring: %w", err)
+	}
+	s := r.Sequencer()
+	c := s.NewConsumer()
+	clk := SystemClock()
+	span := int64(clk.Ticks(float64(d.Nanoseconds())))
+	var start, end int64
+	var sum int64
+	pinned = RunPair(func() {
+		start = clk.Now()
+		deadline := start + span
+		var next int64
+		for k := 0; ; {
+			hi := s.Claim(batch)
+			for seq := next; seq <= hi; seq++ {
+				FillEvent(r.Slot(seq), seq)
+			}
+			s.Publish(hi)
+			next = hi + 1
+			if k += batch; k >= checkEvery {
+				k = 0
+				if clk.Now() >= deadline {
+					break
+				}
+			}
+		}
+		t.Events = next
+		s.Close()
+	}, func() {
+		for next := int64(0); ; {
+			avail, ok := c.WaitFor(next)
+			if !ok {
+				break
+			}
+			for seq := next; seq <= avail; seq++ {
+				sum += r.Slot(seq).Qty
+			}
+			c.Release(avail)
+			next = avail + 1
+		}
+		end = clk.Now()
+	})
+	if sum != t.Events {
+		return t, pinned, fmt.Errorf("bench: ring consumer read %d events, want %d", sum, t.Events)
+	}
+	t.Elapsed = time.Duration(clk.NS(end - start))
+	return t, pinned, nil
+}
+
+// ChanThroughput is RingThroughput for the baseline: a buffered Go channel
+// of RingSize event.In values, one send per event.
+func ChanThroughput(d time.Duration) (t Throughput, pinned bool, err error) {
+	ch := make(chan event.In, RingSize)
+	clk := SystemClock()
+	span := int64(clk.Ticks(float64(d.Nanoseconds())))
+	var start, end, sum int64
+	pinned = RunPair(func() {
+		start = clk.Now()
+		deadline := start + span
+		var ev event.In
+		var seq int64
+		for k := 0; ; {
+			FillEvent(&ev, seq)
+			ch <- ev
+			seq++
+			if k++; k == checkEvery {
+				k = 0
+				if clk.Now() >= deadline {
+					break
+				}
+			}
+		}
+		t.Events = seq
+		close(ch)
+	}, func() {
+		for ev := range ch {
+			sum += ev.Qty
+		}
+		end = clk.Now()
+	})
+	if sum != t.Events {
+		return t, pinned, fmt.Errorf("bench: channel consumer read %d events, want %d", sum, t.Events)
+	}
+	t.Elapsed = time.Duration(clk.NS(end - start))
+	return t, pinned, nil
+}
+
+// RoundTripWarmup is how many round trips run before any is recorded; the
+// measurement's duration starts after them.
+const RoundTripWarmup = 10_000
+
+// RingRoundTrip measures round trips between two pinned goroutines for
+// about d: ping writes an event into ring A and waits for pong to copy it
+// back through ring B; each round trip, from before ping's claim until it
+// has read the answer, is one sample (closed loop; see MethodClosedLoop).
+func RingRoundTrip(d time.Duration) (*Latency, bool, error) {
+	a, err := ring.New[event.In](RingSize, nil)
+	if err != nil {
+		return nil, false, fmt.Errorf("bench: ring: %w", err)
+	}
+	b, err := ring.New[event.In](RingSize, nil)
+	if err != nil {
+		return nil, false, fmt.Errorf("bench: ring: %w", err)
+	}
+	sa, sb := a.Sequencer(), b.Sequencer()
+	ca, cb := sa.NewConsumer(), sb.NewConsumer()
+	lat := NewLatency("ring", "ring-rtt", "ring round trip, two pinned goroutines, two rings", MethodClosedLoop)
+	clk := SystemClock()
+	span := int64(clk.Ticks(float64(d.Nanoseconds())))
+	var bad int64
+	pinned := RunPair(func() {
+		deadline := int64(math.MaxInt64) // set when the warm-up ends
+		var next int64
+	loop:
+		for i := 0; ; i++ {
+			t0 := clk.Now()
+			hi := sa.Claim(1)
+			FillEvent(a.Slot(hi), hi)
+			sa.Publish(hi)
+			avail, _ := cb.WaitFor(next)
+			if b.Slot(avail).Seq != uint64(hi) {
+				bad++
+			}
+			cb.Release(avail)
+			next = avail + 1
+			t1 := clk.Now()
+			switch {
+			case i == RoundTripWarmup:
+				deadline = t1 + span
+			case i > RoundTripWarmup:
+				lat.RecordRaw(clk.NS(t1 - t0))
+				if t1 >= deadline {
+					break loop
+				}
+			}
+		}
+		sa.Close()
+	}, func() {
+		for next := int64(0); ; {
+			avail, ok := ca.WaitFor(next)
+			if !ok {
+				break
+			}
+			for seq := next; seq <= avail; seq++ {
+				hi := sb.Claim(1)
+				*b.Slot(hi) = *a.Slot(seq)
+				sb.Publish(hi)
+			}
+			ca.Release(avail)
+			next = avail + 1
+		}
+		sb.Close()
+	})
+	if bad != 0 {
+		return nil, pinned, fmt.Errorf("bench: ring round trip: %d answers out of order", bad)
+	}
+	lat.CorrectClosedLoop()
+	return lat, pinned, nil
+}
+
+// ChanRoundTrip is RingRoundTrip through two buffered channels.
+func ChanRoundTrip(d time.Duration) (*Latency, bool, error) {
+	ping, pong := make(chan event.In, RingSize), make(chan event.In, RingSize)
+	lat := NewLatency("ring", "chan-rtt", "buffered channel round trip, two pinned goroutines, two channels", MethodClosedLoop)
+	lat.Peer = PeerChan
+	clk := SystemClock()
+	span := int64(clk.Ticks(float64(d.Nanoseconds())))
+	var bad int64
+	pinned := RunPair(func() {
+		deadline := int64(math.MaxInt64) // set when the warm-up ends
+		var ev event.In
+	loop:
+		for i := int64(0); ; i++ {
+			t0 := clk.Now()
+			FillEvent(&ev, i)
+			ping <- ev
+			if back := <-pong; back.Seq != uint64(i) {
+				bad++
+			}
+			t1 := clk.Now()
+			switch {
+			case i == RoundTripWarmup:
+				deadline = t1 + span
+			case i > RoundTripWarmup:
+				lat.RecordRaw(clk.NS(t1 - t0))
+				if t1 >= deadline {
+					break loop
+				}
+			}
+		}
+		close(ping)
+	}, func() {
+		for ev := range ping {
+			pong <- ev
+		}
+	})
+	if bad != 0 {
+		return nil, pinned, fmt.Errorf("bench: channel round trip: %d answers out of order", bad)
+	}
+	lat.CorrectClosedLoop()
+	return lat, pinned, nil
+}
+
+// RoundTripP50Row compares the median round trips of ours and a peer. The
+// median is the raw one, as ping-pong benchmarks report it: the closed-loop
+// correction at the median interval turns every stall of a shared machine
+// into a run of synthetic samples, which belongs to the tail rows; the note
+// gives the corrected medians.
+func RoundTripP50Row(ours, theirs *Latency) Row {
+	r := NewRow("ring", "round trip p50", float64(ours.Raw.ValueAtQuantile(50)), "ns").
+		Compare(theirs.Peer, float64(theirs.Raw.ValueAtQuantile(50)))
+	r.Note = fmt.Sprintf("raw medians; corrected: ours %s, theirs %s", FormatNS(float64(ours.Corrected.ValueAtQuantile(50))),
+		FormatNS(float64(theirs.Corrected.ValueAtQuantile(50))))
+	return r
+}
+
+// runRing is the ring scenario: one-way throughput unbatched and batched,
+// the channel baseline, and the round trip.
+func (s *suite) runRing() error {
+	d := s.cfg.Duration
+	for _, n := range RingBatches {
+		s.progress("ring: one-way, %s", BatchName(n))
+		t, pinned, err := RingThroughput(d, n)
+		if err != nil {
+			return err
+		}
+		s.notePinned(pinned)
+		row := NewRow("ring", BatchName(n)+" events/s", t.PerSec(), "events/s")
+		row.Note = fmt.Sprintf("%.2f ns/event", t.NSPerEvent())
+		if n != 1 {
+			s.rep.Add(row)
+			continue
+		}
+		s.progress("ring: one-way, buffered channel baseline")
+		ct, _, err := ChanThroughput(d)
+		if err != nil {
+			return err
+		}
+		s.rep.Add(row.Compare(PeerChan, ct.PerSec()))
+	}
+	s.progress("ring: round trip")
+	lat, pinned, err := RingRoundTrip(d)
+	if err != nil {
+		return err
+	}
+	s.notePinned(pinned)
+	if err := s.addLatency(lat); err != nil {
+		return err
+	}
+	s.progress("ring: round trip, buffered channel baseline")
+	clat, _, err := ChanRoundTrip(d)
+	if err != nil {
+		return err
+	}
+	if err := s.addLatency(clat); err != nil {
+		return err
+	}
+	s.rep.Add(RoundTripP50Row(lat, clat))
+	s.rep.Add(NewRow("ring", "round trip p99.99 (corrected)", float64(lat.Corrected.ValueAtQuantile(99.99)), "ns").
+		Compare(PeerChan, float64(clat.Corrected.ValueAtQuantile(99.99))))
+	return nil
+}

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tradeengine/engine/bench"
+)
+
+const benchSynopsis = "[ring|matcher|journal|e2e|all] [--duration D] [--rate R[,R...]] [--out DIR] [--peers=false] [--smoke]"
+
+// cmdBench runs the benchmark suite: `engine bench` alone is the short run
+// of every scenario, `engine bench all` the long one, a scenario name runs
+// that scenario.
+func cmdBench(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("bench", benchSynopsis, stderr)
+	duration := fs.Duration("duration", 0, "length of each measurement (default: 700ms short, 5s for all, 100ms smoke)")
+	rates := fs.String("rate", "", "e2e offered rates in events/s, comma-separated (100000,1e6); max searches for the highest sustainable (default 100000,1000000,max)")
+	out := fs.String("out", "bench-out", "output `directory`: summary.txt, summary.json, BENCHMARKS.md, .hgrm files, SVG plots")
+	peers := fs.Bool("peers", true, "also run the peer comparisons of bench/peers (needs the module beside the source and go on PATH)")
+	peersDir := fs.String("peers-dir", "", "the peers module `directory` (default: found from the working directory)")
+	smoke := fs.Bool("smoke", false, "prove the suite runs and writes well-formed files, in seconds; the figures mean nothing")
+	data := fs.String("data", "", "`directory` of the LOBSTER AMZN day (default: ../shared/data/"+bench.LOBSTERDirName+" and similar)")
+	tmp := fs.String("tmp", "", "`directory` for the temporary journals (default: the system's)")
+	md := fs.String("write-benchmarks-md", "", "also write BENCHMARKS.md to `path` (links point into --out)")
+
+	command := strings.TrimSpace("engine bench " + strings.Join(args, " "))
+	var scenario string
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		scenario, args = args[0], args[1:]
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err.Error()}
+	}
+	if fs.NArg() > 0 {
+		if scenario != "" || fs.NArg() > 1 {
+			return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(fs.NArg()-1))}
+		}
+		scenario = fs.Arg(0)
+	}
+
+	cfg := bench.ShortConfig()
+	switch {
+	case *smoke:
+		cfg = bench.SmokeConfig()
+	case scenario == "all":
+		cfg = bench.LongConfig()
+	case scenario != "":
+		cfg = bench.LongConfig()
+		cfg.Mode = "long, " + scenario
+	}
+	if scenario != "" && scenario != "all" {
+		cfg.Scenarios = []string{scenario}
+	}
+	if *duration > 0 {
+		cfg.Duration = *duration
+	}
+	if *rates != "" {
+		rs, err := parseRates(*rates)
+		if err != nil {
+			return usageError{err.Error()}
+		}
+		cfg.Rates = rs
+	}
+	cfg.Out, cfg.Peers, cfg.PeersDir, cfg.DataDir, cfg.TempDir, cfg.BenchmarksMD = *out, *peers, *peersDir, *data, *tmp, *md
+	cfg.Progress = stderr
+	cfg.Command = command
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	start := time.Now()
+	rep, err := bench.Run(ctx, cfg)
+	if rep != nil {
+		fmt.Fprintln(stdout)
+		if werr := rep.WriteTable(stdout); werr != nil && err == nil {
+			err = werr
+		}
+		fmt.Fprintf(stdout, "\nwritten to %s in %.1fs\n", cfg.Out, time.Since(start).Seconds())
+	}
+	if err != nil {
+		if errors.Is(err, bench.ErrConfig) {
+			return usageError{err.Error()}
+		}
+		return err
+	}
+	if *smoke {
+		// The smoke run is a test: its figures mean nothing, its files must
+		// be well formed.
+		if err := bench.VerifyOutput(cfg.Out); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "smoke: every file in %s is well formed\n", cfg.Out)
+	}
+	return nil
+}
+
+// parseRates reads "100000,1e6,max".
+func parseRates(s string) ([]float64, error) {
+	var rs []float64
+	for f := range strings.SplitSeq(s, ",") {
+		f = strings.TrimSpace(f)
+		if f == "max" {
+			rs = append(rs, 0)
+			continue
+		}
+		mult := 1.0
+		switch {
+		case strings.HasSuffix(f, "K"), strings.HasSuffix(f, "k"):
+			mult, f = 1e3, f[:len(f)-1]
+		case strings.HasSuffix(f, "M"):
+			mult, f = 1e6, f[:len(f)-1]
+		}
+		r, err := strconv.ParseFloat(f, 64)
+		if err != nil || r <= 0 {
+			return nil, fmt.Errorf("bad rate %q: want events per second (100000, 1e6, 250K, 2M) or max", f)
+		}
+		rs = append(rs, r*mult)
+	}
+	return rs, nil
+}
