@@ -4,11 +4,11 @@ import "github.com/tradeengine/engine/event"
 
 // cancel applies KindCancel.
 func (e *Engine) cancel(in *event.In, out []event.Out) []event.Out {
-	i, ok := e.ids.find(in.ID)
+	i, ok := e.ids.Find(in.ID)
 	if !ok {
 		return e.reject(in, in.Symbol, event.ReasonUnknownOrder, out)
 	}
-	s := e.ids.entries[i].slot - 1
+	s := e.ids.At(i)
 	o := &e.pool.orders[s]
 	if o.account != in.Account {
 		return e.reject(in, o.symbol, event.ReasonNotOwner, out)
@@ -18,7 +18,7 @@ func (e *Engine) cancel(in *event.In, out []event.Out) []event.Out {
 		ID: o.id, Account: o.account, Side: o.side, Price: o.price, Qty: o.qty,
 	})
 	out = e.unlink(in, s, out)
-	e.ids.deleteAt(i)
+	e.ids.DeleteAt(i)
 	e.pool.release(s)
 	e.resting--
 	return out
@@ -60,11 +60,11 @@ func (e *Engine) unlink(in *event.In, s int32, out []event.Out) []event.Out {
 
 // replace applies KindReplace.
 func (e *Engine) replace(in *event.In, out []event.Out) []event.Out {
-	i, ok := e.ids.find(in.ID)
+	i, ok := e.ids.Find(in.ID)
 	if !ok {
 		return e.reject(in, in.Symbol, event.ReasonUnknownOrder, out)
 	}
-	s := e.ids.entries[i].slot - 1
+	s := e.ids.At(i)
 	o := &e.pool.orders[s]
 	b := &e.books[o.symbol]
 	switch {
@@ -106,7 +106,7 @@ func (e *Engine) replace(in *event.In, out []event.Out) []event.Out {
 		side: o.side, typ: o.typ, stp: o.stp,
 	}
 	out = e.unlink(in, s, out)
-	e.ids.deleteAt(i)
+	e.ids.DeleteAt(i)
 	e.pool.release(s)
 	e.resting--
 	return e.take(in, b, &t, false, out)
@@ -164,7 +164,7 @@ func (e *Engine) massCancelSide(in *event.In, sym uint32, l *ladder, n *int64, o
 				}
 				lv.qty -= o.qty
 				lv.count--
-				e.ids.delete(o.id)
+				e.ids.Delete(o.id)
 				e.pool.release(s)
 				e.resting--
 				*n++

@@ -1,14 +1,17 @@
 package matcher
 
-import "github.com/tradeengine/engine/event"
+import (
+	"github.com/tradeengine/engine/event"
+	"github.com/tradeengine/engine/internal/idindex"
+)
 
 // Engine is the matching engine: every book, the order pool and the order
 // id index. It is not safe for concurrent use; one goroutine owns it.
 type Engine struct {
 	books   []book // indexed by symbol id, grown when a symbol is defined
 	pool    pool
-	ids     idIndex
-	resting int // resting orders
+	ids     idindex.Table // order id -> pool slot
+	resting int           // resting orders
 	cfg     Config
 }
 
@@ -31,7 +34,7 @@ func New(cfg Config) (*Engine, error) {
 	}
 	return &Engine{
 		pool: newPool(cfg.InitialOrders, cfg.MaxOrders),
-		ids:  newIDIndex(cfg.InitialOrders, minIndexSize),
+		ids:  idindex.New(cfg.InitialOrders, minIndexSize),
 		cfg:  cfg,
 	}, nil
 }

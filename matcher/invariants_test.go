@@ -60,7 +60,7 @@ func (e *Engine) checkInvariants() error {
 					if o.typ != event.Limit && o.typ != event.PostOnly {
 						return fmt.Errorf("order %d of type %v rests", o.id, o.typ)
 					}
-					if got, ok := e.ids.get(o.id); !ok || got != s {
+					if got, ok := e.ids.Get(o.id); !ok || got != s {
 						return fmt.Errorf("order %d in slot %d: index has %d %v", o.id, s, got, ok)
 					}
 					q += o.qty
@@ -82,18 +82,22 @@ func (e *Engine) checkInvariants() error {
 			return fmt.Errorf("sym %d crossed: bid %d >= ask %d", sym, bid, ask)
 		}
 	}
-	if seen != e.resting || e.ids.len() != e.resting {
-		return fmt.Errorf("resting %d, orders in levels %d, ids indexed %d", e.resting, seen, e.ids.len())
+	if seen != e.resting || e.ids.Len() != e.resting {
+		return fmt.Errorf("resting %d, orders in levels %d, ids indexed %d", e.resting, seen, e.ids.Len())
 	}
 	// Every index entry names a slot whose order has its id (with the level
 	// walk above, that makes the index and the books a bijection).
-	for _, en := range e.ids.entries {
-		if en.slot == 0 {
-			continue
+	var bad error
+	e.ids.Each(func(id uint64, s int32) {
+		if bad == nil && (int(s) >= len(orders) || orders[s].id != id || orders[s].qty <= 0) {
+			bad = fmt.Errorf("index maps id %d to slot %d, which does not hold it", id, s)
 		}
-		if s := en.slot - 1; int(s) >= len(orders) || orders[s].id != en.key || orders[s].qty <= 0 {
-			return fmt.Errorf("index maps id %d to slot %d, which does not hold it", en.key, s)
-		}
+	})
+	if bad != nil {
+		return bad
+	}
+	if err := e.ids.Check(); err != nil {
+		return err
 	}
 	free := 0
 	for s := e.pool.free; s != nilSlot; s = orders[s].next {

@@ -34,7 +34,7 @@ func (e *Engine) submit(in *event.In, out []event.Out) []event.Out {
 	case b.halted:
 		return e.reject(in, in.Symbol, event.ReasonHalted, out)
 	}
-	if _, dup := e.ids.find(in.ID); dup {
+	if _, dup := e.ids.Find(in.ID); dup {
 		return e.reject(in, in.Symbol, event.ReasonDuplicateID, out)
 	}
 	rests := in.Type == event.Limit || in.Type == event.PostOnly
@@ -164,7 +164,7 @@ func (e *Engine) take(in *event.In, b *book, t *taker, emptyOnArrival bool, out 
 			} else {
 				lv.tail = nilSlot
 			}
-			e.ids.delete(m.id)
+			e.ids.Delete(m.id)
 			e.pool.release(s)
 			e.resting--
 			if stopped {
@@ -225,7 +225,7 @@ func (e *Engine) rest(in *event.In, b *book, t *taker, out []event.Out) []event.
 	lv.tail = s
 	lv.qty += t.qty
 	lv.count++
-	e.ids.insert(t.id, s)
+	e.ids.Insert(t.id, s)
 	e.resting++
 	return append(out, bookOut(in, t.symbol, own.sign, lv))
 }

@@ -66,7 +66,7 @@ func (e *Engine) Best(symbol uint32, side event.Side) (price int64, ok bool) {
 // Lookup returns the resting order with the given id, and false when no
 // order with that id rests.
 func (e *Engine) Lookup(id uint64) (OrderInfo, bool) {
-	s, ok := e.ids.get(id)
+	s, ok := e.ids.Get(id)
 	if !ok {
 		return OrderInfo{}, false
 	}

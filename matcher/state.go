@@ -232,7 +232,7 @@ func (e *Engine) loadSide(bk *book, sym uint32, s event.Side, orders []order) er
 		}
 		lv := l.insertAt(len(l.levels), l.sign*orders[start].price)
 		for _, o := range orders[start:end] {
-			if _, dup := e.ids.get(o.id); dup {
+			if _, dup := e.ids.Get(o.id); dup {
 				return fmt.Errorf("%w: symbol %d: order id %d appears twice", ErrState, sym, o.id)
 			}
 			slot := e.pool.alloc() // room checked against MaxOrders above
@@ -246,7 +246,7 @@ func (e *Engine) loadSide(bk *book, sym uint32, s event.Side, orders []order) er
 			lv.tail = slot
 			lv.qty += o.qty
 			lv.count++
-			e.ids.insert(o.id, slot)
+			e.ids.Insert(o.id, slot)
 			e.resting++
 		}
 		end = start
