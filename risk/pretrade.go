@@ -6,18 +6,24 @@ import "github.com/tradeengine/engine/event"
 // 1 for sell.
 func sideIndex(s event.Side) int { return int(s) - 1 }
 
-// submit applies KindNew. The common case (a known symbol, no switch
-// tripped, buckets with tokens) runs without a call but the matcher's.
+// submit applies KindNew. The common case (a known symbol and position, no
+// switch tripped, buckets with tokens, every check passed, no trade) runs
+// without a call but the matcher's: it is most of the flow.
 func (g *Guard) submit(in *event.In, out []event.Out) []event.Out {
 	sym := in.Symbol
 	if in.Account == event.Any || uint64(sym) >= uint64(len(g.syms)) || !g.syms[sym].defined {
 		return g.submitUnknown(in, out)
 	}
-	s := &g.syms[sym]
-	a, p := g.position(in.Account, sym)
-	g.ctx.acct, g.ctx.pos = a, p
+	p, found := g.pt.find(uint64(in.Account)<<32 | uint64(sym))
+	if !found {
+		_, p = g.position(in.Account, sym)
+	}
+	pos := &g.pt.hot[p]
+	a := pos.acct
 	acc := &g.accts[a]
-	if g.blocked || acc.killed || acc.brk != breakerClosed || s.killed || g.pt.hot[p].killed {
+	s := &g.syms[sym]
+	g.ctx.acct, g.ctx.pos = a, p
+	if g.blocked || acc.killed || acc.brk != breakerClosed || s.killed || pos.killed {
 		if r := g.gate(a, s, p, &out); r != 0 {
 			return reject(in, sym, r, out)
 		}
@@ -36,23 +42,87 @@ func (g *Guard) submit(in *event.In, out []event.Out) []event.Out {
 	if !validNew(in) {
 		return g.m.Apply(in, out) // the matcher rejects it with its reason
 	}
-	c := orderCheck{side: int(in.Side) - 1, px: in.Price, qty: in.Qty, add: in.Qty,
-		rests: in.Type == event.Limit || in.Type == event.PostOnly}
-	if in.Type == event.Market && c.px == 0 {
+	px, qty := in.Price, in.Qty
+	if in.Type == event.Market && px == 0 {
 		// Valued at the price it starts trading at; with the opposite
 		// side empty it cannot trade and the matcher cancels it.
-		c.px, _ = g.m.Best(sym, in.Side.Opposite())
+		px, _ = g.m.Best(sym, in.Side.Opposite())
 	}
-	c.notional = c.px * c.qty
-	if r := g.pretrade(in, a, s, p, &c); r != 0 {
-		return g.emit(reject(in, sym, r, out))
-	}
-	if in.Aux != 0 {
-		g.dup.record(in.Account, in.Aux)
+	// The pre-trade checks, in the order pretrade runs them; restricted
+	// symbols, client order ids and parents (rare) go through it.
+	if pos.restricted || in.Aux != 0 || acc.parents {
+		c := orderCheck{side: int(in.Side) - 1, px: px, qty: qty, add: qty, notional: px * qty,
+			rests: in.Type == event.Limit || in.Type == event.PostOnly}
+		if r := g.pretrade(in, a, s, p, &c); r != 0 {
+			return g.emit(reject(in, sym, r, out))
+		}
+		if in.Aux != 0 {
+			g.dup.record(in.Account, in.Aux)
+		}
+	} else {
+		r := event.Reason(0)
+		switch {
+		case pos.maxQty > 0 && qty > int64(pos.maxQty):
+			r = event.ReasonMaxQty
+		case s.collarBps|s.collarTicks == 0:
+		case s.last > 0 && px > 0:
+			// The collar around the last trade, inline.
+			band := max(s.collarTicks, s.last*s.collarBps/10000)
+			if in.Side == event.Buy && px > s.last+band || in.Side == event.Sell && px < s.last-band {
+				r = event.ReasonPriceCollar
+			}
+		default:
+			r = g.collar(sym, s, int(in.Side)-1, px)
+		}
+		if r == 0 {
+			r = g.exposure(in, pos, acc, px, qty)
+		}
+		if r != 0 {
+			return reject(in, sym, r, out)
+		}
 	}
 	n := len(out)
 	out = g.m.Apply(in, out)
+	// The order's own acceptance, then its book update, are the common
+	// answer; anything else (a trade, a cancel) goes through bookkeep.
+	if len(out) == n+2 && out[n].Kind == event.OutAccepted && out[n+1].Kind == event.OutBook {
+		o := &out[n]
+		pos.open[o.Side-1] += o.Qty
+		if o.Side == event.Buy {
+			acc.credit = satAdd(acc.credit, o.Qty*o.Price)
+		}
+		acc.openOrders++
+		return out
+	}
 	return g.observe(out, n)
+}
+
+// exposure runs the checks of pretrade from the notional on, for a new
+// order of position pos and account acc valued at px for qty lots.
+func (g *Guard) exposure(in *event.In, pos *position, acc *account, px, qty int64) event.Reason {
+	switch {
+	case pos.maxNotional > 0 && px*qty > pos.maxNotional:
+		return event.ReasonMaxNotional
+	case acc.maxOpen > 0 && acc.openOrders >= acc.maxOpen && (in.Type == event.Limit || in.Type == event.PostOnly):
+		return event.ReasonMaxOpenOrders
+	}
+	buy := in.Side == event.Buy
+	if pos.maxNet > 0 {
+		worst := pos.net + pos.open[0] + qty
+		if !buy {
+			worst = pos.open[1] + qty - pos.net
+		}
+		if worst > int64(pos.maxNet) {
+			return event.ReasonNetPosition
+		}
+	}
+	switch {
+	case pos.maxGross > 0 && abs(pos.net)+pos.open[0]+pos.open[1]+qty > int64(pos.maxGross):
+		return event.ReasonGrossPosition
+	case buy && acc.creditLimit > 0 && satAdd(acc.credit, px*qty) > acc.creditLimit:
+		return event.ReasonCredit
+	}
+	return 0
 }
 
 // submitUnknown applies a KindNew of account event.Any or an undefined
@@ -320,11 +390,32 @@ func (g *Guard) replace(in *event.In, out []event.Out) []event.Out {
 }
 
 // cancel applies KindCancel: counted, never refused by the guard. The
-// account is found through the order the matcher cancels (one probe for the
-// account and the position).
+// account is found through the order the matcher cancels: one probe finds
+// its position and its account.
 func (g *Guard) cancel(in *event.In, out []event.Out) []event.Out {
 	n := len(out)
 	out = g.m.Apply(in, out)
+	if len(out) == n+2 && out[n].Kind == event.OutCancelled && out[n+1].Kind == event.OutBook {
+		// The common answer: the order left the book.
+		o := &out[n]
+		if p, ok := g.pt.find(uint64(o.Account)<<32 | uint64(o.Symbol)); ok {
+			pos := &g.pt.hot[p]
+			acc := &g.accts[pos.acct]
+			pos.open[o.Side-1] -= o.Qty
+			if o.Side == event.Buy {
+				acc.credit = satAdd(acc.credit, -o.Qty*o.Price)
+			}
+			acc.openOrders--
+			now := g.nowFx
+			if g.gMsgTAT <= now+g.gMsg.tau {
+				g.gMsgTAT = max(g.gMsgTAT, now) + g.gMsg.t
+			}
+			if acc.msgTAT <= now+acc.msg.tau {
+				acc.msgTAT = max(acc.msgTAT, now) + acc.msg.t
+			}
+			return out
+		}
+	}
 	g.bookkeep(out, n)
 	a := g.ctx.acct
 	if a < 0 && in.Account != event.Any {
