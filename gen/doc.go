@@ -29,5 +29,12 @@
 // against a simple book: about 5% of cancels and replaces with the default
 // configuration, nearly all of them orders crossed after the mid moved).
 //
+// Config.OpenBurst makes the first stretch of event time run at several
+// times the rate, as a real open does. Config.Scenario mixes a scenario into
+// the normal flow: ScenarioKnight adds a router account that works parent
+// instructions (event.KindParent) with child orders, then, at a given event
+// time, runs away like Knight Capital's SMARS router (see [KnightConfig]).
+// Without them the flow is the same as before they existed, byte for byte.
+//
 // [Generator.Next] makes no allocation in steady state and reads no clock.
 package gen
