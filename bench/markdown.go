@@ -30,7 +30,7 @@ func WriteMarkdown(w io.Writer, rep *Report, prefix string) error {
 	p("| date | %s |\n\n", m.Date)
 
 	p("## Results\n\n")
-	p("Ratios are ours over theirs, measured in the same process and run: above 1 is better for a rate, below 1 for a latency.\n\n")
+	p("Ratios are ours over theirs, measured in the same process and run: above 1 is better for a rate, below 1 for a latency. Rows marked (peers) come from the peers module (bench/peers), which measures ours again beside each library in its own process.\n\n")
 	p("| scenario | metric | measured | target | met | peer | ratio | note |\n")
 	p("| --- | --- | ---: | --- | --- | --- | ---: | --- |\n")
 	for _, r := range rep.Rows {
@@ -48,7 +48,7 @@ func WriteMarkdown(w io.Writer, rep *Report, prefix string) error {
 		if met == "no" {
 			met = "**no**"
 		}
-		p("| %s | %s | %s | %s | %s | %s | %s | %s |\n", r.Scenario, mdCell(r.Metric), FormatValue(r.Value, r.Unit),
+		p("| %s | %s | %s | %s | %s | %s | %s | %s |\n", r.label(), mdCell(r.Metric), FormatValue(r.Value, r.Unit),
 			mdCell(target), met, mdCell(peer), ratio, mdCell(r.Note))
 	}
 	p("\n")
@@ -109,10 +109,10 @@ func WriteMarkdown(w io.Writer, rep *Report, prefix string) error {
 // methodNotes explain how the figures were taken, for BENCHMARKS.md.
 var methodNotes = []string{
 	"Timestamps on hot paths are one RDTSC on amd64 with an invariant TSC (kernel clocksource tsc), calibrated against time.Now over 50 ms; elsewhere runtime.nanotime. Their cost is measured in the same run (the clock row).",
-	"ring: a writer and a consumer goroutine pinned to the last two CPUs move 64-byte event.In values through a ring.Ring of 4096 slots (claim, fill in place, publish; wait, read, release), with the default SpinYield wait; the baseline is a buffered channel of the same capacity. The round trip is ping-pong through two rings between the same pinned pair.",
+	"ring: a writer and a consumer goroutine pinned to the last two CPUs move 64-byte event.In values through a ring.Ring of 4096 slots (claim, fill in place, publish; wait, read, release), with the default SpinYield wait; the baseline is a buffered channel of the same capacity. The round trip is ping-pong through two rings between the same pinned pair; the channel's round trip runs unpinned, since a parked goroutine on a pinned thread measures the thread's wake-up (about 100 µs here) rather than the channel.",
 	"matcher: matcher.Engine.Apply, single threaded, on the generated flow (gen.DefaultConfig) and on the LOBSTER AMZN day (wire.LoadLOBSTER, book seeded), each ended with a mass cancel so it can be replayed; one pass warms the engine first. Throughput and allocations per order (runtime.MemStats mallocs delta) come from an untimed loop, the per-order histogram from a second loop that reads the clock around each Apply (one read is included in each sample).",
 	"journal: journal.Open in a temporary directory, 64-byte payloads (96-byte frames), per durability mode; the msync latency is the latency of one Append in sync mode (one msync per record). The recovery scan is journal.Verify over a freshly written journal (warm page cache), and the restart time is journal.Open on it.",
-	"e2e: pipeline.Run with pipeline.DefaultConfig (logic pinned to the last CPU) and a batch-mode journal. The source paces a pregenerated gen flow: event i is due at start + i/rate, the source spins until then (yielding the processor while more than 2 µs early) and never drops; latency runs from that intended time to the first output event with the event's sequence (corrected), and from the actual send (raw). The first 10% of events are a warm-up and not recorded. GC cycles and pauses are counted from the end of the warm-up to the end of the run.",
+	"e2e: pipeline.Run with pipeline.DefaultConfig (logic pinned to the last CPU) and a batch-mode journal. The source paces a pregenerated gen flow: event i is due at start + i/rate, until then the source yields the processor to any goroutine that wants it (runtime.Gosched), so the load generator only takes CPU the engine leaves idle, and never drops; latency runs from that intended time to the first output event with the event's sequence (corrected), and from the actual send (raw). The first 10% of events are a warm-up and not recorded. GC cycles and pauses are counted from the end of the warm-up to the end of the run.",
 	"Highest sustainable rate: " + SustainableRule + ".",
 }
 

@@ -103,7 +103,7 @@ func WritePlots(dir string, lats []LatencyFile) ([]PlotFile, error) {
 					return plots, err
 				}
 				name := l.Name + f.suffix
-				p.Series = append(p.Series, Series{Name: name, Dashed: f.dashed, Points: h.Points})
+				p.Series = append(p.Series, Series{Name: name, Group: l.Name, Dashed: f.dashed, Points: h.Points})
 				pf.Series = append(pf.Series, name)
 			}
 		}

@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 )
 
 // Series is one latency distribution in a plot: the points of a .hgrm file.
 type Series struct {
 	Name   string
+	Group  string      // series of one group share a color ("" : a group of its own)
 	Dashed bool        // drawn dashed: the raw histogram beside a corrected one
 	Points []HgrmPoint // values in the plot's unit (HgrmUnit)
 }
@@ -124,8 +126,18 @@ func WritePlotSVG(w io.Writer, p Plot) error {
 	b.WriteString("</g>\n")
 
 	// Series and legend.
+	var groups []string
 	for i, s := range p.Series {
-		color := plotColors[i%len(plotColors)]
+		g := s.Group
+		if g == "" {
+			g = fmt.Sprintf("#%d", i)
+		}
+		k := slices.Index(groups, g)
+		if k < 0 {
+			k = len(groups)
+			groups = append(groups, g)
+		}
+		color := plotColors[k%len(plotColors)]
 		dash := ""
 		if s.Dashed {
 			dash = ` stroke-dasharray="6 4"`

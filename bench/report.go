@@ -68,6 +68,16 @@ func (r *Row) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// label is the row's scenario as the tables show it: "ring (peers)" for a
+// row of the peers module, whose "ours" figure was measured again in its
+// own process beside the peer's.
+func (r *Row) label() string {
+	if r.Source == "peers" {
+		return r.Scenario + " (peers)"
+	}
+	return r.Scenario
+}
+
 // NewRow returns a row with its target, if it has one, evaluated.
 func NewRow(scenario, metric string, value float64, unit string) Row {
 	r := Row{Scenario: scenario, Metric: metric, Value: value, Unit: unit, Source: "engine bench"}
@@ -209,7 +219,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 		if row.Ratio != 0 {
 			ratio = FormatRatio(row.Ratio)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", row.Scenario, row.Metric, FormatValue(row.Value, row.Unit),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", row.label(), row.Metric, FormatValue(row.Value, row.Unit),
 			target, row.Met, peer, ratio, row.Note)
 	}
 	if err := tw.Flush(); err != nil {

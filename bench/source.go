@@ -49,10 +49,12 @@ func (p *FlowPool) Events() []event.In { return p.evs }
 
 // PacedSource is a pipeline.Source that offers a flow at a fixed rate, open
 // loop: event i is due at start + i/rate, where start is the time of the
-// first call to Next. Next spins until the event is due (yielding the
-// processor while it is more than yieldEarly ahead), so it never sends early
-// and never drops: an event it could not send on time goes as soon as it can,
-// and its latency is charged from when it was due. Buffered reports whether
+// first call to Next. Until the event is due, Next gives the processor to
+// any other goroutine that wants it (runtime.Gosched, which returns at once
+// when none does), so that the load generator only uses CPU the engine
+// leaves idle; it never sends early and never drops: an event it could not
+// send on time goes as soon as it can, and its latency is charged from when
+// it was due. Buffered reports whether
 // the next event is already due, so that ingest publishes what it has when
 // the source is on time and batches only when it is behind.
 //
@@ -78,10 +80,6 @@ type PacedSource struct {
 	Sent       []int64
 }
 
-// yieldEarly is how far ahead of an event's due time the source gives the
-// processor to other goroutines instead of spinning.
-const yieldEarly = 2_000 // ns
-
 // NewPacedSource returns a source that sends n events of flow (cycling
 // through it, with order ids moved past those of earlier passes so that
 // every pass is a fresh set of orders) at rate events per second. The
@@ -97,13 +95,12 @@ func NewPacedSource(clk *Clock, flow []event.In, n int, rate float64, warm int, 
 	}
 	return &PacedSource{
 		clk: clk, flow: flow, idSpan: maxID + 1, n: n,
-		ticksPer:   clk.Ticks(1e9 / rate),
-		nsPer:      1e9 / rate,
-		tsBase:     gen.DefaultConfig().StartTS,
-		yieldTicks: int64(clk.Ticks(yieldEarly)),
-		warm:       warm,
-		gcSample:   []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}},
-		Sent:       sent[:n],
+		ticksPer: clk.Ticks(1e9 / rate),
+		nsPer:    1e9 / rate,
+		tsBase:   gen.DefaultConfig().StartTS,
+		warm:     warm,
+		gcSample: []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}},
+		Sent:     sent[:n],
 	}
 }
 
@@ -128,9 +125,7 @@ func (s *PacedSource) Next(in *event.In) error {
 	due := s.Due(i)
 	now := s.clk.Now()
 	for now < due {
-		if due-now > s.yieldTicks {
-			runtime.Gosched()
-		}
+		runtime.Gosched()
 		now = s.clk.Now()
 	}
 	*in = s.flow[s.k]

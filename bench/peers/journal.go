@@ -34,7 +34,10 @@ func appendLoop(d time.Duration, max int64, lat *bench.Latency, appendOne func(s
 	deadline := start + int64(clk.Ticks(float64(d.Nanoseconds())))
 	var n int64
 	for {
-		t0 := clk.Now()
+		var t0 int64
+		if lat != nil {
+			t0 = clk.Now()
+		}
 		if err := appendOne(uint64(n + 1)); err != nil {
 			return bench.Throughput{}, err
 		}

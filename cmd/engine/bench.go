@@ -96,9 +96,12 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	}
 	if *smoke {
 		// The smoke run is a test: its figures mean nothing, its files must
-		// be well formed.
+		// be well formed, and peers that were found must have run.
 		if err := bench.VerifyOutput(cfg.Out); err != nil {
 			return err
+		}
+		if rep.Peers.Dir != "" && !rep.Peers.Ran {
+			return fmt.Errorf("bench: smoke: %s", rep.Peers.Reason)
 		}
 		fmt.Fprintf(stdout, "smoke: every file in %s is well formed\n", cfg.Out)
 	}
