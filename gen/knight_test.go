@@ -20,6 +20,7 @@ func knightConfig(events int) Config {
 // no parent after Start.
 func TestKnight(t *testing.T) {
 	c := knightConfig(1_000_000)
+	c.Knight.Start = 2e9 // within the 5 s of the flow
 	g, err := New(c)
 	if err != nil {
 		t.Fatal(err)
