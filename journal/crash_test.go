@@ -168,8 +168,9 @@ func TestCrashRealProcess(t *testing.T) {
 			}
 		}()
 		if killAt < 0 {
-			// Let it append for a while (it opens first), then kill it.
-			deadline := time.Now().Add(2 * time.Second)
+			// Let it append for a while (it opens first), then kill it. The
+			// deadline only bounds a child that never gets going.
+			deadline := time.Now().Add(10 * time.Second)
 			for last.Load() <= acked && time.Now().Before(deadline) {
 				time.Sleep(200 * time.Microsecond)
 			}
