@@ -51,3 +51,27 @@ func TestVerifyOutputFindsDamage(t *testing.T) {
 		})
 	}
 }
+
+func TestClearOutput(t *testing.T) {
+	dir := t.TempDir()
+	stale := []string{"e2e-max-2M.corrected.hgrm", "latency-ring.svg", SummaryJSON, SummaryText, MarkdownMD, PeersJSON}
+	keep := []string{"notes.txt", "plot.svg", "data.csv"}
+	for _, f := range append(stale, keep...) {
+		if err := os.WriteFile(filepath.Join(dir, f), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := clearOutput(dir); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range stale {
+		if _, err := os.Stat(filepath.Join(dir, f)); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s survived", f)
+		}
+	}
+	for _, f := range keep {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("%s was removed: %v", f, err)
+		}
+	}
+}

@@ -21,7 +21,8 @@ type Machine struct {
 	Kernel      string `json:"kernel"`
 	Clocksource string `json:"clocksource"`
 	Hostname    string `json:"hostname"`
-	Date        string `json:"date"` // RFC 3339, when the run started
+	LoadAvg     string `json:"load_average"` // /proc/loadavg's 1, 5 and 15 minute figures when the run started
+	Date        string `json:"date"`         // RFC 3339, when the run started
 }
 
 // DescribeMachine returns the machine this process runs on.
@@ -51,5 +52,21 @@ func DescribeMachine(now time.Time) Machine {
 		m.Clocksource = strings.TrimSpace(string(b))
 	}
 	m.Hostname, _ = os.Hostname()
+	m.LoadAvg = LoadAverage()
 	return m
+}
+
+// LoadAverage returns the 1, 5 and 15 minute load averages from
+// /proc/loadavg, "" where there is none. On a machine whose CPUs other
+// processes share, it says how much of the noise is theirs.
+func LoadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return ""
+	}
+	return strings.Join(f[:3], " ")
 }

@@ -27,6 +27,9 @@ func WriteMarkdown(w io.Writer, rep *Report, prefix string) error {
 	p("| Go | %s %s/%s |\n", m.GoVersion, m.OS, m.Arch)
 	p("| kernel | %s, clocksource %s |\n", mdCell(m.Kernel), mdCell(m.Clocksource))
 	p("| timestamps | %s at %.3f GHz: %.1f ns per read, time.Now %.1f ns |\n", rep.Clock.Source, rep.Clock.GHz, rep.Clock.NS, rep.Clock.TimeNowNS)
+	if m.LoadAvg != "" {
+		p("| load average | %s at the start, %s at the end (1, 5, 15 min; above 0 means other processes shared the CPUs) |\n", m.LoadAvg, rep.LoadAvg)
+	}
 	p("| date | %s |\n\n", m.Date)
 
 	p("## Results\n\n")

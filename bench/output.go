@@ -51,6 +51,9 @@ func WriteSummaries(dir string, rep *Report, mdPath string) error {
 	if err != nil {
 		return err
 	}
+	if err := os.MkdirAll(filepath.Dir(mdPath), 0o755); err != nil {
+		return fmt.Errorf("bench: %w", err)
+	}
 	return writeFile(mdPath, func(w io.Writer) error { return WriteMarkdown(w, rep, prefix) })
 }
 

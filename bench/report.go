@@ -162,6 +162,7 @@ type Report struct {
 	Duration  string        `json:"duration_per_measurement"`
 	Started   time.Time     `json:"started"`
 	Elapsed   string        `json:"elapsed"`
+	LoadAvg   string        `json:"load_average_end"` // /proc/loadavg at the end of the run
 	Machine   Machine       `json:"machine"`
 	Clock     ClockCost     `json:"clock"`
 	Rows      []Row         `json:"rows"`

@@ -130,6 +130,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err := os.MkdirAll(cfg.Out, 0o755); err != nil {
 		return nil, fmt.Errorf("bench: output directory: %w", err)
 	}
+	if err := clearOutput(cfg.Out); err != nil {
+		return nil, err
+	}
 	s := &suite{cfg: cfg, start: time.Now()}
 	s.rep = &Report{
 		Command:   cfg.Command,
@@ -175,6 +178,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		s.rep.Peers = PeersStatus{Reason: "a scenario failed before the peers ran"}
 	}
 	s.rep.Elapsed = time.Since(s.start).Round(100 * time.Millisecond).String()
+	s.rep.LoadAvg = LoadAverage()
 	if err := s.finish(); err != nil {
 		return s.rep, errors.Join(runErr, err)
 	}
@@ -270,6 +274,23 @@ func writeFile(path string, fn func(io.Writer) error) error {
 	}
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("bench: %w", err)
+	}
+	return nil
+}
+
+// clearOutput removes what an earlier run wrote into dir (and nothing
+// else), so that no stale .hgrm file or plot is mistaken for this run's.
+func clearOutput(dir string) error {
+	for _, pattern := range []string{"*.hgrm", "latency-*.svg", SummaryText, SummaryJSON, MarkdownMD, PeersJSON} {
+		files, err := filepath.Glob(filepath.Join(dir, pattern))
+		if err != nil {
+			return fmt.Errorf("bench: %w", err)
+		}
+		for _, f := range files {
+			if err := os.Remove(f); err != nil {
+				return fmt.Errorf("bench: clearing the output directory: %w", err)
+			}
+		}
 	}
 	return nil
 }

@@ -24,7 +24,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("bench", benchSynopsis, stderr)
 	duration := fs.Duration("duration", 0, "length of each measurement (default: 700ms short, 5s for all, 100ms smoke)")
 	rates := fs.String("rate", "", "e2e offered rates in events/s, comma-separated (100000,1e6); max searches for the highest sustainable (default 100000,1000000,max)")
-	out := fs.String("out", "bench-out", "output `directory`: summary.txt, summary.json, BENCHMARKS.md, .hgrm files, SVG plots")
+	out := fs.String("out", "bench-out", "output `directory`: summary.txt, summary.json, BENCHMARKS.md, .hgrm files, SVG plots (those of an earlier run are removed first)")
 	peers := fs.Bool("peers", true, "also run the peer comparisons of bench/peers (needs the module beside the source and go on PATH)")
 	peersDir := fs.String("peers-dir", "", "the peers module `directory` (default: found from the working directory)")
 	smoke := fs.Bool("smoke", false, "prove the suite runs and writes well-formed files, in seconds; the figures mean nothing")
