@@ -294,7 +294,10 @@ func (r *reader) zeros(n int) {
 func (r *reader) count(size int) int {
 	n := r.u32()
 	r.zeros(4)
-	if r.err == nil && uint64(n)*uint64(size) > uint64(len(r.b)-r.off) {
+	if r.err != nil {
+		return 0
+	}
+	if uint64(n)*uint64(size) > uint64(len(r.b)-r.off) {
 		r.fail("%d records of %d bytes do not fit in %d bytes", n, size, len(r.b)-r.off)
 		return 0
 	}
