@@ -40,6 +40,7 @@ type Guard struct {
 	gWins     winSet
 
 	accts    []account
+	profiles []rateProfile // the accounts' bucket parameters
 	acctCold []accountCold
 	acctLim  []Values // by account index
 	acctSet  []uint64 // limits set for the account itself (bit per Limit)

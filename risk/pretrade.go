@@ -30,14 +30,15 @@ func (g *Guard) submit(in *event.In, out []event.Out) []event.Out {
 	}
 	// The buckets: the engine's and the account's, messages and orders.
 	now := g.nowFx
-	if g.gMsgTAT > now+g.gMsg.tau || acc.msgTAT > now+acc.msg.tau ||
-		g.gOrdTAT > now+g.gOrd.tau || acc.ordTAT > now+acc.ord.tau {
+	rp := &g.profiles[acc.profile]
+	if g.gMsgTAT > now+g.gMsg.tau || acc.msgTAT > now+rp.msg.tau ||
+		g.gOrdTAT > now+g.gOrd.tau || acc.ordTAT > now+rp.ord.tau {
 		return g.throttled(in, a, sym, true, out)
 	}
 	g.gMsgTAT = max(g.gMsgTAT, now) + g.gMsg.t
-	acc.msgTAT = max(acc.msgTAT, now) + acc.msg.t
+	acc.msgTAT = max(acc.msgTAT, now) + rp.msg.t
 	g.gOrdTAT = max(g.gOrdTAT, now) + g.gOrd.t
-	acc.ordTAT = max(acc.ordTAT, now) + acc.ord.t
+	acc.ordTAT = max(acc.ordTAT, now) + rp.ord.t
 
 	if !validNew(in) {
 		return g.m.Apply(in, out) // the matcher rejects it with its reason
@@ -138,15 +139,16 @@ func (g *Guard) submitUnknown(in *event.In, out []event.Out) []event.Out {
 		return reject(in, in.Symbol, r, out)
 	}
 	acc := &g.accts[a]
+	rp := &g.profiles[acc.profile]
 	now := g.nowFx
-	if !g.gMsg.allows(g.gMsgTAT, now) || !acc.msg.allows(acc.msgTAT, now) ||
-		!g.gOrd.allows(g.gOrdTAT, now) || !acc.ord.allows(acc.ordTAT, now) {
+	if !g.gMsg.allows(g.gMsgTAT, now) || !rp.msg.allows(acc.msgTAT, now) ||
+		!g.gOrd.allows(g.gOrdTAT, now) || !rp.ord.allows(acc.ordTAT, now) {
 		return g.throttled(in, a, in.Symbol, true, out)
 	}
 	g.gMsg.take(&g.gMsgTAT, now)
-	acc.msg.take(&acc.msgTAT, now)
+	rp.msg.take(&acc.msgTAT, now)
 	g.gOrd.take(&g.gOrdTAT, now)
-	acc.ord.take(&acc.ordTAT, now)
+	rp.ord.take(&acc.ordTAT, now)
 	return g.m.Apply(in, out) // unknown_symbol
 }
 
@@ -194,11 +196,12 @@ func (g *Guard) gate(a int32, s *symbol, p int32, out *[]event.Out) event.Reason
 // bucket's scope, whose OutBreaker follows the rejection when it opens.
 func (g *Guard) throttled(in *event.In, a int32, sym uint32, order bool, out []event.Out) []event.Out {
 	acc := &g.accts[a]
+	rp := &g.profiles[acc.profile]
 	now := g.nowFx
 	r, global := event.ReasonThrottleMsgs, true
 	switch {
 	case !g.gMsg.allows(g.gMsgTAT, now):
-	case !acc.msg.allows(acc.msgTAT, now):
+	case !rp.msg.allows(acc.msgTAT, now):
 		global = false
 	case !g.gOrd.allows(g.gOrdTAT, now):
 		r = event.ReasonThrottleOrders
@@ -231,8 +234,8 @@ func (g *Guard) chargeCancel(a int32) {
 	}
 	if a >= 0 {
 		acc := &g.accts[a]
-		if acc.msg.allows(acc.msgTAT, now) {
-			acc.msg.take(&acc.msgTAT, now)
+		if rp := &g.profiles[acc.profile]; rp.msg.allows(acc.msgTAT, now) {
+			rp.msg.take(&acc.msgTAT, now)
 		}
 	}
 }
@@ -364,12 +367,13 @@ func (g *Guard) replace(in *event.In, out []event.Out) []event.Out {
 		return reject(in, info.Symbol, r, out)
 	}
 	acc := &g.accts[a]
+	rp := &g.profiles[acc.profile]
 	now := g.nowFx
-	if !g.gMsg.allows(g.gMsgTAT, now) || !acc.msg.allows(acc.msgTAT, now) {
+	if !g.gMsg.allows(g.gMsgTAT, now) || !rp.msg.allows(acc.msgTAT, now) {
 		return g.throttled(in, a, info.Symbol, false, out)
 	}
 	g.gMsg.take(&g.gMsgTAT, now)
-	acc.msg.take(&acc.msgTAT, now)
+	rp.msg.take(&acc.msgTAT, now)
 	if in.Qty <= 0 || in.Qty > event.MaxQty || in.Price <= 0 || in.Price > event.MaxPrice {
 		return g.m.Apply(in, out) // the matcher rejects it with its reason
 	}
@@ -410,8 +414,8 @@ func (g *Guard) cancel(in *event.In, out []event.Out) []event.Out {
 			if g.gMsgTAT <= now+g.gMsg.tau {
 				g.gMsgTAT = max(g.gMsgTAT, now) + g.gMsg.t
 			}
-			if acc.msgTAT <= now+acc.msg.tau {
-				acc.msgTAT = max(acc.msgTAT, now) + acc.msg.t
+			if rp := &g.profiles[acc.profile]; acc.msgTAT <= now+rp.msg.tau {
+				acc.msgTAT = max(acc.msgTAT, now) + rp.msg.t
 			}
 			return out
 		}

@@ -363,7 +363,7 @@ func (g *Guard) loadBody(r *reader) error {
 	}
 	// Start afresh: a fresh guard holds the configured accounts.
 	*g = Guard{
-		m: g.m, cfg: g.cfg, mon: g.mon, widths: g.widths, lossWidth: g.lossWidth,
+		m: g.m, cfg: g.cfg, mon: g.mon, widths: g.widths, lossWidth: g.lossWidth, profiles: g.profiles,
 		acctIdx: idindex.New(1024, 16), pt: newPosTable(), pending: g.pending[:0],
 		dup: newDupWindow(g.cfg.ClOrdIDWindow),
 	}

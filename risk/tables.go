@@ -9,31 +9,38 @@ import (
 )
 
 // account is one account's state: a cache line every order of the account
-// reads, a line that buy orders and executions update, and the rest in
+// reads and updates, a line the loss guard uses, and the rest in
 // accountCold.
 type account struct {
-	// Line 1, 64 bytes: the buckets, the kill switch, the open orders.
-	id         uint32
-	openOrders int32 // resting orders and the order matching now; the matcher holds fewer than 2^30
-	maxOpen    int32 // LimitMaxOpenOrders, at most math.MaxInt32
-	killed     bool
-	parents    bool  // has received a parent instruction: every order is a child
-	brk        uint8 // state of the account's breaker (cold.brk.state)
-	killedBy   event.Reason
-	msgTAT     int64 // GCRA times of the message and new-order buckets
-	ordTAT     int64
-	msg        rateLimit
-	ord        rateLimit
-
-	// Line 2, 64 bytes: credit, profit and loss.
+	// Line 1, 64 bytes: buckets, kill switch, open orders, credit.
+	id          uint32
+	openOrders  int32 // resting orders and the order matching now; the matcher holds fewer than 2^30
+	maxOpen     int32 // LimitMaxOpenOrders, at most math.MaxInt32
+	profile     int32 // the account's bucket parameters: Guard.profiles[profile]
+	killed      bool
+	parents     bool  // has received a parent instruction: every order is a child
+	brk         uint8 // state of the account's breaker (cold.brk.state)
+	killedBy    event.Reason
+	_           [4]byte
+	msgTAT      int64 // GCRA times of the message and new-order buckets
+	ordTAT      int64
 	credit      int64 // open buy notional plus long positions at cost, tick-lots
 	creditLimit int64 // LimitCredit, tick-lots
 	pnl         int64 // realised plus marked to market, tick-lots
-	maxLoss     int64 // LimitMaxLoss, tick-lots
-	lossNext    int64 // end of the loss window's current bucket
-	lossTop     int64 // highest pnl in the loss window
-	lossCur     int64 // highest pnl in the current bucket
-	_           int64
+
+	// Line 2, 64 bytes: the loss guard.
+	maxLoss  int64 // LimitMaxLoss, tick-lots
+	lossNext int64 // end of the loss window's current bucket
+	lossTop  int64 // highest pnl in the loss window
+	lossCur  int64 // highest pnl in the current bucket
+	_        [4]int64
+}
+
+// rateProfile is a set of bucket parameters that accounts share: most use
+// the defaults, so the parameters stay in cache and out of the accounts'
+// lines.
+type rateProfile struct {
+	msg, ord rateLimit
 }
 
 // accountCold is the part of an account's state that orders do not read.
@@ -135,9 +142,23 @@ func (g *Guard) refreshAccount(a int32) {
 	acc.maxOpen = clamp32(lim[LimitMaxOpenOrders])
 	acc.creditLimit = lim[LimitCredit]
 	acc.maxLoss = lim[LimitMaxLoss]
-	acc.msg = rateOf(lim[LimitMsgsPerSec], lim[LimitMsgBurst])
-	acc.ord = rateOf(lim[LimitOrdersPerSec], lim[LimitOrderBurst])
+	acc.profile = g.profileOf(rateProfile{
+		msg: rateOf(lim[LimitMsgsPerSec], lim[LimitMsgBurst]),
+		ord: rateOf(lim[LimitOrdersPerSec], lim[LimitOrderBurst]),
+	})
 	g.acctHot[a].next = 0 // the detectors' room depends on the limits
+}
+
+// profileOf returns the index of profile rp in g.profiles, adding it when
+// it is new.
+func (g *Guard) profileOf(rp rateProfile) int32 {
+	for i := range g.profiles {
+		if g.profiles[i] == rp {
+			return int32(i)
+		}
+	}
+	g.profiles = append(g.profiles, rp)
+	return int32(len(g.profiles) - 1)
 }
 
 // refreshGlobal derives the engine's hot-path limits.
