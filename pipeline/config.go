@@ -7,6 +7,7 @@ import (
 
 	"github.com/tradeengine/engine/matcher"
 	"github.com/tradeengine/engine/ring"
+	"github.com/tradeengine/engine/risk"
 )
 
 // Clock says where an event's time comes from.
@@ -35,6 +36,12 @@ func ParseClock(s string) (Clock, error) {
 	return 0, fmt.Errorf("pipeline: clock %q: want feed or wall", s)
 }
 
+// Runaway names an account that runs away from event time Start.
+type Runaway struct {
+	Account uint32
+	Start   int64
+}
+
 // NoPin as Config.CPU runs the logic on an ordinary goroutine.
 const NoPin = -1
 
@@ -47,6 +54,12 @@ type Config struct {
 	Wait    ring.WaitStrategy // how idle stages wait; nil means ring.SpinYield()
 	CPU     int               // CPU the logic is pinned to, or NoPin
 	Matcher matcher.Config
+	// Risk configures the risk guard in front of the matcher; nil turns it
+	// off.
+	Risk *risk.Config
+	// Runaway, when not nil, names an account whose stopping the run's
+	// risk report measures (see risk.Runaway).
+	Runaway *Runaway
 	Clock   Clock
 	// Strict stops the run at the first malformed feed record.
 	Strict bool
@@ -66,8 +79,9 @@ type Config struct {
 	SnapshotRequests <-chan struct{}
 }
 
-// DefaultConfig returns the configuration `engine run` starts from: the logic
-// pinned to the last CPU the process may use.
+// DefaultConfig returns the configuration `engine run` starts from: the risk
+// guard on with its defaults, the logic pinned to the last CPU the process
+// may use.
 func DefaultConfig() Config {
 	cpu := NoPin
 	if cpus, err := ring.AllowedCPUs(); err == nil && len(cpus) > 0 {
@@ -79,6 +93,7 @@ func DefaultConfig() Config {
 		Batch:    256,
 		CPU:      cpu,
 		Matcher:  matcher.DefaultConfig(),
+		Risk:     risk.DefaultConfig(),
 		Clock:    ClockFeed,
 		FirstSeq: 1,
 	}

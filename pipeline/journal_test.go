@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/tradeengine/engine/event"
+	"github.com/tradeengine/engine/gen"
 	"github.com/tradeengine/engine/journal"
 )
 
@@ -315,4 +316,89 @@ func TestJournalDiskFull(t *testing.T) {
 		t.Fatalf("outputs are not the answer to events 1..%d", acted)
 	}
 	t.Logf("journal full after %d events (%d acted on, %d ingested): %v", last, acted, sum.EventsIn, err)
+}
+
+// knightFlow is the knight scenario: a normal flow in which a router account
+// runs away at 10,000 orders/s.
+func knightFlow(t *testing.T, events int) ([]event.In, Runaway) {
+	t.Helper()
+	gc := gen.DefaultConfig()
+	gc.Events = events
+	gc.Scenario = gen.ScenarioKnight
+	gc.Knight.Start = 2e9
+	evs, err := gen.Generate(gc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return evs, Runaway{Account: gen.KnightAccount(&gc), Start: gc.StartTS + gc.Knight.Start}
+}
+
+// TestKnightRestart: the guard kills the runaway; a run stopped after the
+// kill and restarted from its snapshot keeps the kill latched and answers
+// the rest of the flow exactly as one uninterrupted run.
+func TestKnightRestart(t *testing.T) {
+	evs, ra := knightFlow(t, 600_000)
+	cfg := testConfig()
+	cfg.Runaway = &ra
+	whole, err := Run(context.Background(), cfg, &sliceSource{evs: evs}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs := whole.Risk
+	if rs == nil || rs.Runaway == nil || !rs.Runaway.Killed || len(rs.Trips) == 0 {
+		t.Fatalf("the runaway was not stopped: %+v", rs)
+	}
+	if rs.Runaway.TimeToKill > 100e6 || rs.Runaway.Leaked >= 1000 {
+		t.Errorf("kill after %d ns with %d executions leaked; targets 100 ms and 1000", rs.Runaway.TimeToKill, rs.Runaway.Leaked)
+	}
+	killSeq := rs.Runaway.KillSeq
+	all := direct(t, cfg, evs)
+
+	dir := t.TempDir()
+	cfg.Journal = journalConfig(dir, journal.Batch)
+	cfg.Journal.SnapshotEvery = 50_000
+	cut := int(killSeq) + 10_000 // stop after the kill, then restart from a snapshot taken after it
+	if _, err := Run(context.Background(), cfg, &sliceSource{evs: evs[:cut]}, nil); err != nil {
+		t.Fatal(err)
+	}
+	rec := &recorder{}
+	second, err := Run(context.Background(), cfg, &sliceSource{evs: evs}, rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second.Recovery.SnapshotSeq <= killSeq {
+		t.Fatalf("restart used the snapshot at %d, want one after the kill at %d", second.Recovery.SnapshotSeq, killSeq)
+	}
+	var want []event.Out
+	for _, o := range all {
+		if o.Seq > uint64(cut) {
+			want = append(want, o)
+		}
+	}
+	if digestOf(rec.outs) != digestOf(want) {
+		t.Fatal("after the restart the guard answers differently from one uninterrupted run")
+	}
+	for _, o := range rec.outs {
+		if o.Kind == event.OutAccepted && o.Account == ra.Account {
+			t.Fatalf("the killed account's order %d was accepted after the restart: the kill did not survive it", o.ID)
+		}
+	}
+}
+
+// TestRiskOffSnapshotRefused: a snapshot with risk state is not loaded into
+// an engine whose guard is off, and the reverse.
+func TestRiskOffSnapshotRefused(t *testing.T) {
+	evs := genFlow(t, 5_000, 21)
+	dir := t.TempDir()
+	cfg := testConfig()
+	cfg.Journal = journalConfig(dir, journal.None)
+	cfg.Journal.SnapshotEvery = 1000
+	if _, err := Run(context.Background(), cfg, &sliceSource{evs: evs[:3000]}, nil); err != nil {
+		t.Fatal(err)
+	}
+	off := cfg
+	off.Risk = nil
+	if _, err := Run(context.Background(), off, &sliceSource{evs: evs}, nil); !errors.Is(err, ErrState) {
+		t.Fatalf("risk-off run on a risk snapshot: %v, want ErrState", err)
+	}
 }

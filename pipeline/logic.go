@@ -7,12 +7,14 @@ import (
 
 	"github.com/tradeengine/engine/event"
 	"github.com/tradeengine/engine/matcher"
+	"github.com/tradeengine/engine/risk"
 )
 
 // logic is the business logic the pinned goroutine runs: everything that
 // holds state and answers inputs. It is also what snapshots capture.
 type logic struct {
 	m *matcher.Engine
+	g *risk.Guard // in front of m; nil when the guard is off
 }
 
 func newLogic(cfg *Config) (*logic, error) {
@@ -20,11 +22,21 @@ func newLogic(cfg *Config) (*logic, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pipeline: %w", err)
 	}
-	return &logic{m: m}, nil
+	l := &logic{m: m}
+	if cfg.Risk != nil {
+		if l.g, err = risk.New(cfg.Risk, m); err != nil {
+			return nil, fmt.Errorf("pipeline: %w", err)
+		}
+	}
+	return l, nil
 }
 
-// apply answers one input.
+// apply answers one input: through the guard, which passes what it accepts
+// to the matcher, or straight to the matcher when the guard is off.
 func (l *logic) apply(in *event.In, out []event.Out) []event.Out {
+	if l.g != nil {
+		return l.g.Apply(in, out)
+	}
 	return l.m.Apply(in, out)
 }
 
@@ -37,11 +49,13 @@ func (l *logic) apply(in *event.In, out []event.Out) []event.Out {
 //	|                  |         |        | length u32, state bytes    |
 //	+------------------+---------+--------+----------------------------+
 //
-// Part 1 is the matcher's state (see matcher.Engine.AppendState).
+// Part 1 is the matcher's state (see matcher.Engine.AppendState), part 2
+// the risk guard's (risk.Guard.AppendState), present when the guard is on.
 const (
 	stateMagic   = "TELOGIC1"
 	stateVersion = 1
 	partMatcher  = 1
+	partRisk     = 2
 )
 
 // ErrState is wrapped by errors loading a snapshot's logic state.
@@ -51,12 +65,25 @@ var ErrState = errors.New("pipeline: bad logic state")
 func (l *logic) appendState(b []byte) []byte {
 	b = append(b, stateMagic...)
 	b = binary.LittleEndian.AppendUint16(b, stateVersion)
-	b = binary.LittleEndian.AppendUint16(b, 1)
-	b = binary.LittleEndian.AppendUint16(b, partMatcher)
+	parts := uint16(1)
+	if l.g != nil {
+		parts = 2
+	}
+	b = binary.LittleEndian.AppendUint16(b, parts)
+	b = appendPart(b, partMatcher, l.m.AppendState)
+	if l.g != nil {
+		b = appendPart(b, partRisk, l.g.AppendState)
+	}
+	return b
+}
+
+// appendPart appends one part: its header, then what fill appends.
+func appendPart(b []byte, id uint16, fill func([]byte) []byte) []byte {
+	b = binary.LittleEndian.AppendUint16(b, id)
 	b = binary.LittleEndian.AppendUint16(b, 0)
 	at := len(b)
 	b = binary.LittleEndian.AppendUint32(b, 0)
-	b = l.m.AppendState(b)
+	b = fill(b)
 	binary.LittleEndian.PutUint32(b[at:], uint32(len(b)-at-4))
 	return b
 }
@@ -71,7 +98,7 @@ func (l *logic) loadState(b []byte) error {
 	}
 	n := int(binary.LittleEndian.Uint16(b[10:]))
 	b = b[12:]
-	seen := false
+	seenM, seenR := false, false
 	for range n {
 		if len(b) < 8 {
 			return fmt.Errorf("%w: part header cut short", ErrState)
@@ -83,21 +110,33 @@ func (l *logic) loadState(b []byte) error {
 		}
 		part := b[:size]
 		b = b[size:]
-		switch id {
-		case partMatcher:
+		switch {
+		case id == partMatcher && !seenM:
 			if err := l.m.LoadState(part); err != nil {
 				return fmt.Errorf("%w: %w", ErrState, err)
 			}
-			seen = true
+			seenM = true
+		case id == partRisk && !seenR && seenM:
+			// The guard's state refers to the books: it loads after them.
+			if l.g == nil {
+				return fmt.Errorf("%w: the snapshot holds risk state and the risk guard is off", ErrState)
+			}
+			if err := l.g.LoadState(part); err != nil {
+				return fmt.Errorf("%w: %w", ErrState, err)
+			}
+			seenR = true
 		default:
-			return fmt.Errorf("%w: unknown part %d", ErrState, id)
+			return fmt.Errorf("%w: unexpected part %d", ErrState, id)
 		}
 	}
 	if len(b) != 0 {
 		return fmt.Errorf("%w: %d bytes after the parts", ErrState, len(b))
 	}
-	if !seen {
+	if !seenM {
 		return fmt.Errorf("%w: no matcher state", ErrState)
+	}
+	if l.g != nil && !seenR {
+		return fmt.Errorf("%w: the risk guard is on and the snapshot holds no risk state", ErrState)
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/tradeengine/engine/event"
 	"github.com/tradeengine/engine/journal"
 	"github.com/tradeengine/engine/ring"
+	"github.com/tradeengine/engine/risk"
 )
 
 // Source is a feed of input events: wire's decoders, the generator, or
@@ -165,8 +166,17 @@ func Run(ctx context.Context, cfg Config, src Source, sink Sink) (Summary, error
 	}
 	var c counts
 	digest := event.NewDigest()
+	var report *risk.Report
+	if cfg.Risk != nil {
+		ra := event.Any
+		var start int64
+		if cfg.Runaway != nil {
+			ra, start = cfg.Runaway.Account, cfg.Runaway.Start
+		}
+		report = risk.NewReport(ra, start)
+	}
 	sinkDone := make(chan struct{})
-	go func() { defer close(sinkDone); r.sink(sink, &c, digest) }()
+	go func() { defer close(sinkDone); r.sink(sink, &c, digest, report) }()
 
 	stopWatch := make(chan struct{})
 	go func() {
@@ -215,6 +225,9 @@ func Run(ctx context.Context, cfg Config, src Source, sink Sink) (Summary, error
 	}
 	c.fill(&sum)
 	sum.OutputDigest = digest.Hex()
+	if report != nil {
+		sum.Risk = newRiskSummary(report)
+	}
 	if err := r.err(); err != nil {
 		return sum, err
 	}

@@ -12,7 +12,6 @@ import (
 
 	"github.com/tradeengine/engine/event"
 	"github.com/tradeengine/engine/gen"
-	"github.com/tradeengine/engine/matcher"
 	"github.com/tradeengine/engine/ring"
 	"github.com/tradeengine/engine/wire"
 )
@@ -60,11 +59,12 @@ func (r *recorder) Write(o *event.Out) error {
 
 func (r *recorder) Flush() error { r.flushed = true; return nil }
 
-// direct applies evs to a fresh matcher the way the pipeline does (sequence
-// from 1, feed clock) and returns the outputs.
+// direct applies evs to fresh logic (the risk guard and the matcher, as cfg
+// says) the way the pipeline does (sequence from 1, feed clock) and returns
+// the outputs.
 func direct(t *testing.T, cfg Config, evs []event.In) []event.Out {
 	t.Helper()
-	m, err := matcher.New(cfg.Matcher)
+	l, err := newLogic(&cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +76,7 @@ func direct(t *testing.T, cfg Config, evs []event.In) []event.Out {
 			e.TS = last
 		}
 		last = e.TS
-		all = m.Apply(&e, all)
+		all = l.apply(&e, all)
 	}
 	return all
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tradeengine/engine/event"
+	"github.com/tradeengine/engine/risk"
 	"github.com/tradeengine/engine/wire"
 )
 
@@ -175,8 +176,9 @@ func (r *run) runLogic() {
 	}
 }
 
-// sink consumes the output ring: digest, counts, and the writer.
-func (r *run) sink(w Sink, c *counts, d *event.Digest) {
+// sink consumes the output ring: digest, counts, the risk report and the
+// writer.
+func (r *run) sink(w Sink, c *counts, d *event.Digest, rep *risk.Report) {
 	next := int64(0)
 	writing := w != nil
 	for {
@@ -188,6 +190,9 @@ func (r *run) sink(w Sink, c *counts, d *event.Digest) {
 			o := r.out.Slot(s)
 			d.Add(o)
 			c.add(o)
+			if rep != nil {
+				rep.Add(o)
+			}
 			if writing {
 				if err := w.Write(o); err != nil {
 					r.setErr(fmt.Errorf("pipeline: output: %w", err))

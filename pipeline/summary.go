@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/tradeengine/engine/event"
+	"github.com/tradeengine/engine/risk"
 )
 
 // Summary is what a run did. It is written as JSON by `engine run --summary`
@@ -29,10 +30,55 @@ type Summary struct {
 	ElapsedNS      int64            `json:"elapsed_ns"`      // wall time of the run, from start to the last output
 	EventsPerSec   float64          `json:"events_per_sec"`  // EventsIn per second of ElapsedNS
 
+	Risk             *RiskSummary    `json:"risk,omitempty"`              // the risk guard's trips and rejections, with the guard on
 	Recovery         *Recovery       `json:"recovery,omitempty"`          // what a run on an existing journal recovered
 	Journal          *JournalSummary `json:"journal,omitempty"`           // the journal's figures, with a journal
 	Snapshots        uint64          `json:"snapshots,omitempty"`         // snapshots written
 	SnapshotsSkipped uint64          `json:"snapshots_skipped,omitempty"` // snapshots skipped while the writer was busy
+}
+
+// RiskSummary is what the risk guard did in a run, read off the output
+// stream (see risk.Report).
+type RiskSummary struct {
+	Rejections     map[string]int64 `json:"rejections"`        // rejections by the guard, by reason
+	Trips          []Trip           `json:"trips"`             // kill-switch trips, in order
+	Clears         int              `json:"clears"`            // kill switches cleared
+	BreakerChanges int              `json:"breaker_changes"`   // rate breaker state changes
+	Runaway        *risk.Runaway    `json:"runaway,omitempty"` // how the named runaway account was stopped
+	report         *risk.Report
+}
+
+// Trip is one kill-switch trip.
+type Trip struct {
+	Seq      uint64 `json:"seq"`
+	TS       int64  `json:"ts"`
+	Account  string `json:"account"` // "*" for all
+	Symbol   string `json:"symbol"`  // symbol id, "*" for all
+	Reason   string `json:"reason"`
+	Measured int64  `json:"measured"`
+	Limit    int64  `json:"limit"`
+	WindowNS int64  `json:"window_ns"`
+}
+
+func newRiskSummary(r *risk.Report) *RiskSummary {
+	s := &RiskSummary{Rejections: map[string]int64{}, Clears: len(r.Clears), BreakerChanges: len(r.Breakers), Runaway: r.Runaway, report: r}
+	for reason, n := range r.Rejections {
+		if n > 0 && event.Reason(reason) >= event.ReasonRiskBase {
+			s.Rejections[event.Reason(reason).String()] = n
+		}
+	}
+	scope := func(v uint32) string {
+		if v == event.Any {
+			return "*"
+		}
+		return fmt.Sprint(v)
+	}
+	s.Trips = []Trip{}
+	for _, t := range r.Trips {
+		s.Trips = append(s.Trips, Trip{Seq: t.Seq, TS: t.TS, Account: scope(t.Account), Symbol: scope(t.Symbol),
+			Reason: t.Reason.String(), Measured: t.Measured, Limit: t.Limit, WindowNS: t.Window})
+	}
+	return s
 }
 
 // JournalSummary is what the journal did in a run.
@@ -138,6 +184,15 @@ func (s *Summary) String() string {
 	fmt.Fprintf(&b, "cancelled        %d\n", s.Cancelled)
 	fmt.Fprintf(&b, "trades           %d (quantity %d)\n", s.Trades, s.TradedQuantity)
 	fmt.Fprintf(&b, "events out       %d\n", s.EventsOut)
+	if rs := s.Risk; rs != nil {
+		fmt.Fprintf(&b, "risk             %d rejections, %d trips, %d clears, %d breaker changes\n",
+			rs.report.RiskRejections(), len(rs.Trips), rs.Clears, rs.BreakerChanges)
+		if len(rs.Trips) > 0 || rs.BreakerChanges > 0 || rs.Runaway != nil {
+			for _, line := range strings.Split(strings.TrimRight(rs.report.String(), "\n"), "\n")[1:] {
+				fmt.Fprintf(&b, "                 %s\n", strings.TrimSpace(line))
+			}
+		}
+	}
 	fmt.Fprintf(&b, "output digest    %s\n", s.OutputDigest)
 	if jn := s.Journal; jn != nil {
 		fmt.Fprintf(&b, "journal          %s, durability %s, last seq %d, %d msyncs (%.0f records/sync)\n",
