@@ -189,7 +189,9 @@ func (s *Summary) String() string {
 			rs.report.RiskRejections(), len(rs.Trips), rs.Clears, rs.BreakerChanges)
 		if len(rs.Trips) > 0 || rs.BreakerChanges > 0 || rs.Runaway != nil {
 			for _, line := range strings.Split(strings.TrimRight(rs.report.String(), "\n"), "\n")[1:] {
-				fmt.Fprintf(&b, "                 %s\n", strings.TrimSpace(line))
+				if line = strings.TrimSpace(line); !strings.HasPrefix(line, "rejected ") { // those are above
+					fmt.Fprintf(&b, "                 %s\n", line)
+				}
 			}
 		}
 	}

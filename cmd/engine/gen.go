@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/tradeengine/engine/event"
 	"github.com/tradeengine/engine/gen"
@@ -29,11 +30,25 @@ func cmdGen(args []string, stdout, stderr io.Writer) error {
 	accounts := fs.Int("accounts", def.Accounts, "number of accounts")
 	seed := fs.Uint64("seed", def.Seed, "random seed: the same flags give the same flow")
 	rate := fs.Float64("rate", def.Rate, "mean events per second of event time")
+	scenario := fs.String("scenario", "", "mix in a scenario: knight (a router account runs away at --knight-rate child orders/s)")
+	knightStart := fs.Duration("knight-start", time.Duration(gen.DefaultKnight().Start), "knight: event time after the start at which the router runs away")
+	knightRate := fs.Float64("knight-rate", gen.DefaultKnight().Rate, "knight: the runaway's child orders per second")
+	openBurst := fs.Duration("open-burst", 0, "an opening burst this long at --open-burst-factor times the rate (0: none)")
+	openFactor := fs.Float64("open-burst-factor", 4, "rate multiple of the opening burst")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	cfg := def
 	cfg.Events, cfg.Symbols, cfg.Accounts, cfg.Seed, cfg.Rate = *events, *symbols, *accounts, *seed, *rate
+	if *openBurst > 0 {
+		cfg.OpenBurst, cfg.OpenBurstFactor = openBurst.Nanoseconds(), *openFactor
+	}
+	if err := setScenario(&cfg, *scenario); err != nil {
+		return err
+	}
+	if cfg.Scenario == gen.ScenarioKnight {
+		cfg.Knight.Start, cfg.Knight.Rate = knightStart.Nanoseconds(), *knightRate
+	}
 	g, err := gen.New(cfg)
 	if err != nil {
 		return usageError{err.Error()}
@@ -87,6 +102,10 @@ func cmdGen(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		fmt.Fprintf(stderr, "engine gen: wrote %d events to %s (%s)\n", n, *out, *format)
+	}
+	if cfg.Scenario == gen.ScenarioKnight {
+		fmt.Fprintf(stderr, "engine gen: the router is account %d and runs away at event time %d: engine run --runaway %d@%d reports how it was stopped\n",
+			gen.KnightAccount(&cfg), cfg.StartTS+cfg.Knight.Start, gen.KnightAccount(&cfg), cfg.StartTS+cfg.Knight.Start)
 	}
 	return nil
 }

@@ -366,3 +366,76 @@ func TestJournalRunRestartVerifyDump(t *testing.T) {
 		t.Fatalf("run on a corrupt journal: exit %d: %s", r.code, r.stderr)
 	}
 }
+
+type riskSummary struct {
+	Risk struct {
+		Rejections map[string]int64 `json:"rejections"`
+		Trips      []struct {
+			Account string `json:"account"`
+			Reason  string `json:"reason"`
+		} `json:"trips"`
+		Runaway *struct {
+			Killed     bool  `json:"Killed"`
+			TimeToKill int64 `json:"TimeToKill"`
+			Leaked     int64 `json:"Leaked"`
+		} `json:"runaway"`
+	} `json:"risk"`
+}
+
+func TestRiskFlags(t *testing.T) {
+	dir := t.TempDir()
+	readRisk := func(name string) riskSummary {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var s riskSummary
+		if err := json.Unmarshal(b, &s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+
+	// The knight scenario, written by gen and run from the file.
+	r := engine(t, dir, "", "gen", "--scenario", "knight", "--knight-start", "2s", "--events", "600000", "--out", "knight.bin")
+	if r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	i := strings.Index(r.stderr, "--runaway ")
+	if i < 0 {
+		t.Fatalf("gen does not say how to report the runaway: %s", r.stderr)
+	}
+	runaway := strings.Fields(r.stderr[i+len("--runaway "):])[0]
+	r = engine(t, dir, "", "run", "--cpu", "-1", "--feed", "knight.bin", "--runaway", runaway, "--summary", "k.json")
+	if r.code != 0 || !strings.Contains(r.stdout, "killed at seq") {
+		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	k := readRisk("k.json")
+	if k.Risk.Runaway == nil || !k.Risk.Runaway.Killed || k.Risk.Runaway.TimeToKill > 100e6 || k.Risk.Runaway.Leaked >= 1000 {
+		t.Fatalf("runaway %+v: want killed within 100 ms with fewer than 1000 executions leaked", k.Risk.Runaway)
+	}
+
+	// The same flow with the guard off: no trip, nothing stops it.
+	r = engine(t, dir, "", "run", "--cpu", "-1", "--feed", "knight.bin", "--risk", "off", "--summary", "off.json")
+	if r.code != 0 || strings.Contains(r.stdout, "risk ") {
+		t.Fatalf("--risk off: exit %d\n%s", r.code, r.stdout)
+	}
+	if off := readRisk("off.json"); off.Risk.Trips != nil {
+		t.Fatalf("--risk off still reports risk: %+v", off.Risk)
+	}
+
+	// A configuration file: a tight order size limit, and a broken file.
+	os.WriteFile(filepath.Join(dir, "tight.conf"), []byte("# tiny orders only\n[defaults]\nmax_order_qty = 50\n"), 0o644)
+	r = engine(t, dir, "", "run", "--cpu", "-1", "--events", "20000", "--risk", "tight.conf", "--summary", "tight.json")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	if n := readRisk("tight.json").Risk.Rejections["max_qty"]; n == 0 {
+		t.Fatal("max_order_qty = 50 rejected nothing")
+	}
+	os.WriteFile(filepath.Join(dir, "bad.conf"), []byte("[defaults]\nmax_order_qty = lots\n"), 0o644)
+	r = engine(t, dir, "", "run", "--cpu", "-1", "--events", "100", "--risk", "bad.conf")
+	if r.code == 0 || !strings.Contains(r.stderr, "bad.conf:2") {
+		t.Fatalf("bad config: exit %d stderr %q, want a refusal naming bad.conf:2", r.code, r.stderr)
+	}
+}

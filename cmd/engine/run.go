@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -17,6 +18,7 @@ import (
 	"github.com/tradeengine/engine/journal"
 	"github.com/tradeengine/engine/pipeline"
 	"github.com/tradeengine/engine/ring"
+	"github.com/tradeengine/engine/risk"
 	"github.com/tradeengine/engine/wire"
 	"golang.org/x/sys/unix"
 )
@@ -39,6 +41,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	events := fs.Int("events", 2_000_000, "events in the embedded generated flow")
 	seed := fs.Uint64("seed", 1, "seed of the embedded generated flow")
 	quiet := fs.Bool("quiet", false, "do not print the summary")
+	riskFlag := fs.String("risk", "default", "risk guard: default (the built-in limits, see risk/testdata/default.conf), off, or a configuration FILE")
+	runaway := fs.String("runaway", "", "ACCOUNT[@TS]: report how the risk guard stopped this account, running away from event time TS (default 0)")
+	scenario := fs.String("scenario", "", "embedded flow scenario: knight (a router account runs away at 10,000 orders/s; its stopping is reported)")
 	jdir := fs.String("journal", "", "journal every event to DIR before acting on it; an existing journal is recovered and continued")
 	durability := fs.String("durability", "batch", "journal durability: none (page cache), batch (group commit) or sync (msync before the logic acts)")
 	batchRecords := fs.Int("batch-records", 0, "batch durability: msync after this many records (default 1024)")
@@ -103,11 +108,40 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 			cfg.SnapshotRequests = req
 		}
 	}
+	switch *riskFlag {
+	case "off":
+		cfg.Risk = nil
+	case "default":
+	default:
+		rc, err := loadRiskConfig(*riskFlag)
+		if err != nil {
+			return err
+		}
+		cfg.Risk = rc
+	}
+	if *runaway != "" {
+		ra, err := parseRunaway(*runaway)
+		if err != nil {
+			return usageError{err.Error()}
+		}
+		cfg.Runaway = &ra
+	}
 	dl := &lazyFile{path: *deadLetter}
 	defer dl.Close()
 	cfg.DeadLetter = dl
 
-	src, closeFeed, err := openFeed(*feed, *format, *symbol, *book, *events, *seed)
+	if *scenario != "" && *feed != "" {
+		return usageError{"--scenario is for the embedded flow; a feed file carries its own scenario"}
+	}
+	gc := gen.DefaultConfig()
+	gc.Events, gc.Seed = *events, *seed
+	if err := setScenario(&gc, *scenario); err != nil {
+		return err
+	}
+	if gc.Scenario == gen.ScenarioKnight && cfg.Runaway == nil {
+		cfg.Runaway = &pipeline.Runaway{Account: gen.KnightAccount(&gc), Start: gc.StartTS + gc.Knight.Start}
+	}
+	src, closeFeed, err := openFeed(*feed, *format, *symbol, *book, gc)
 	if err != nil {
 		return err
 	}
@@ -157,6 +191,45 @@ func parseWait(s string) (ring.WaitStrategy, error) {
 	return nil, usageError{fmt.Sprintf("--wait %q: want spin, yield or park", s)}
 }
 
+// loadRiskConfig reads a risk configuration file.
+func loadRiskConfig(path string) (*risk.Config, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("risk config: %w", err)
+	}
+	defer f.Close()
+	return risk.ParseConfig(f, path)
+}
+
+// parseRunaway parses ACCOUNT[@TS].
+func parseRunaway(s string) (pipeline.Runaway, error) {
+	acct, ts, hasTS := strings.Cut(s, "@")
+	a, err := strconv.ParseUint(acct, 10, 32)
+	if err != nil || a == uint64(event.Any) {
+		return pipeline.Runaway{}, fmt.Errorf("--runaway %q: want ACCOUNT[@TS]", s)
+	}
+	ra := pipeline.Runaway{Account: uint32(a)}
+	if hasTS {
+		if ra.Start, err = strconv.ParseInt(ts, 10, 64); err != nil {
+			return pipeline.Runaway{}, fmt.Errorf("--runaway %q: bad event time %q", s, ts)
+		}
+	}
+	return ra, nil
+}
+
+// setScenario mixes a named scenario into a generator configuration.
+func setScenario(gc *gen.Config, name string) error {
+	switch name {
+	case "":
+	case "knight":
+		gc.Scenario = gen.ScenarioKnight
+		gc.Knight = gen.DefaultKnight()
+	default:
+		return usageError{fmt.Sprintf("--scenario %q: want knight", name)}
+	}
+	return nil
+}
+
 // genSource adapts the generator to pipeline.Source.
 type genSource struct{ g *gen.Generator }
 
@@ -168,12 +241,9 @@ func (s genSource) Next(in *event.In) error {
 }
 
 // openFeed opens the feed named by spec in the given format.
-func openFeed(spec, format, symbol, book string, events int, seed uint64) (pipeline.Source, func(), error) {
+func openFeed(spec, format, symbol, book string, gc gen.Config) (pipeline.Source, func(), error) {
 	nop := func() {}
 	if spec == "" {
-		gc := gen.DefaultConfig()
-		gc.Events = events
-		gc.Seed = seed
 		g, err := gen.New(gc)
 		if err != nil {
 			return nil, nop, usageError{err.Error()}
