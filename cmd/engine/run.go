@@ -112,6 +112,11 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	case "off":
 		cfg.Risk = nil
 	case "default":
+		if *format == "lobster" {
+			// LOBSTER prices are in units of $0.0001: the default
+			// limits in dollars need that tick to mean what they say.
+			cfg.Risk.TickMicros = 100
+		}
 	default:
 		rc, err := loadRiskConfig(*riskFlag)
 		if err != nil {
