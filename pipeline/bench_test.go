@@ -26,9 +26,13 @@ func benchFlow(b *testing.B) []event.In {
 // benchRun runs evs once through a pipeline; journal d, or none when d < 0.
 // It returns the wall time of the run.
 func benchRun(b *testing.B, evs []event.In, d int) time.Duration {
+	return benchRunCPU(b, evs, d, true)
+}
+
+func benchRunCPU(b *testing.B, evs []event.In, d int, pin bool) time.Duration {
 	cfg := DefaultConfig()
 	cfg.Matcher.InitialOrders = 1 << 16
-	if cpus, err := ring.AllowedCPUs(); err != nil || len(cpus) < 2 {
+	if cpus, err := ring.AllowedCPUs(); !pin || err != nil || len(cpus) < 2 {
 		cfg.CPU = NoPin
 	}
 	if d >= 0 {
@@ -82,4 +86,17 @@ func BenchmarkJournalCost(b *testing.B) {
 	b.ReportMetric(100*without.Seconds()/with.Seconds(), "batch-vs-nojournal-%")
 	b.ReportMetric(float64(b.N*len(evs))/with.Seconds(), "batch-events/s")
 	b.ReportMetric(float64(b.N*len(evs))/without.Seconds(), "nojournal-events/s")
+}
+
+// BenchmarkPinning runs the flow with the logic pinned (the default) and
+// unpinned, batch journal, back to back in each op.
+func BenchmarkPinning(b *testing.B) {
+	evs := benchFlow(b)
+	var pinned, unpinned time.Duration
+	for b.Loop() {
+		pinned += benchRunCPU(b, evs, int(journal.Batch), true)
+		unpinned += benchRunCPU(b, evs, int(journal.Batch), false)
+	}
+	b.ReportMetric(float64(b.N*len(evs))/pinned.Seconds(), "pinned-events/s")
+	b.ReportMetric(float64(b.N*len(evs))/unpinned.Seconds(), "unpinned-events/s")
 }
