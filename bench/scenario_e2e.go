@@ -11,6 +11,7 @@ import (
 
 	"github.com/tradeengine/engine/journal"
 	"github.com/tradeengine/engine/pipeline"
+	"github.com/tradeengine/engine/ring"
 )
 
 // SustainableRule is how the e2e scenario decides that an offered rate is
@@ -57,9 +58,11 @@ type E2EOptions struct {
 	Duration    time.Duration // how long the source offers events
 	JournalDir  string        // where the batch-mode journal goes (empty, or new)
 	SegmentSize int64         // the journal's segment size, 0 for its default
-	// Unpinned runs the logic on an ordinary goroutine (pipeline.NoPin)
-	// instead of DefaultConfig's pinning to the last CPU: a diagnostic.
-	Unpinned bool
+	// FlipPinning runs the logic the other way from DefaultConfig, a
+	// diagnostic: pinned to the last CPU when the default leaves it
+	// unpinned (machines with fewer than pipeline.PinMinCPUs CPUs), else
+	// unpinned.
+	FlipPinning bool
 }
 
 // E2ERun offers events from pool at o.Rate for about o.Duration through the
@@ -78,10 +81,24 @@ func E2ERun(ctx context.Context, o E2EOptions, pool *FlowPool, sent []int64) (*E
 	lat := NewLatency("e2e", "e2e-"+label, fmt.Sprintf("end to end at %s events/s offered: intended send to first output, batch journal", label), MethodIntended)
 	cfg := pipeline.DefaultConfig()
 	cfg.Journal = &pipeline.JournalConfig{Dir: o.JournalDir, Options: journal.Options{Durability: journal.Batch, SegmentSize: o.SegmentSize}}
-	if o.Unpinned {
-		cfg.CPU = pipeline.NoPin
-		lat.Name += "-unpinned"
+	if o.FlipPinning {
+		if cfg.CPU == pipeline.NoPin {
+			cpus, err := ring.AllowedCPUs()
+			if err != nil || len(cpus) == 0 {
+				return nil, fmt.Errorf("bench: e2e: no cpu to pin the logic to: %v", err)
+			}
+			cfg.CPU = cpus[len(cpus)-1]
+		} else {
+			cfg.CPU = pipeline.NoPin
+		}
+	}
+	if cfg.CPU == pipeline.NoPin {
 		lat.Title += ", logic unpinned"
+	} else {
+		lat.Title += fmt.Sprintf(", logic pinned to cpu %d", cfg.CPU)
+	}
+	if o.FlipPinning {
+		lat.Name += "-" + pinLabel(cfg.CPU)
 	}
 	sink := NewLatencySink(clk, src, cfg.FirstSeq, lat)
 
@@ -122,13 +139,13 @@ func (s *suite) runE2E(ctx context.Context) error {
 		return err
 	}
 	var sent []int64
-	step := func(rate float64, unpinned bool) (*E2EResult, error) {
+	step := func(rate float64, flip bool) (*E2EResult, error) {
 		dir, done, err := s.tempDir("e2e")
 		if err != nil {
 			return nil, err
 		}
 		defer done()
-		r, err := E2ERun(ctx, E2EOptions{Rate: rate, Duration: s.cfg.Duration, JournalDir: dir, SegmentSize: s.cfg.SegmentSize, Unpinned: unpinned}, pool, sent)
+		r, err := E2ERun(ctx, E2EOptions{Rate: rate, Duration: s.cfg.Duration, JournalDir: dir, SegmentSize: s.cfg.SegmentSize, FlipPinning: flip}, pool, sent)
 		if err != nil {
 			return nil, err
 		}
@@ -160,13 +177,18 @@ func (s *suite) runE2E(ctx context.Context) error {
 		}
 		if rate == 1e6 {
 			// The diagnostic beside the 1M/s target: the same step with
-			// the logic unpinned, to show what pinning costs here.
-			s.progress("e2e: %s/s offered, logic unpinned (diagnostic)", RateLabel(rate))
+			// the logic pinned the other way, to show what pinning does
+			// here.
+			other := pinLabel(pipeline.NoPin)
+			if pipeline.DefaultConfig().CPU == pipeline.NoPin {
+				other = pinLabel(0)
+			}
+			s.progress("e2e: %s/s offered, logic %s (diagnostic)", RateLabel(rate), other)
 			u, err := step(rate, true)
 			if err != nil {
 				return err
 			}
-			if err := s.addE2E(u, RateLabel(rate)+"/s unpinned"); err != nil {
+			if err := s.addE2E(u, RateLabel(rate)+"/s "+other); err != nil {
 				return err
 			}
 		}
@@ -311,4 +333,12 @@ func (s *suite) addE2E(r *E2EResult, label string) error {
 	row.Note = fmt.Sprintf("GC pause %v in the window", r.GCPause)
 	s.rep.Add(row)
 	return nil
+}
+
+// pinLabel names a pinning: "pinned" or "unpinned".
+func pinLabel(cpu int) string {
+	if cpu == pipeline.NoPin {
+		return "unpinned"
+	}
+	return "pinned"
 }

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"github.com/tradeengine/engine/pipeline"
 	"os"
 	"path/filepath"
 	"slices"
@@ -42,7 +43,7 @@ func TestSmoke(t *testing.T) {
 			t.Errorf("no placeholder row for the %s target against %s", k.metric, k.peer)
 		}
 	}
-	for _, want := range []string{"e2e-100K", "e2e-1M", "e2e-1M-unpinned", "ring-rtt", "chan-rtt", "matcher-generated", "journal-sync-append"} {
+	for _, want := range []string{"e2e-100K", "e2e-1M", "e2e-1M-" + pinLabel(otherPin()), "ring-rtt", "chan-rtt", "matcher-generated", "journal-sync-append"} {
 		if !slices.ContainsFunc(rep.Latencies, func(l LatencyFile) bool { return l.Name == want }) {
 			t.Errorf("no latency %s", want)
 		}
@@ -76,4 +77,12 @@ func TestRunRefusesBadConfig(t *testing.T) {
 			}
 		})
 	}
+}
+
+// otherPin is a cpu pinned the other way from DefaultConfig.
+func otherPin() int {
+	if pipeline.DefaultConfig().CPU == pipeline.NoPin {
+		return 0
+	}
+	return pipeline.NoPin
 }

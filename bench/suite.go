@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -163,6 +164,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			err = s.runMatcher()
 		case "journal":
 			err = s.runJournal()
+			// Let the kernel write back what the journal scenario left
+			// dirty now, not in the middle of the next scenario.
+			syscall.Sync()
 		case "e2e":
 			err = s.runE2E(ctx)
 		}

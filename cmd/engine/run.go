@@ -36,7 +36,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	strict := fs.Bool("strict", false, "stop with a non-zero exit at the first malformed feed record")
 	deadLetter := fs.String("dead-letter", "dead-letter.log", "file that receives malformed feed records (created on the first one)")
 	clock := fs.String("clock", "feed", "event time: feed (the feed's timestamps) or wall (stamped at ingest)")
-	cpu := fs.Int("cpu", def.CPU, "CPU to pin the logic to, -1 for none")
+	cpu := fs.Int("cpu", def.CPU, fmt.Sprintf("CPU to pin the logic to, -1 for none (default: the last CPU on machines with at least %d, else none)", pipeline.PinMinCPUs))
 	wait := fs.String("wait", "yield", "how idle stages wait: spin, yield or park")
 	events := fs.Int("events", 2_000_000, "events in the embedded generated flow")
 	seed := fs.Uint64("seed", 1, "seed of the embedded generated flow")
