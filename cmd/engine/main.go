@@ -4,6 +4,7 @@
 //	engine gen     [flags]         write a synthetic order flow
 //	engine journal verify DIR      check every record of a journal
 //	engine journal dump DIR        print a journal's events as CSV or JSON lines
+//	engine bench   [scenario]      run the benchmark suite: latency histograms, throughput, peers
 //
 // Run `engine <command> -h` for a command's flags.
 package main
