@@ -22,18 +22,6 @@ func (g *Guard) resetLoss(a int32) {
 	acc.lossTop, acc.lossCur = acc.pnl, acc.pnl
 }
 
-// loss records account index a's profit and loss at now and returns its
-// loss over the window.
-func (g *Guard) loss(a int32) int64 {
-	acc := &g.accts[a]
-	if g.now >= acc.lossNext {
-		g.rotateLoss(a)
-	}
-	acc.lossCur = max(acc.lossCur, acc.pnl)
-	acc.lossTop = max(acc.lossTop, acc.pnl)
-	return satAdd(acc.lossTop, -acc.pnl)
-}
-
 // rotateLoss moves the loss window of account index a to now.
 func (g *Guard) rotateLoss(a int32) {
 	acc, cold := &g.accts[a], &g.acctCold[a]

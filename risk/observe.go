@@ -100,8 +100,9 @@ func (g *Guard) onReplaced(o *event.Out) {
 // detectors.
 func (g *Guard) onTrade(o *event.Out) {
 	q, px := o.Qty, o.Price
-	if s := g.symbolState(o.Symbol); s != nil {
-		s.last = px
+	s := g.symbolState(o.Symbol)
+	if s != nil {
+		s.setLast(px)
 	}
 	ts := sideIndex(o.Side)
 	ta, tp := g.locate(o.Account, o.Symbol)
@@ -133,7 +134,7 @@ func (g *Guard) onTrade(o *event.Out) {
 	}
 	g.fill(ma, mp, 1-ts, q, px)
 
-	g.volumes(o.Symbol, ta, ma, q, q*px)
+	g.volumes(s, o.Symbol, ta, ma, q, q*px)
 	g.checkLoss(ta)
 	if ma != ta {
 		g.checkLoss(ma)
@@ -176,23 +177,48 @@ func (g *Guard) fill(a, p int32, side int, q, px int64) {
 
 // volumes counts one execution of q lots and notional n into the windows of
 // the taker's and the maker's accounts (once each, as each took part), the
-// symbol's and the engine's, and queues the trips they cause.
-func (g *Guard) volumes(sym uint32, ta, ma int32, q, n int64) {
-	v := [nMetrics]int64{1, q, n}
-	if t, ok := g.volume(&g.acctHot[ta], &g.acctWins[ta], &g.acctLim[ta], &v); ok && !g.accts[ta].killed {
-		g.tripAccount(ta, t)
-	}
-	if t, ok := g.volume(&g.acctHot[ma], &g.acctWins[ma], &g.acctLim[ma], &v); ok && !g.accts[ma].killed {
-		g.tripAccount(ma, t)
-	}
-	if s := g.symbolState(sym); s != nil {
-		if t, ok := g.volume(&g.symHot[sym], &g.symWins[sym], &g.symLim[sym], &v); ok && !s.killed {
-			g.tripSymbol(sym, t)
+// symbol's (s, nil when undefined) and the engine's, and queues the trips
+// they cause. The common case, every scope with room before its next
+// evaluation, only adds to the scopes' pending figures.
+func (g *Guard) volumes(s *symbol, sym uint32, ta, ma int32, q, n int64) {
+	now := g.now
+	if h := &g.acctHot[ta]; !h.count(now, q, n) {
+		if t, ok := g.volume(h, &g.acctWins[ta], &g.acctLim[ta], q, n); ok && !g.accts[ta].killed {
+			g.tripAccount(ta, t)
 		}
 	}
-	if t, ok := g.volume(&g.gHot, &g.gWins, &g.glob, &v); ok && !g.killAll {
-		g.tripAll(t)
+	if h := &g.acctHot[ma]; !h.count(now, q, n) {
+		if t, ok := g.volume(h, &g.acctWins[ma], &g.acctLim[ma], q, n); ok && !g.accts[ma].killed {
+			g.tripAccount(ma, t)
+		}
 	}
+	if s != nil {
+		if h := &g.symHot[sym]; !h.count(now, q, n) {
+			if t, ok := g.volume(h, &g.symWins[sym], &g.symLim[sym], q, n); ok && !s.killed {
+				g.tripSymbol(sym, t)
+			}
+		}
+	}
+	if h := &g.gHot; !h.count(now, q, n) {
+		if t, ok := g.volume(h, &g.gWins, &g.glob, q, n); ok && !g.killAll {
+			g.tripAll(t)
+		}
+	}
+}
+
+// count is the fast path of counting one execution of q lots and notional
+// n into a scope's windows at event time now: before the scope's next
+// evaluation it adds the figures to the pending ones, and it reports
+// whether they stay within the room (no window can have crossed a limit).
+// When it reports false, volume finishes the count.
+func (h *winHot) count(now, q, n int64) bool {
+	if now >= h.next {
+		return false
+	}
+	// n >= 0: the notional saturates as satAdd would, in fewer steps.
+	e, qty, nt := h.acc[metricExecs]+1, h.acc[metricQty]+q, min(h.acc[metricNotional], math.MaxInt64-n)+n
+	h.acc = [nMetrics]int64{e, qty, nt}
+	return e <= h.room[metricExecs] && qty <= h.room[metricQty] && nt <= h.room[metricNotional]
 }
 
 // ceilings and floors of the metrics, by metric: the base limit ids.
@@ -203,21 +229,17 @@ var (
 	anomalyR  = [nMetrics]event.Reason{event.ReasonExecAnomaly, event.ReasonQtyAnomaly, event.ReasonNotionalAnomaly}
 )
 
-// volume counts v into the windows of one scope (limits lim) and returns
-// the first limit crossed, if any. On the fast path it only adds v to the
-// scope's pending figures.
-func (g *Guard) volume(h *winHot, ws *winSet, lim *Values, v *[nMetrics]int64) (trip, bool) {
+// volume is the slow path of counting one execution of q lots and notional
+// n into the windows of one scope (limits lim), after count said no: it
+// brings the windows up to date and returns the first limit crossed, if
+// any. Before the scope's next evaluation count has added the figures to
+// the pending ones already.
+func (g *Guard) volume(h *winHot, ws *winSet, lim *Values, q, n int64) (trip, bool) {
 	if g.now < h.next {
-		h.acc[metricExecs] += v[metricExecs]
-		h.acc[metricQty] += v[metricQty]
-		h.acc[metricNotional] = satAdd(h.acc[metricNotional], v[metricNotional])
-		if h.acc[metricExecs] <= h.room[metricExecs] && h.acc[metricQty] <= h.room[metricQty] &&
-			h.acc[metricNotional] <= h.room[metricNotional] {
-			return trip{}, false
-		}
 		return g.evaluate(h, ws, lim, nil)
 	}
-	return g.evaluate(h, ws, lim, v)
+	v := [nMetrics]int64{1, q, n}
+	return g.evaluate(h, ws, lim, &v)
 }
 
 // evaluate brings the windows of a scope up to date: the pending figures go
@@ -282,12 +304,20 @@ func (g *Guard) evaluate(h *winHot, ws *winSet, lim *Values, v *[nMetrics]int64)
 	return t, found
 }
 
-// checkLoss checks the loss of account index a over the loss window.
+// checkLoss records the profit and loss of account index a at now and
+// checks its loss over the loss window: the highest figure in the window
+// minus the current one.
 func (g *Guard) checkLoss(a int32) {
 	acc := &g.accts[a]
-	loss := g.loss(a)
-	if l := acc.maxLoss; l > 0 && loss > l && !acc.killed {
-		g.tripAccount(a, trip{reason: event.ReasonLoss, measured: g.mon.toUSD(loss), limit: g.mon.toUSD(l), window: g.cfg.LossWindow})
+	if g.now >= acc.lossNext {
+		g.rotateLoss(a)
+	}
+	acc.lossCur = max(acc.lossCur, acc.pnl)
+	acc.lossTop = max(acc.lossTop, acc.pnl)
+	if l := acc.maxLoss; l > 0 && !acc.killed {
+		if loss := satAdd(acc.lossTop, -acc.pnl); loss > l {
+			g.tripAccount(a, trip{reason: event.ReasonLoss, measured: g.mon.toUSD(loss), limit: g.mon.toUSD(l), window: g.cfg.LossWindow})
+		}
 	}
 }
 

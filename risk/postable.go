@@ -38,7 +38,7 @@ func (t *posTable) alloc(size int) {
 // home returns the home slot of key (a Fibonacci hash, as idindex's).
 func (t *posTable) home(key uint64) uint64 {
 	key ^= key >> 32
-	return (key * 0x9E3779B97F4A7C15) >> t.shift
+	return (key * 0x9E3779B97F4A7C15) >> (t.shift & 63) // the mask spares the compiler a check
 }
 
 // find returns the slot holding key.

@@ -7,8 +7,12 @@ import "github.com/tradeengine/engine/event"
 func sideIndex(s event.Side) int { return int(s) - 1 }
 
 // submit applies KindNew. The common case (a known symbol and position, no
-// switch tripped, buckets with tokens, every check passed, no trade) runs
-// without a call but the matcher's: it is most of the flow.
+// switch tripped or breaker open, no restriction, client order id or parent,
+// buckets with tokens, a priced order, every check passed, no trade) runs
+// without a call but the matcher's: it is most of the flow. Anything else
+// leaves the fast path for submitSlow or submitChecked, which run the same
+// steps in their general form; leaving by a return rather than rejoining
+// keeps the fast path's values in registers.
 func (g *Guard) submit(in *event.In, out []event.Out) []event.Out {
 	sym := in.Symbol
 	if in.Account == event.Any || uint64(sym) >= uint64(len(g.syms)) || !g.syms[sym].defined {
@@ -16,18 +20,17 @@ func (g *Guard) submit(in *event.In, out []event.Out) []event.Out {
 	}
 	p, found := g.pt.find(uint64(in.Account)<<32 | uint64(sym))
 	if !found {
-		_, p = g.position(in.Account, sym)
+		return g.submitSlow(in, out)
 	}
 	pos := &g.pt.hot[p]
 	a := pos.acct
 	acc := &g.accts[a]
 	s := &g.syms[sym]
-	g.ctx.acct, g.ctx.pos = a, p
-	if g.blocked || acc.killed || acc.brk != breakerClosed || s.killed || pos.killed {
-		if r := g.gate(a, s, p, &out); r != 0 {
-			return reject(in, sym, r, out)
-		}
+	if g.blocked || acc.killed || acc.brk != breakerClosed || s.killed || pos.killed ||
+		pos.restricted || in.Aux != 0 || acc.parents {
+		return g.submitSlow(in, out)
 	}
+	g.ctx.acct, g.ctx.pos = a, p
 	// The buckets: the engine's and the account's, messages and orders.
 	now := g.nowFx
 	rp := &g.profiles[acc.profile]
@@ -44,43 +47,40 @@ func (g *Guard) submit(in *event.In, out []event.Out) []event.Out {
 		return g.m.Apply(in, out) // the matcher rejects it with its reason
 	}
 	px, qty := in.Price, in.Qty
-	if in.Type == event.Market && px == 0 {
-		// Valued at the price it starts trading at; with the opposite
-		// side empty it cannot trade and the matcher cancels it.
-		px, _ = g.m.Best(sym, in.Side.Opposite())
+	if px == 0 {
+		return g.submitChecked(in, out, a, s, p) // a market order, valued at the book
 	}
-	// The pre-trade checks, in the order pretrade runs them; restricted
-	// symbols, client order ids and parents (rare) go through it.
-	if pos.restricted || in.Aux != 0 || acc.parents {
-		c := orderCheck{side: int(in.Side) - 1, px: px, qty: qty, add: qty, notional: px * qty,
-			rests: in.Type == event.Limit || in.Type == event.PostOnly}
-		if r := g.pretrade(in, a, s, p, &c); r != 0 {
-			return g.emit(reject(in, sym, r, out))
-		}
-		if in.Aux != 0 {
-			g.dup.record(in.Account, in.Aux)
-		}
-	} else {
-		r := event.Reason(0)
+	// The pre-trade checks, in the order pretrade runs them (restricted
+	// symbols, client order ids and parents do not get here).
+	r := event.Reason(0)
+	buy := in.Side == event.Buy
+	switch {
+	case pos.maxQty > 0 && qty > int64(pos.maxQty):
+		r = event.ReasonMaxQty
+	case s.collarBps|s.collarTicks == 0:
+	case s.last == 0:
+		return g.submitChecked(in, out, a, s, p) // the collar needs the reference price
+	case buy && px > s.collarHi || !buy && px < s.collarLo:
+		r = event.ReasonPriceCollar // the collar around the last trade
+	}
+	if r == 0 {
 		switch {
-		case pos.maxQty > 0 && qty > int64(pos.maxQty):
-			r = event.ReasonMaxQty
-		case s.collarBps|s.collarTicks == 0:
-		case s.last > 0 && px > 0:
-			// The collar around the last trade, inline.
-			band := max(s.collarTicks, s.last*s.collarBps/10000)
-			if in.Side == event.Buy && px > s.last+band || in.Side == event.Sell && px < s.last-band {
-				r = event.ReasonPriceCollar
-			}
-		default:
-			r = g.collar(sym, s, int(in.Side)-1, px)
+		case pos.maxNotional > 0 && px*qty > pos.maxNotional:
+			r = event.ReasonMaxNotional
+		case acc.maxOpen > 0 && acc.openOrders >= acc.maxOpen && (in.Type == event.Limit || in.Type == event.PostOnly):
+			r = event.ReasonMaxOpenOrders
+		case pos.maxNet > 0 && buy && pos.net+pos.open[0]+qty > int64(pos.maxNet),
+			pos.maxNet > 0 && !buy && pos.open[1]+qty-pos.net > int64(pos.maxNet):
+			// The net position if every open order of this side filled.
+			r = event.ReasonNetPosition
+		case pos.maxGross > 0 && abs(pos.net)+pos.open[0]+pos.open[1]+qty > int64(pos.maxGross):
+			r = event.ReasonGrossPosition
+		case buy && acc.creditLimit > 0 && satAdd(acc.credit, px*qty) > acc.creditLimit:
+			r = event.ReasonCredit
 		}
-		if r == 0 {
-			r = g.exposure(in, pos, acc, px, qty)
-		}
-		if r != 0 {
-			return reject(in, sym, r, out)
-		}
+	}
+	if r != 0 {
+		return reject(in, sym, r, out)
 	}
 	n := len(out)
 	out = g.m.Apply(in, out)
@@ -98,32 +98,58 @@ func (g *Guard) submit(in *event.In, out []event.Out) []event.Out {
 	return g.observe(out, n)
 }
 
-// exposure runs the checks of pretrade from the notional on, for a new
-// order of position pos and account acc valued at px for qty lots.
-func (g *Guard) exposure(in *event.In, pos *position, acc *account, px, qty int64) event.Reason {
-	switch {
-	case pos.maxNotional > 0 && px*qty > pos.maxNotional:
-		return event.ReasonMaxNotional
-	case acc.maxOpen > 0 && acc.openOrders >= acc.maxOpen && (in.Type == event.Limit || in.Type == event.PostOnly):
-		return event.ReasonMaxOpenOrders
-	}
-	buy := in.Side == event.Buy
-	if pos.maxNet > 0 {
-		worst := pos.net + pos.open[0] + qty
-		if !buy {
-			worst = pos.open[1] + qty - pos.net
-		}
-		if worst > int64(pos.maxNet) {
-			return event.ReasonNetPosition
+// submitSlow is submit in general form: a new position, a tripped switch or
+// open breaker, a restricted symbol, a client order id or a parent.
+func (g *Guard) submitSlow(in *event.In, out []event.Out) []event.Out {
+	sym := in.Symbol
+	a, p := g.position(in.Account, sym)
+	pos := &g.pt.hot[p]
+	acc := &g.accts[a]
+	s := &g.syms[sym]
+	g.ctx.acct, g.ctx.pos = a, p
+	if g.blocked || acc.killed || acc.brk != breakerClosed || s.killed || pos.killed {
+		if r := g.gate(a, s, p, &out); r != 0 {
+			return reject(in, sym, r, out)
 		}
 	}
-	switch {
-	case pos.maxGross > 0 && abs(pos.net)+pos.open[0]+pos.open[1]+qty > int64(pos.maxGross):
-		return event.ReasonGrossPosition
-	case buy && acc.creditLimit > 0 && satAdd(acc.credit, px*qty) > acc.creditLimit:
-		return event.ReasonCredit
+	now := g.nowFx
+	rp := &g.profiles[acc.profile]
+	if !g.gMsg.allows(g.gMsgTAT, now) || !rp.msg.allows(acc.msgTAT, now) ||
+		!g.gOrd.allows(g.gOrdTAT, now) || !rp.ord.allows(acc.ordTAT, now) {
+		return g.throttled(in, a, sym, true, out)
 	}
-	return 0
+	g.gMsg.take(&g.gMsgTAT, now)
+	rp.msg.take(&acc.msgTAT, now)
+	g.gOrd.take(&g.gOrdTAT, now)
+	rp.ord.take(&acc.ordTAT, now)
+	if !validNew(in) {
+		return g.m.Apply(in, out) // the matcher rejects it with its reason
+	}
+	return g.submitChecked(in, out, a, s, p)
+}
+
+// submitChecked finishes a new order of account index a in symbol s,
+// position p, that passed the gate and the buckets: the pre-trade checks
+// through pretrade, then the matcher.
+func (g *Guard) submitChecked(in *event.In, out []event.Out, a int32, s *symbol, p int32) []event.Out {
+	sym := in.Symbol
+	px, qty := in.Price, in.Qty
+	if in.Type == event.Market && px == 0 {
+		// Valued at the price it starts trading at; with the opposite
+		// side empty it cannot trade and the matcher cancels it.
+		px, _ = g.m.Best(sym, in.Side.Opposite())
+	}
+	c := orderCheck{side: int(in.Side) - 1, px: px, qty: qty, add: qty, notional: px * qty,
+		rests: in.Type == event.Limit || in.Type == event.PostOnly}
+	if r := g.pretrade(in, a, s, p, &c); r != 0 {
+		return g.emit(reject(in, sym, r, out))
+	}
+	if in.Aux != 0 {
+		g.dup.record(in.Account, in.Aux)
+	}
+	n := len(out)
+	out = g.m.Apply(in, out)
+	return g.observe(out, n)
 }
 
 // submitUnknown applies a KindNew of account event.Any or an undefined

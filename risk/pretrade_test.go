@@ -380,3 +380,53 @@ func TestReplaceChecks(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestCollarBandFollows checks that the collar band the guard derives from
+// the last trade (symbol.setLast) follows the trades, changes of the collar
+// limits and a loaded state.
+func TestCollarBandFollows(t *testing.T) {
+	const any = event.Any
+	cfg := quietConfig()
+	cfg.Symbol[LimitCollarTicks] = 5
+	h := newHarness(t, cfg, "AAPL")
+	band := func(g *Guard) {
+		t.Helper()
+		s := &g.syms[0]
+		b := max(s.collarTicks, s.last*s.collarBps/10000)
+		if s.collarLo != s.last-b || s.collarHi != s.last+b {
+			t.Fatalf("last %d, band %d: collar %d to %d", s.last, b, s.collarLo, s.collarHi)
+		}
+	}
+	buys := func(ok, collared int64) {
+		t.Helper()
+		if got := rejection(h.limit(3, 0, event.Buy, ok, 1)); got != 0 {
+			t.Fatalf("buy at %d: %v, want it accepted", ok, got)
+		}
+		if got := rejection(h.limit(3, 0, event.Buy, collared, 1)); got != event.ReasonPriceCollar {
+			t.Fatalf("buy at %d: %v, want price_collar", collared, got)
+		}
+		band(h.g)
+	}
+	h.limit(1, 0, event.Sell, 10_000, 10)
+	h.limit(2, 0, event.Buy, 10_000, 10) // the last trade: 10,000
+	buys(10_005, 10_006)
+	h.setLimit(LimitCollarTicks, any, 0, 20)
+	buys(10_020, 10_021)
+	h.setLimit(LimitCollarBps, any, 0, 100) // 1%: 100 ticks, wider than 20
+	buys(10_100, 10_101)
+	h.limit(1, 0, event.Sell, 10_050, 1) // trades at 10,100: the band moves
+	buys(10_201, 10_202)
+
+	g2, err := New(cfg, h.g.Matcher())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g2.LoadState(h.g.AppendState(nil)); err != nil {
+		t.Fatal(err)
+	}
+	band(g2)
+	if g2.syms[0].collarHi != h.g.syms[0].collarHi || g2.syms[0].collarLo != h.g.syms[0].collarLo {
+		t.Fatalf("loaded collar %d to %d, want %d to %d", g2.syms[0].collarLo, g2.syms[0].collarHi,
+			h.g.syms[0].collarLo, h.g.syms[0].collarHi)
+	}
+}

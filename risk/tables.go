@@ -86,7 +86,8 @@ type posCold struct {
 	_      int64
 }
 
-// symbol is the guard's state of one symbol, with its collar limits.
+// symbol is the guard's state of one symbol, with its collar limits, one
+// cache line.
 type symbol struct {
 	defined     bool
 	killed      bool
@@ -97,6 +98,19 @@ type symbol struct {
 	collarBps   int64
 	collarTicks int64
 	refPrice    int64
+	// The collar around last (when last > 0): the lowest price a sell and
+	// the highest a buy may have. Derived from last and the collar limits
+	// by setLast, so that an order does not compute the band.
+	collarLo, collarHi int64
+}
+
+// setLast records px as the last trade price of s and moves the collar
+// around it. refreshSymbol calls it with s.last when the collar limits
+// change.
+func (s *symbol) setLast(px int64) {
+	s.last = px
+	band := max(s.collarTicks, px*s.collarBps/10000)
+	s.collarLo, s.collarHi = px-band, px+band
 }
 
 // accountIndex returns the index of account id, creating its state the
@@ -173,6 +187,7 @@ func (g *Guard) refreshSymbol(s uint32) {
 	sym, lim := &g.syms[s], &g.symLim[s]
 	sym.collarBps, sym.collarTicks = lim[LimitCollarBps], lim[LimitCollarTicks]
 	sym.refPrice, sym.requireRef = lim[LimitRefPrice], lim[LimitRequireReference] != 0
+	sym.setLast(sym.last)
 	g.symHot[s].next = 0
 }
 
