@@ -94,7 +94,7 @@ func BenchmarkAppend(b *testing.B) {
 func BenchmarkAppendTuning(b *testing.B) {
 	payload := eventPayload(1)
 	for _, lp := range []LargePages{LargePagesOff, LargePagesOn} {
-		for _, w := range []int64{1 << 20, 4 << 20, 16 << 20} {
+		for _, w := range []int64{1 << 20, 4 << 20, 16 << 20, 64 << 20} {
 			name := "small-pages"
 			if lp == LargePagesOn {
 				name = "large-pages"

@@ -252,17 +252,27 @@ func (j *Journal) activate(s *segment, off int64, last uint64) {
 	j.c.pfNext = off
 }
 
-// start launches the background goroutines and prefaults the first window.
+// startPrefault is how much of the first window start prefaults itself,
+// before Open returns; the prefaulter does the rest of the window.
+const startPrefault = 2 << 20
+
+// start launches the background goroutines and prefaults the first window:
+// its first startPrefault bytes now, the rest in the prefaulter.
 func (j *Journal) start() {
 	s := j.c.seg
-	end := min(s.size, j.c.off+j.w.window)
+	end := min(s.size, j.c.off+min(j.w.window, startPrefault))
 	if err := s.f.Populate(s.m, int(s.populated), int(end-s.populated)); errors.Is(err, faultfs.ErrUnsupported) {
 		j.w.touch = true
 		j.w.inline = true
 	}
+	if j.w.inline {
+		end = min(s.size, j.c.off+j.w.window)
+		populate(s, s.populated, end, j.w.touch)
+	}
 	s.populated = end
 	j.c.pfNext = j.c.off + j.w.window/4
 	if !j.w.inline {
+		j.pfTarget.Store(min(s.size, j.c.off+j.w.window))
 		j.wg.Add(1)
 		go j.prefaultLoop()
 		j.kickPrefault()

@@ -73,7 +73,8 @@ type Options struct {
 	// msync to start (default 200µs).
 	BatchInterval time.Duration
 	// PrefaultWindow is how far ahead of the write position pages are kept
-	// prefaulted, in bytes (default 4 MiB, at most the segment size).
+	// prefaulted, in bytes (default 16 MiB, at most the segment size;
+	// BenchmarkAppendTuning sweeps it).
 	PrefaultWindow int64
 	// LargePages asks the kernel to back segments with large folios
 	// (madvise MADV_HUGEPAGE; Linux 6.16+ for ext4). Prefaulting then costs
@@ -99,7 +100,7 @@ type Options struct {
 const (
 	defaultBatchRecords   = 1024
 	defaultBatchInterval  = 200 * time.Microsecond
-	defaultPrefaultWindow = 4 << 20
+	defaultPrefaultWindow = 16 << 20
 )
 
 // withDefaults fills in zero fields and checks ranges.
