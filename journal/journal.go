@@ -257,22 +257,25 @@ func (j *Journal) activate(s *segment, off int64, last uint64) {
 const startPrefault = 2 << 20
 
 // start launches the background goroutines and prefaults the first window:
-// its first startPrefault bytes now, the rest in the prefaulter.
+// its first startPrefault bytes now, the rest in the prefaulter (all of it
+// now when there is no prefaulter).
 func (j *Journal) start() {
 	s := j.c.seg
-	end := min(s.size, j.c.off+min(j.w.window, startPrefault))
+	window := min(s.size, j.c.off+j.w.window)
+	end := min(window, j.c.off+startPrefault)
+	if j.w.inline {
+		end = window // no prefaulter to do the rest
+	}
 	if err := s.f.Populate(s.m, int(s.populated), int(end-s.populated)); errors.Is(err, faultfs.ErrUnsupported) {
 		j.w.touch = true
 		j.w.inline = true
-	}
-	if j.w.inline {
-		end = min(s.size, j.c.off+j.w.window)
-		populate(s, s.populated, end, j.w.touch)
+		end = window
+		populate(s, s.populated, end, true)
 	}
 	s.populated = end
 	j.c.pfNext = j.c.off + j.w.window/4
 	if !j.w.inline {
-		j.pfTarget.Store(min(s.size, j.c.off+j.w.window))
+		j.pfTarget.Store(window)
 		j.wg.Add(1)
 		go j.prefaultLoop()
 		j.kickPrefault()
