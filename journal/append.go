@@ -152,6 +152,7 @@ func (j *Journal) roll(next uint64) error {
 	old.m = nil
 	j.sealed = append(j.sealed, old)
 	j.activate(sp, segmentHeaderSize, j.c.last)
+	j.pfBehind.Store(0)
 	j.syncMu.Unlock()
 	j.pfMu.Unlock()
 

@@ -60,7 +60,8 @@ type Journal struct {
 	idle     atomic.Bool // line 4: Batch: the committer waits for a wake-up
 	_        [60]byte
 	pfTarget atomic.Int64 // line 5: prefault the active segment up to here
-	_        [56]byte
+	pfBehind atomic.Int64 // None: the appender has written the active segment up to here
+	_        [48]byte
 
 	flushMu sync.Mutex // held by a syncer for a whole sync: one at a time
 	syncMu  sync.Mutex // guards sealed, retired, err, and segment.synced, dirSynced, pins; never held across a syscall
@@ -87,7 +88,7 @@ type Journal struct {
 
 // counters are the Stats, updated atomically off the append path.
 type counters struct {
-	syncs, syncedRecords, msyncs, fsyncs, rolls atomic.Uint64
+	syncs, syncedRecords, msyncs, fsyncs, rolls, released atomic.Uint64
 }
 
 // Stats are the journal's counters since Open.
@@ -99,6 +100,7 @@ type Stats struct {
 	Msyncs        uint64 // msync calls
 	Fsyncs        uint64 // fsync calls (sealed segments, directories)
 	Rolls         uint64 // segments rolled into
+	Released      uint64 // bytes written past and unmapped from the process before writeback (see Options)
 }
 
 // RecordsPerSync returns SyncedRecords/Syncs, the group-commit factor.
@@ -327,6 +329,7 @@ func (j *Journal) Stats() Stats {
 		Msyncs:        j.stats.msyncs.Load(),
 		Fsyncs:        j.stats.fsyncs.Load(),
 		Rolls:         j.stats.rolls.Load(),
+		Released:      j.stats.released.Load(),
 	}
 }
 

@@ -33,6 +33,9 @@ func (j *Journal) prefaultAhead() {
 		return
 	}
 	j.pfTarget.Store(target)
+	if j.w.mode == None {
+		j.pfBehind.Store(j.c.off)
+	}
 	j.kickPrefault()
 }
 
@@ -64,7 +67,7 @@ func populate(s *segment, from, to int64, touch bool) {
 }
 
 // prefaultLoop is the prefaulter: it keeps the active segment prefaulted up
-// to pfTarget, and keeps a spare segment ready.
+// to pfTarget, and a spare segment ready once the active one nears its end.
 func (j *Journal) prefaultLoop() {
 	defer j.wg.Done()
 	for {
@@ -75,8 +78,11 @@ func (j *Journal) prefaultLoop() {
 		}
 		j.reap()
 		j.prefaultActive()
+		if j.w.mode == None {
+			j.releaseWritten()
+		}
 		j.spareMu.Lock()
-		if j.spare.Load() == nil {
+		if j.spare.Load() == nil && j.spareDue() {
 			// On failure the roll tries again and reports the error.
 			if sp, err := j.makeSpare(); err == nil {
 				j.spare.Store(sp)
@@ -84,6 +90,17 @@ func (j *Journal) prefaultLoop() {
 		}
 		j.spareMu.Unlock()
 	}
+}
+
+// spareDue says whether the active segment is far enough along to make the
+// next one: when its prefaulted part is within a window of its end, which
+// is when the appender is two windows from the end. Earlier, a short run
+// (or a test, or a benchmark) would pay for a spare it never uses.
+func (j *Journal) spareDue() bool {
+	j.pfMu.Lock()
+	defer j.pfMu.Unlock()
+	s := j.c.seg
+	return s.populated+j.w.window >= s.size
 }
 
 // takeSpare returns the spare segment for a roll, waiting for the
@@ -116,6 +133,21 @@ func (j *Journal) prefaultActive() {
 		populate(s, from, to, false)
 		s.populated = to
 		j.pfMu.Unlock()
+	}
+}
+
+// releaseWritten releases what the appender has written of the active
+// segment, in None mode, where no syncer does: the kernel's own writeback
+// would otherwise shoot down the engine's TLBs page by page. Only the
+// prefaulter and Close unmap mappings, so the one read under pfMu stays
+// mapped here.
+func (j *Journal) releaseWritten() {
+	j.pfMu.Lock()
+	s, off := j.c.seg, j.pfBehind.Load()
+	m := s.m
+	j.pfMu.Unlock()
+	if m != nil {
+		j.releaseBehind(s, m, off)
 	}
 }
 

@@ -90,6 +90,11 @@ type segment struct {
 
 	// Owned by whoever prefaults the segment.
 	populated int64 // [0, populated) is prefaulted
+
+	// [0, released) is unmapped from the process (see releaseBehind);
+	// stored by the syncers (flushMu) in Batch and Sync mode, by the
+	// prefaulter in None mode.
+	released atomic.Int64
 }
 
 // createFile creates final crash-safely: it writes the file under a

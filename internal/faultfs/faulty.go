@@ -412,6 +412,9 @@ func (h *faultyFile) Msync(m []byte, off, n int) error {
 
 func (h *faultyFile) Populate(m []byte, off, n int) error { return nil }
 
+// Release does nothing: the mapping is the test's cache, not the kernel's.
+func (h *faultyFile) Release(m []byte, off, n int) error { return nil }
+
 func (h *faultyFile) AdviseHuge(m []byte) error { return nil }
 
 func (h *faultyFile) Close() error { return nil }

@@ -79,6 +79,14 @@ type File interface {
 	// that writing them takes no page fault. It never changes their
 	// contents, so it may run while another goroutine writes nearby.
 	Populate(m []byte, off, n int) error
+	// Release unmaps the whole pages inside bytes [off, off+n) of mapping
+	// m from the process (madvise MADV_DONTNEED) without touching the
+	// file: the page cache keeps them, dirty ones still to be written, and
+	// a later access maps them again. Writeback write-protects every page
+	// still mapped writable, one TLB shootdown across the process's CPUs
+	// per page; a released range costs one shootdown in all. A hint: an
+	// error only means writeback will cost more.
+	Release(m []byte, off, n int) error
 	// AdviseHuge asks the kernel to back mapping m with large folios
 	// (MADV_HUGEPAGE): populating pages costs less, but writeback, and so
 	// an msync, works on whole folios. A hint; ErrUnsupported if refused.

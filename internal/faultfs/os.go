@@ -140,6 +140,18 @@ func (o *osFile) Populate(m []byte, off, n int) error {
 	return populate(m[start:end])
 }
 
+func (o *osFile) Release(m []byte, off, n int) error {
+	if off < 0 || n < 0 || off+n > len(m) {
+		return fmt.Errorf("faultfs: range [%d, %d) outside mapping of %d bytes", off, off+n, len(m))
+	}
+	start := (off + pageSize - 1) &^ (pageSize - 1)
+	end := (off + n) &^ (pageSize - 1)
+	if start >= end {
+		return nil
+	}
+	return release(m[start:end])
+}
+
 // pageRange rounds [off, off+n) of m out to whole pages (the mapping starts
 // on a page boundary).
 func pageRange(m []byte, off, n int) (start, end int, err error) {

@@ -36,6 +36,16 @@ func populate(b []byte) error {
 	return nil
 }
 
+// release is madvise(MADV_DONTNEED). On a shared file mapping it drops
+// the page table entries only; the pages and their data stay in the page
+// cache.
+func release(b []byte) error {
+	if err := unix.Madvise(b, unix.MADV_DONTNEED); err != nil {
+		return &os.PathError{Op: "madvise", Path: "", Err: err}
+	}
+	return nil
+}
+
 // datasync is fdatasync(2): the data and the size, not the times.
 func datasync(f *os.File) error {
 	if err := unix.Fdatasync(int(f.Fd())); err != nil {
