@@ -152,7 +152,7 @@ func (j *Journal) releaseWritten() {
 }
 
 // makeSpare creates the next segment under the spare name, crash-safely,
-// maps it and prefaults its first window. Its header stays zero until a roll
+// maps it and prefaults its beginning. Its header stays zero until a roll
 // writes it and gives the file its real name.
 func (j *Journal) makeSpare() (*segment, error) {
 	path := filepath.Join(j.dir, spareName(j.spares.Add(1)))
@@ -169,7 +169,10 @@ func (j *Journal) makeSpare() (*segment, error) {
 	}
 	s := &segment{f: f, m: m, path: path, size: size, version: Version}
 	j.advise(s)
-	end := min(size, j.w.window)
+	// The first startPrefault bytes, as Open does: after the roll the
+	// prefaulter runs ahead of the appender again, and a short run pays
+	// for no more than that of a spare it never uses.
+	end := min(size, j.w.window, startPrefault)
 	populate(s, 0, end, j.w.touch)
 	s.populated = end
 	return s, nil
