@@ -61,7 +61,8 @@
 //	sequence   contiguous: the first record of a segment carries its first seq, each next one +1
 //	timestamp  the writer's timestamp, nanoseconds
 //
-// A 64-byte event (event.Size) takes 96 bytes. A record never straddles two
+// A 64-byte payload takes 96 bytes; the engine's input records (48-byte
+// payloads, see pipeline.RecordInputPacked) take 80. A record never straddles two
 // segments: when the next one does not fit, the writer rolls to a new
 // segment and the old one ends with zeros.
 //

@@ -28,6 +28,18 @@ func encodeFrame(b []byte, version uint8, key uint64, typ uint8, seq uint64, ts 
 		binary.LittleEndian.PutUint64(b[frameHeaderSize+64:], sumEvent(w0, seq, uint64(ts), p)^key)
 		return frameOverhead + 64
 	}
+	if n == 48 {
+		// The engine's events without the sequence and time the header
+		// carries: likewise.
+		b = b[:frameOverhead+48]
+		p := (*[48]byte)(payload)
+		binary.LittleEndian.PutUint64(b[0:], w0)
+		binary.LittleEndian.PutUint64(b[8:], seq)
+		binary.LittleEndian.PutUint64(b[16:], uint64(ts))
+		*(*[48]byte)(b[frameHeaderSize:]) = *p
+		binary.LittleEndian.PutUint64(b[frameHeaderSize+48:], sumPacked(w0, seq, uint64(ts), p)^key)
+		return frameOverhead + 48
+	}
 	padded := (n + frameAlign - 1) &^ (frameAlign - 1)
 	size := frameOverhead + padded
 	b = b[:size]

@@ -19,9 +19,9 @@ var primes1 = prime1
 
 // sumEvent returns xxhash64 (seed 0) of the 88 bytes of a record header
 // whose three words are w0, seq, ts, followed by a 64-byte payload p:
-// exactly xxhash.Sum64 of those bytes (TestSumEvent and FuzzSumEvent check
-// it), computed from registers and the caller's payload rather than read
-// back from the segment, and inlined into the append path.
+// exactly xxhash.Sum64 of those bytes (FuzzSumEvent checks it; its seeds
+// run with the tests), computed from registers and the caller's payload
+// rather than read back from the segment.
 func sumEvent(w0, seq, ts uint64, p *[64]byte) uint64 {
 	v1 := primes1 + prime2
 	v2 := prime2
@@ -53,6 +53,40 @@ func sumEvent(w0, seq, ts uint64, p *[64]byte) uint64 {
 	h ^= round(0, binary.LittleEndian.Uint64(p[56:]))
 	h = bits.RotateLeft64(h, 27)*prime1 + prime4
 
+	return avalanche(h)
+}
+
+// sumPacked is sumEvent for a 48-byte payload (72 bytes hashed): the same
+// two stripes over the header and payload bytes 0..40, then one tail word.
+// FuzzSumPacked checks it against xxhash.Sum64.
+func sumPacked(w0, seq, ts uint64, p *[48]byte) uint64 {
+	v1 := primes1 + prime2
+	v2 := prime2
+	v3 := uint64(0)
+	v4 := -primes1
+	v1 = round(v1, w0)
+	v2 = round(v2, seq)
+	v3 = round(v3, ts)
+	v4 = round(v4, binary.LittleEndian.Uint64(p[0:]))
+	v1 = round(v1, binary.LittleEndian.Uint64(p[8:]))
+	v2 = round(v2, binary.LittleEndian.Uint64(p[16:]))
+	v3 = round(v3, binary.LittleEndian.Uint64(p[24:]))
+	v4 = round(v4, binary.LittleEndian.Uint64(p[32:]))
+
+	h := bits.RotateLeft64(v1, 1) + bits.RotateLeft64(v2, 7) + bits.RotateLeft64(v3, 12) + bits.RotateLeft64(v4, 18)
+	h = mergeRound(h, v1)
+	h = mergeRound(h, v2)
+	h = mergeRound(h, v3)
+	h = mergeRound(h, v4)
+	h += 72
+
+	h ^= round(0, binary.LittleEndian.Uint64(p[40:]))
+	h = bits.RotateLeft64(h, 27)*prime1 + prime4
+	return avalanche(h)
+}
+
+// avalanche is xxhash64's final mix.
+func avalanche(h uint64) uint64 {
 	h ^= h >> 33
 	h *= prime2
 	h ^= h >> 29

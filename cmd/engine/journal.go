@@ -126,8 +126,8 @@ func journalDump(args []string, stdout, stderr io.Writer) error {
 				return fmt.Errorf("journal ends before sequence %d: %v", seq, rd.Err())
 			}
 			rec := rd.Record()
-			if err := in.Decode(rec.Payload); err != nil || rec.Type != pipeline.RecordInput {
-				return fmt.Errorf("record %d: type %d: %v", rec.Seq, rec.Type, err)
+			if err := pipeline.DecodeRecord(rec, &in); err != nil {
+				return err
 			}
 			if *format == "csv" {
 				b = appendInCSV(b[:0], &in, names)
@@ -155,7 +155,7 @@ func symbolNames(dir string, from, to uint64) (map[uint32]string, error) {
 	defer rd.Close()
 	var in event.In
 	for seq := from; seq <= to && rd.Next(); seq++ {
-		if err := in.Decode(rd.Record().Payload); err == nil && in.Kind == event.KindSymbol {
+		if err := pipeline.DecodeRecord(rd.Record(), &in); err == nil && in.Kind == event.KindSymbol {
 			if n, ok := event.UnpackName(in.Aux); ok {
 				names[in.Symbol] = n
 			}
