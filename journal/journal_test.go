@@ -694,3 +694,54 @@ func TestLayout(t *testing.T) {
 		}
 	}
 }
+
+// TestNoneReleasesWritten: in None mode the prefaulter releases what the
+// appender has written, in whole large folios (None mode uses large pages),
+// and nothing is lost by it.
+func TestNoneReleasesWritten(t *testing.T) {
+	dir := t.TempDir()
+	j, _, err := Open(dir, Options{SegmentSize: 16 << 20, PrefaultWindow: 1 << 20, Durability: None})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 60_000 // ~5.8 MB of 96-byte frames
+	appendN(t, j, n, 64)
+	deadline := time.Now().Add(10 * time.Second)
+	for j.Stats().Released < 4<<20 {
+		if time.Now().After(deadline) {
+			t.Fatalf("released %d bytes of %d written", j.Stats().Released, j.c.off)
+		}
+		appendN(t, j, 1, 64) // each quarter window wakes the prefaulter; keep it going
+		time.Sleep(time.Millisecond)
+	}
+	if r := int64(j.Stats().Released); r%(2<<20) != 0 || r > j.c.off {
+		t.Fatalf("released %d bytes: want whole 2 MiB folios, at most the %d written", r, j.c.off)
+	}
+	last := j.LastSeq()
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if first, got, cnt := readAll(t, dir, 1, func(r Record) { checkRecord(t, r, 64) }); first != 1 || got != last || uint64(cnt) != last {
+		t.Fatalf("read back %d records %d..%d, want %d", cnt, first, got, last)
+	}
+}
+
+// TestSpareDue: the spare is made once the active segment is prefaulted to
+// within a window of its end, not before.
+func TestSpareDue(t *testing.T) {
+	j, _, err := Open(t.TempDir(), Options{SegmentSize: 8 << 20, PrefaultWindow: 1 << 20, noBackground: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	s := j.c.seg
+	for _, tc := range []struct {
+		populated int64
+		due       bool
+	}{{0, false}, {2 << 20, false}, {7<<20 - 4096, false}, {7 << 20, true}, {8 << 20, true}} {
+		s.populated = tc.populated
+		if got := j.spareDue(); got != tc.due {
+			t.Errorf("prefaulted to %d of %d, window %d: spare due %v, want %v", tc.populated, s.size, j.w.window, got, tc.due)
+		}
+	}
+}
