@@ -7,6 +7,11 @@
 //	source --> ingest --> INPUT RING --> logic (matcher), pinned --> OUTPUT RING --> sink
 //	           seq, ts                   no locks, no allocation                     digest, counts, writer
 //
+// With a journal, the input ring has a journal stage: a consumer the
+// logic's consumer depends on, so the logic sees an event only once it is
+// journaled as durably as configured. The stage runs on ingest's goroutine
+// right after each publish (see journaler).
+//
 // Ingest is the single writer of the input ring and the logic the single
 // writer of the output ring. A malformed feed record never enters the ring:
 // it is counted, handed to the dead-letter writer with its line or offset,

@@ -37,15 +37,16 @@ type run struct {
 	cfg       Config
 	in        *ring.Ring[event.In]
 	out       *ring.Ring[event.Out]
-	journalIn *ring.Consumer // nil without a journal
+	journalIn *ring.Consumer // nil without a journal; its stage runs on ingest's goroutine
 	logicIn   *ring.Consumer // depends on journalIn when there is one
+	jnl       *journaler     // nil without a journal
 	sinkIn    *ring.Consumer
 	logic     *logic
 	snaps     *snapshotter // nil without snapshots
 
 	stop       atomic.Bool   // set by a failing stage or a cancelled context
 	snapNow    atomic.Bool   // a snapshot was asked for (SnapshotNow)
-	retainFrom atomic.Uint64 // newest snapshot's sequence, for the journaler's retention
+	retainFrom atomic.Uint64 // newest snapshot's sequence, for the journal's retention (by ingest)
 	eventsN    atomic.Int64  // events published by ingest, for progress
 	outN       atomic.Int64  // output events consumed by the sink, for progress
 
@@ -137,6 +138,7 @@ func Run(ctx context.Context, cfg Config, src Source, sink Sink) (Summary, error
 	if j != nil {
 		r.journalIn = r.in.Sequencer().NewConsumer()
 		r.logicIn = r.in.Sequencer().NewConsumer(r.journalIn)
+		r.jnl = newJournaler(j, cfg.Journal.Options.Durability)
 	} else {
 		r.logicIn = r.in.Sequencer().NewConsumer()
 	}
@@ -154,12 +156,6 @@ func Run(ctx context.Context, cfg Config, src Source, sink Sink) (Summary, error
 			closeJournal()
 			return Summary{}, fmt.Errorf("pipeline: pin logic: %w (run unpinned with cpu %d)", err, NoPin)
 		}
-	}
-	journalDone := make(chan struct{})
-	if j != nil {
-		go func() { defer close(journalDone); r.journaler(j) }()
-	} else {
-		close(journalDone)
 	}
 	if r.snaps != nil {
 		go r.snaps.write(r)
@@ -193,7 +189,6 @@ func Run(ctx context.Context, cfg Config, src Source, sink Sink) (Summary, error
 	}
 
 	r.ingest(src, &sum)
-	<-journalDone
 	<-logicDone
 	<-sinkDone
 	if r.snaps != nil {

@@ -95,6 +95,9 @@ func (r *run) ingest(src Source, sum *Summary) {
 				*r.in.Slot(lo + int64(i)) = batch[i]
 			}
 			seqr.Publish(hi)
+			if r.jnl != nil && !r.journal() {
+				return
+			}
 			if sum.FirstSeq == 0 {
 				sum.FirstSeq = batch[0].Seq
 			}
