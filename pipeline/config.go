@@ -81,11 +81,12 @@ type Config struct {
 
 // PinMinCPUs is the least number of CPUs the process may use for
 // DefaultConfig to pin the logic: one core for the logic, the others for
-// ingest (which runs the journal stage too), the sink and the Go runtime. On fewer, a pinned
-// logic thread costs more than it gives: measured on 2 vCPUs, at 100K
-// events/s the median latency was about 3 µs unpinned and 80 µs to 1 ms
-// pinned (a locked thread that waits is a thread handoff), with the same
-// throughput (pipeline's BenchmarkPinning). Config.CPU pins on any machine.
+// ingest (which runs the journal stage too), the sink and the Go runtime.
+// On fewer, a pinned logic thread costs more than it gives: measured on 2
+// vCPUs, at 100K events/s the median latency was about 3 µs unpinned and
+// 80 µs to 1 ms pinned (a locked thread that waits is a thread handoff),
+// with the same throughput (pipeline's BenchmarkPinning). Config.CPU pins on
+// any machine.
 const PinMinCPUs = 4
 
 // DefaultConfig returns the configuration `engine run` starts from: the risk

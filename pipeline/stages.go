@@ -95,15 +95,15 @@ func (r *run) ingest(src Source, sum *Summary) {
 				*r.in.Slot(lo + int64(i)) = batch[i]
 			}
 			seqr.Publish(hi)
-			if r.jnl != nil && !r.journal() {
-				return
-			}
 			if sum.FirstSeq == 0 {
 				sum.FirstSeq = batch[0].Seq
 			}
 			sum.LastSeq = batch[n-1].Seq
 			sum.EventsIn += int64(n)
 			r.eventsN.Store(sum.EventsIn)
+			if r.jnl != nil && !r.journal() {
+				return // the journal failed: the logic stops after what it took
+			}
 		}
 		if eof {
 			return
