@@ -21,9 +21,7 @@ func encodeFrame(b []byte, version uint8, key uint64, typ uint8, seq uint64, ts 
 		// registers and the caller's payload.
 		b = b[:frameOverhead+64]
 		p := (*[64]byte)(payload)
-		binary.LittleEndian.PutUint64(b[0:], w0)
-		binary.LittleEndian.PutUint64(b[8:], seq)
-		binary.LittleEndian.PutUint64(b[16:], uint64(ts))
+		putHeader(b, w0, seq, ts)
 		*(*[64]byte)(b[frameHeaderSize:]) = *p
 		binary.LittleEndian.PutUint64(b[frameHeaderSize+64:], sumEvent(w0, seq, uint64(ts), p)^key)
 		return frameOverhead + 64
@@ -33,9 +31,7 @@ func encodeFrame(b []byte, version uint8, key uint64, typ uint8, seq uint64, ts 
 		// carries: likewise.
 		b = b[:frameOverhead+48]
 		p := (*[48]byte)(payload)
-		binary.LittleEndian.PutUint64(b[0:], w0)
-		binary.LittleEndian.PutUint64(b[8:], seq)
-		binary.LittleEndian.PutUint64(b[16:], uint64(ts))
+		putHeader(b, w0, seq, ts)
 		*(*[48]byte)(b[frameHeaderSize:]) = *p
 		binary.LittleEndian.PutUint64(b[frameHeaderSize+48:], sumPacked(w0, seq, uint64(ts), p)^key)
 		return frameOverhead + 48
@@ -43,12 +39,19 @@ func encodeFrame(b []byte, version uint8, key uint64, typ uint8, seq uint64, ts 
 	padded := (n + frameAlign - 1) &^ (frameAlign - 1)
 	size := frameOverhead + padded
 	b = b[:size]
-	binary.LittleEndian.PutUint64(b[0:], w0)
-	binary.LittleEndian.PutUint64(b[8:], seq)
-	binary.LittleEndian.PutUint64(b[16:], uint64(ts))
+	putHeader(b, w0, seq, ts)
 	body := b[frameHeaderSize : frameHeaderSize+padded]
 	copy(body, payload)
 	clear(body[n:])
 	binary.LittleEndian.PutUint64(b[frameHeaderSize+padded:], xxhash.Sum64(b[:frameHeaderSize+padded])^key)
 	return size
+}
+
+// putHeader writes a frame's three header words: w0 (length, type,
+// version), the sequence and the timestamp.
+func putHeader(b []byte, w0, seq uint64, ts int64) {
+	_ = b[frameHeaderSize-1]
+	binary.LittleEndian.PutUint64(b[0:], w0)
+	binary.LittleEndian.PutUint64(b[8:], seq)
+	binary.LittleEndian.PutUint64(b[16:], uint64(ts))
 }

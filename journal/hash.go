@@ -23,6 +23,27 @@ var primes1 = prime1
 // run with the tests), computed from registers and the caller's payload
 // rather than read back from the segment.
 func sumEvent(w0, seq, ts uint64, p *[64]byte) uint64 {
+	h := sumStripes(w0, seq, ts, (*[40]byte)(p[:40]), 88)
+	// The tail: payload bytes 40..64, three words.
+	h = sumWord(h, binary.LittleEndian.Uint64(p[40:]))
+	h = sumWord(h, binary.LittleEndian.Uint64(p[48:]))
+	h = sumWord(h, binary.LittleEndian.Uint64(p[56:]))
+	return avalanche(h)
+}
+
+// sumPacked is sumEvent for a 48-byte payload (72 bytes hashed): the same
+// two stripes, then one tail word. FuzzSumPacked checks it against
+// xxhash.Sum64.
+func sumPacked(w0, seq, ts uint64, p *[48]byte) uint64 {
+	h := sumStripes(w0, seq, ts, (*[40]byte)(p[:40]), 72)
+	h = sumWord(h, binary.LittleEndian.Uint64(p[40:]))
+	return avalanche(h)
+}
+
+// sumStripes is xxhash64's state after the two 32-byte stripes of a record
+// header (w0, seq, ts) followed by payload bytes p, merged and with the
+// total length n added: what the tail words of a record of n bytes go into.
+func sumStripes(w0, seq, ts uint64, p *[40]byte, n uint64) uint64 {
 	v1 := primes1 + prime2
 	v2 := prime2
 	v3 := uint64(0)
@@ -43,46 +64,13 @@ func sumEvent(w0, seq, ts uint64, p *[64]byte) uint64 {
 	h = mergeRound(h, v2)
 	h = mergeRound(h, v3)
 	h = mergeRound(h, v4)
-	h += 88
-
-	// The tail: payload bytes 40..64, three words.
-	h ^= round(0, binary.LittleEndian.Uint64(p[40:]))
-	h = bits.RotateLeft64(h, 27)*prime1 + prime4
-	h ^= round(0, binary.LittleEndian.Uint64(p[48:]))
-	h = bits.RotateLeft64(h, 27)*prime1 + prime4
-	h ^= round(0, binary.LittleEndian.Uint64(p[56:]))
-	h = bits.RotateLeft64(h, 27)*prime1 + prime4
-
-	return avalanche(h)
+	return h + n
 }
 
-// sumPacked is sumEvent for a 48-byte payload (72 bytes hashed): the same
-// two stripes over the header and payload bytes 0..40, then one tail word.
-// FuzzSumPacked checks it against xxhash.Sum64.
-func sumPacked(w0, seq, ts uint64, p *[48]byte) uint64 {
-	v1 := primes1 + prime2
-	v2 := prime2
-	v3 := uint64(0)
-	v4 := -primes1
-	v1 = round(v1, w0)
-	v2 = round(v2, seq)
-	v3 = round(v3, ts)
-	v4 = round(v4, binary.LittleEndian.Uint64(p[0:]))
-	v1 = round(v1, binary.LittleEndian.Uint64(p[8:]))
-	v2 = round(v2, binary.LittleEndian.Uint64(p[16:]))
-	v3 = round(v3, binary.LittleEndian.Uint64(p[24:]))
-	v4 = round(v4, binary.LittleEndian.Uint64(p[32:]))
-
-	h := bits.RotateLeft64(v1, 1) + bits.RotateLeft64(v2, 7) + bits.RotateLeft64(v3, 12) + bits.RotateLeft64(v4, 18)
-	h = mergeRound(h, v1)
-	h = mergeRound(h, v2)
-	h = mergeRound(h, v3)
-	h = mergeRound(h, v4)
-	h += 72
-
-	h ^= round(0, binary.LittleEndian.Uint64(p[40:]))
-	h = bits.RotateLeft64(h, 27)*prime1 + prime4
-	return avalanche(h)
+// sumWord mixes one 8-byte tail word w into h.
+func sumWord(h, w uint64) uint64 {
+	h ^= round(0, w)
+	return bits.RotateLeft64(h, 27)*prime1 + prime4
 }
 
 // avalanche is xxhash64's final mix.
