@@ -44,6 +44,17 @@ func readJournal(t *testing.T, dir string) []event.In {
 	return evs
 }
 
+// outsAfter returns the outputs of outs (in sequence order, as a run gives
+// them) that answer inputs after sequence seq.
+func outsAfter(outs []event.Out, seq uint64) []event.Out {
+	for i, o := range outs {
+		if o.Seq > seq {
+			return outs[i:]
+		}
+	}
+	return nil
+}
+
 // stamped returns evs as the pipeline sequences them: seq from 1, feed clock.
 func stamped(evs []event.In) []event.In {
 	out := make([]event.In, len(evs))
@@ -103,14 +114,7 @@ func TestRestart(t *testing.T) {
 	evs := genFlow(t, 40_000, 12)
 	const half = 17_321
 	all := direct(t, testConfig(), evs)
-	var firstSeqOfRest int
-	for i, o := range all {
-		if o.Seq > half {
-			firstSeqOfRest = i
-			break
-		}
-	}
-	wantRest := digestOf(all[firstSeqOfRest:])
+	wantRest := digestOf(outsAfter(all, half))
 	tests := []struct {
 		name     string
 		every    uint64
@@ -231,13 +235,7 @@ func TestSnapshotRetention(t *testing.T) {
 		t.Fatalf("restart after retention: %+v, last seq %d", sum.Recovery, sum.LastSeq)
 	}
 	all := direct(t, testConfig(), evs)
-	var want []event.Out
-	for _, o := range all {
-		if o.Seq > 50_000 {
-			want = append(want, o)
-		}
-	}
-	if digestOf(rec.outs) != digestOf(want) {
+	if digestOf(rec.outs) != digestOf(outsAfter(all, 50_000)) {
 		t.Fatal("restart after retention answered differently")
 	}
 }
@@ -370,13 +368,7 @@ func TestKnightRestart(t *testing.T) {
 	if second.Recovery.SnapshotSeq <= killSeq {
 		t.Fatalf("restart used the snapshot at %d, want one after the kill at %d", second.Recovery.SnapshotSeq, killSeq)
 	}
-	var want []event.Out
-	for _, o := range all {
-		if o.Seq > uint64(cut) {
-			want = append(want, o)
-		}
-	}
-	if digestOf(rec.outs) != digestOf(want) {
+	if digestOf(rec.outs) != digestOf(outsAfter(all, uint64(cut))) {
 		t.Fatal("after the restart the guard answers differently from one uninterrupted run")
 	}
 	for _, o := range rec.outs {
@@ -412,13 +404,6 @@ func TestRestartOnUnpackedJournal(t *testing.T) {
 	evs := genFlow(t, 20_000, 13)
 	const half = 9_001
 	all := direct(t, testConfig(), evs)
-	var rest int
-	for i, o := range all {
-		if o.Seq > half {
-			rest = i
-			break
-		}
-	}
 	dir := t.TempDir()
 	cfg := testConfig()
 	cfg.Journal = journalConfig(dir, journal.Batch)
@@ -444,7 +429,7 @@ func TestRestartOnUnpackedJournal(t *testing.T) {
 	if r := sum.Recovery; r == nil || r.Replayed != half || r.FeedSkipped != half || sum.FirstSeq != half+1 {
 		t.Fatalf("recovery %+v, first seq %d; want %d replayed and skipped", sum.Recovery, sum.FirstSeq, half)
 	}
-	if got, want := digestOf(rec.outs), digestOf(all[rest:]); got != want {
+	if got, want := digestOf(rec.outs), digestOf(outsAfter(all, half)); got != want {
 		t.Fatalf("outputs after the restart %s, want %s", got, want)
 	}
 	rd, err := journal.NewReader(dir, 0)
