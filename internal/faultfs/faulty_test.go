@@ -202,23 +202,30 @@ func TestDamage(t *testing.T) {
 	}
 }
 
+// mapNewOS creates a file of size zero bytes on the real file system and
+// maps it writable; both are released when the test ends.
+func mapNewOS(t *testing.T, size int) (File, []byte) {
+	t.Helper()
+	var fs OS
+	f, err := fs.Create(filepath.Join(t.TempDir(), "f"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	if err := f.Allocate(int64(size)); err != nil {
+		t.Fatal(err)
+	}
+	m, err := f.Map(size, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Unmap(m) })
+	return f, m
+}
+
 // TestOSPopulate: the real file system maps, populates and msyncs.
 func TestOSPopulate(t *testing.T) {
-	var fs OS
-	name := filepath.Join(t.TempDir(), "f")
-	f, err := fs.Create(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if err := f.Allocate(1 << 20); err != nil {
-		t.Fatal(err)
-	}
-	m, err := f.Map(1<<20, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Unmap(m)
+	f, m := mapNewOS(t, 1<<20)
 	if err := f.Populate(m, 0, 1<<20); err != nil && !errors.Is(err, ErrUnsupported) {
 		t.Fatal(err)
 	}

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -17,21 +16,7 @@ import (
 // the mapping, the file and an msync after the release all see the data.
 func TestOSRelease(t *testing.T) {
 	const size = 64 << 10
-	var fs OS
-	name := filepath.Join(t.TempDir(), "f")
-	f, err := fs.Create(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if err := f.Allocate(size); err != nil {
-		t.Fatal(err)
-	}
-	m, err := f.Map(size, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Unmap(m)
+	f, m := mapNewOS(t, size)
 	for i := range m {
 		m[i] = byte(i*7 + 1)
 	}
