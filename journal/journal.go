@@ -100,7 +100,7 @@ type Stats struct {
 	Msyncs        uint64 // msync calls
 	Fsyncs        uint64 // fsync calls (sealed segments, directories)
 	Rolls         uint64 // segments rolled into
-	Released      uint64 // bytes written past and unmapped from the process before writeback (see Options)
+	Released      uint64 // bytes written past and unmapped from the process before writeback (the page cache keeps them)
 }
 
 // RecordsPerSync returns SyncedRecords/Syncs, the group-commit factor.
