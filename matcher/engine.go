@@ -120,3 +120,15 @@ func (e *Engine) symbol(in *event.In, out []event.Out) []event.Out {
 	}
 	return append(out, event.Out{Seq: in.Seq, TS: in.TS, Kind: event.OutSymbol, Symbol: sym, Other: in.Aux})
 }
+
+// Submit is Apply of an input of KindNew, Cancel of KindCancel, Replace of
+// KindReplace, for a caller that has dispatched on the kind already (the
+// risk guard): a second switch on a kind that changes from input to input
+// costs a mispredicted branch.
+func (e *Engine) Submit(in *event.In, out []event.Out) []event.Out { return e.submit(in, out) }
+
+// Cancel is Apply of an input of KindCancel; see [Engine.Submit].
+func (e *Engine) Cancel(in *event.In, out []event.Out) []event.Out { return e.cancel(in, out) }
+
+// Replace is Apply of an input of KindReplace; see [Engine.Submit].
+func (e *Engine) Replace(in *event.In, out []event.Out) []event.Out { return e.replace(in, out) }

@@ -83,7 +83,7 @@ func (g *Guard) submit(in *event.In, out []event.Out) []event.Out {
 		return reject(in, sym, r, out)
 	}
 	n := len(out)
-	out = g.m.Apply(in, out)
+	out = g.m.Submit(in, out)
 	// The order's own acceptance, then its book update, are the common
 	// answer; anything else (a trade, a cancel) goes through bookkeep.
 	if len(out) == n+2 && out[n].Kind == event.OutAccepted && out[n+1].Kind == event.OutBook {
@@ -148,7 +148,7 @@ func (g *Guard) submitChecked(in *event.In, out []event.Out, a int32, s *symbol,
 		g.dup.record(in.Account, in.Aux)
 	}
 	n := len(out)
-	out = g.m.Apply(in, out)
+	out = g.m.Submit(in, out)
 	return g.observe(out, n)
 }
 
@@ -415,7 +415,7 @@ func (g *Guard) replace(in *event.In, out []event.Out) []event.Out {
 		}
 	}
 	n := len(out)
-	out = g.m.Apply(in, out)
+	out = g.m.Replace(in, out)
 	return g.observe(out, n)
 }
 
@@ -424,7 +424,7 @@ func (g *Guard) replace(in *event.In, out []event.Out) []event.Out {
 // its position and its account.
 func (g *Guard) cancel(in *event.In, out []event.Out) []event.Out {
 	n := len(out)
-	out = g.m.Apply(in, out)
+	out = g.m.Cancel(in, out)
 	if len(out) == n+2 && out[n].Kind == event.OutCancelled && out[n+1].Kind == event.OutBook {
 		// The common answer: the order left the book.
 		o := &out[n]

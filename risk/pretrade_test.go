@@ -407,8 +407,21 @@ func TestCollarBandFollows(t *testing.T) {
 		}
 		band(h.g)
 	}
+	// A sell at the floor rests; below it, it is collared. The resting
+	// sell is taken back so that it does not trade with the next buys.
+	sells := func(ok, collared int64) {
+		t.Helper()
+		if got := rejection(h.limit(4, 0, event.Sell, ok, 1)); got != 0 {
+			t.Fatalf("sell at %d: %v, want it accepted", ok, got)
+		}
+		h.apply(event.In{Kind: event.KindCancel, Account: 4, ID: h.id})
+		if got := rejection(h.limit(4, 0, event.Sell, collared, 1)); got != event.ReasonPriceCollar {
+			t.Fatalf("sell at %d: %v, want price_collar", collared, got)
+		}
+	}
 	h.limit(1, 0, event.Sell, 10_000, 10)
 	h.limit(2, 0, event.Buy, 10_000, 10) // the last trade: 10,000
+	sells(9_995, 9_994)
 	buys(10_005, 10_006)
 	h.setLimit(LimitCollarTicks, any, 0, 20)
 	buys(10_020, 10_021)
