@@ -414,7 +414,9 @@ func TestCollarBandFollows(t *testing.T) {
 		if got := rejection(h.limit(4, 0, event.Sell, ok, 1)); got != 0 {
 			t.Fatalf("sell at %d: %v, want it accepted", ok, got)
 		}
-		h.apply(event.In{Kind: event.KindCancel, Account: 4, ID: h.id})
+		if out := h.apply(event.In{Kind: event.KindCancel, Account: 4, ID: h.id}); count(out, event.OutCancelled) != 1 {
+			t.Fatalf("cancel of the sell at %d: %+v", ok, out)
+		}
 		if got := rejection(h.limit(4, 0, event.Sell, collared, 1)); got != event.ReasonPriceCollar {
 			t.Fatalf("sell at %d: %v, want price_collar", collared, got)
 		}
