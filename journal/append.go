@@ -16,7 +16,7 @@ func (j *Journal) Append(typ uint8, seq uint64, ts int64, payload []byte) error 
 		return j.refused()
 	}
 	if seq != j.c.last+1 || typ == 0 || len(payload) > int(j.w.maxPayload) {
-		return j.invalid(typ, seq, len(payload), -1)
+		return j.invalid(typ, seq, len(payload), j.c.last+1, -1)
 	}
 	size := int64(FrameSize(len(payload)))
 	if j.c.off+size > j.c.limit {
@@ -24,15 +24,17 @@ func (j *Journal) Append(typ uint8, seq uint64, ts int64, payload []byte) error 
 			return err
 		}
 	}
-	j.c.off += int64(encodeFrame(j.c.m[j.c.off:], j.c.seg.version, j.c.seg.id, typ, seq, ts, payload))
+	j.c.off += int64(encodeFrame(j.c.m[j.c.off:], j.c.seg.version, j.c.seg.id, typ, 1, seq, ts, payload))
 	j.c.last = seq
 	return j.publish(1)
 }
 
-// AppendBatch writes recs, whose sequences must run on from LastSeq()+1,
-// as [Journal.Append] would one by one, but publishes them together: in
-// Sync mode one msync covers the batch. Nothing is written unless every
-// record is valid. It does not allocate.
+// AppendBatch writes recs, whose sequences must run on from LastSeq()+1
+// (a record of Count sequences is followed by one at Seq+Count), as
+// [Journal.Append] would one by one, but publishes them together: in Sync
+// mode one msync covers the batch. A record may cover several sequences:
+// its Count (0 counts as 1). Nothing is written unless every record is
+// valid. It does not allocate.
 func (j *Journal) AppendBatch(recs []Record) error {
 	if j.w.failed.Load() || j.w.closed {
 		return j.refused()
@@ -43,9 +45,10 @@ func (j *Journal) AppendBatch(recs []Record) error {
 	next := j.c.last + 1
 	for i := range recs {
 		r := &recs[i]
-		if r.Seq != next+uint64(i) || r.Type == 0 || len(r.Payload) > int(j.w.maxPayload) {
-			return j.invalid(r.Type, r.Seq, len(r.Payload), i)
+		if r.Seq != next || r.Type == 0 || len(r.Payload) > int(j.w.maxPayload) || r.Last() < r.Seq {
+			return j.invalid(r.Type, r.Seq, len(r.Payload), next, i)
 		}
+		next = r.Last() + 1
 	}
 	for i := range recs {
 		r := &recs[i]
@@ -55,10 +58,10 @@ func (j *Journal) AppendBatch(recs []Record) error {
 				return err
 			}
 		}
-		j.c.off += int64(encodeFrame(j.c.m[j.c.off:], j.c.seg.version, j.c.seg.id, r.Type, r.Seq, r.TS, r.Payload))
-		j.c.last = r.Seq
+		j.c.off += int64(encodeFrame(j.c.m[j.c.off:], j.c.seg.version, j.c.seg.id, r.Type, uint16(r.span()), r.Seq, r.TS, r.Payload))
+		j.c.last = r.Last()
 	}
-	return j.publish(int64(len(recs)))
+	return j.publish(int64(next - recs[0].Seq))
 }
 
 // publish makes the records just written visible to the other goroutines
@@ -99,19 +102,20 @@ func (j *Journal) refused() error {
 }
 
 // invalid returns the error for a record that may not be appended (the
-// slow path of the checks in Append and AppendBatch; i is the index in a
-// batch or -1).
-func (j *Journal) invalid(typ uint8, seq uint64, n int, i int) error {
+// slow path of the checks in Append and AppendBatch; want is the sequence
+// it must carry, i its index in a batch or -1).
+func (j *Journal) invalid(typ uint8, seq uint64, n int, want uint64, i int) error {
 	at := ""
 	if i >= 0 {
 		at = fmt.Sprintf("batch record %d: ", i)
 	}
-	want := j.c.last + 1 + uint64(max(i, 0))
 	switch {
 	case seq != want:
 		return fmt.Errorf("journal: append: %ssequence %d, want %d: %w", at, seq, want, ErrSequence)
 	case typ == 0:
 		return fmt.Errorf("journal: append: %ssequence %d: %w", at, seq, ErrType)
+	case n <= int(j.w.maxPayload):
+		return fmt.Errorf("journal: append: %ssequence %d: its count runs past the largest sequence: %w", at, seq, ErrSequence)
 	default:
 		return fmt.Errorf("journal: append: %ssequence %d: payload of %d bytes, at most %d fit in a segment of %d: %w",
 			at, seq, n, j.w.maxPayload, j.c.limit, ErrTooLarge)

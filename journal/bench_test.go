@@ -59,7 +59,7 @@ func BenchmarkAppend(b *testing.B) {
 			seq := uint64(0)
 			for b.Loop() {
 				seq++
-				n := encodeFrame(frame, Version, 1, 1, seq, int64(seq), payload)
+				n := encodeFrame(frame, Version, 1, 1, 1, seq, int64(seq), payload)
 				if _, err := w.Write(frame[:n]); err != nil {
 					b.Fatal(err)
 				}

@@ -16,7 +16,8 @@ const (
 	frameTruncated               // the frame would run past the end of the segment
 	frameTooLong                 // length field above MaxPayload
 	frameVersion                 // version byte is not the segment's version
-	frameReserved                // reserved bytes are not zero
+	frameReserved                // reserved bytes are not zero (versions 1, 2)
+	frameCount                   // count is zero, or runs past the largest sequence (version 3)
 	frameChecksum                // checksum mismatch
 	frameSequence                // a valid frame with the wrong sequence
 )
@@ -28,6 +29,7 @@ var reasonNames = [...]string{
 	frameTooLong:   "length above maximum",
 	frameVersion:   "wrong format version",
 	frameReserved:  "reserved bytes not zero",
+	frameCount:     "count zero or past the largest sequence",
 	frameChecksum:  "checksum mismatch",
 	frameSequence:  "sequence out of order",
 }
@@ -41,9 +43,10 @@ func (r reason) String() string {
 
 // decodeFrame decodes the record at the start of b, the rest of a segment
 // whose format version is version and checksum key is key (the journal id in
-// v2, 0 in v1). On frameOK it returns the record, whose
-// Payload aliases b, and the frame size. The length is checked against
-// MaxPayload and against len(b) before anything is read through it.
+// v2 on, 0 in v1). On frameOK it returns the record, whose Payload aliases
+// b, and the frame size; its Count is 1 in versions before 3. The length is
+// checked against MaxPayload and against len(b) before anything is read
+// through it.
 func decodeFrame(b []byte, version uint8, key uint64) (Record, int, reason) {
 	if len(b) < frameHeaderSize {
 		if len(b) == 0 || allZero(b) {
@@ -63,8 +66,14 @@ func decodeFrame(b []byte, version uint8, key uint64) (Record, int, reason) {
 	if uint8(w>>40) != version {
 		return Record{}, 0, frameVersion
 	}
-	if w>>48 != 0 {
+	count := uint16(w >> 48)
+	switch {
+	case version < 3 && count != 0:
 		return Record{}, 0, frameReserved
+	case version < 3:
+		count = 1
+	case count == 0:
+		return Record{}, 0, frameCount
 	}
 	padded := (int(n) + frameAlign - 1) &^ (frameAlign - 1)
 	size := frameOverhead + padded
@@ -75,9 +84,14 @@ func decodeFrame(b []byte, version uint8, key uint64) (Record, int, reason) {
 	if xxhash.Sum64(b[:body])^key != binary.LittleEndian.Uint64(b[body:]) {
 		return Record{}, 0, frameChecksum
 	}
+	seq := binary.LittleEndian.Uint64(b[8:])
+	if seq+uint64(count-1) < seq {
+		return Record{}, 0, frameCount
+	}
 	return Record{
 		Type:    typ,
-		Seq:     binary.LittleEndian.Uint64(b[8:]),
+		Count:   count,
+		Seq:     seq,
 		TS:      int64(binary.LittleEndian.Uint64(b[16:])),
 		Payload: b[frameHeaderSize : frameHeaderSize+int(n) : frameHeaderSize+int(n)],
 	}, size, frameOK

@@ -26,7 +26,7 @@
 //	 0          8         10        12         16          24        32         40          56         64
 //	+----------+---------+---------+----------+-----------+---------+----------+-----------+----------+
 //	| magic    | version | hdrsize | reserved | first seq | size    | journal  | reserved  | checksum |
-//	| 8 bytes  | u16 = 2 | u16 =64 | u32 = 0  | u64       | u64     | id, u64  | 16 b = 0  | u64      |
+//	| 8 bytes  | u16 = 3 | u16 =64 | u32 = 0  | u64       | u64     | id, u64  | 16 b = 0  | u64      |
 //	+----------+---------+---------+----------+-----------+---------+----------+-----------+----------+
 //	|<------------------------ xxhash64 covers bytes 0..56 ------------------------------->|
 //
@@ -35,7 +35,7 @@
 //	first seq  sequence of the segment's first record; equals the number in the file name
 //	size       size of the segment file; equals the file's size
 //	journal id random, never 0, drawn when the journal is created and copied into every
-//	           segment; it is also the key of every record checksum (version 2)
+//	           segment; it is also the key of every record checksum (from version 2)
 //
 // Each field is read at the width it is written. A header that is all zeros
 // belongs to a segment a roll named before its header reached the disk (see
@@ -48,8 +48,8 @@
 //
 //	 0        4      5         6          8           16          24                         24+P       32+P
 //	+--------+------+---------+----------+-----------+-----------+--------------------------+----------+
-//	| length | type | version | reserved | sequence  | timestamp | payload, zero padding    | checksum |
-//	| u32    | u8   | u8      | u16 = 0  | u64       | i64       | length bytes, P = pad8() | u64      |
+//	| length | type | version | count    | sequence  | timestamp | payload, zero padding    | checksum |
+//	| u32    | u8   | u8      | u16 >= 1 | u64       | i64       | length bytes, P = pad8() | u64      |
 //	+--------+------+---------+----------+-----------+-----------+--------------------------+----------+
 //	|<--------------------- xxhash64 covers bytes 0..24+P ------------------------------->|
 //
@@ -58,11 +58,14 @@
 //	type       the caller's record kind, 1..255. Type 0 is invalid: it marks the end of the log,
 //	           so the zeroed, preallocated space after the last record reads as the end.
 //	version    the segment's format version (a record of another version is damage)
-//	sequence   contiguous: the first record of a segment carries its first seq, each next one +1
+//	count      how many sequences the record covers: sequence .. sequence+count-1, never past
+//	           the largest uint64. 1 for a record of one item; the engine journals a batch of
+//	           input events as one record of count events (see pipeline.RecordInputBlock)
+//	sequence   the first sequence the record covers; contiguous: the first record of a segment
+//	           carries the segment's first seq, each next one the previous record's last + 1
 //	timestamp  the writer's timestamp, nanoseconds
 //
-// A 64-byte payload takes 96 bytes; the engine's input records (48-byte
-// payloads, see pipeline.RecordInputPacked) take 80. A record never straddles two
+// A 64-byte payload takes 96 bytes. A record never straddles two
 // segments: when the next one does not fit, the writer rolls to a new
 // segment and the old one ends with zeros.
 //
@@ -71,7 +74,7 @@
 // Recovery scans the newest segment from offset 64 and stops at the first
 // frame that is not a valid record carrying the next sequence (a zero type,
 // a length above the maximum or past the end, a wrong version, non-zero
-// reserved bytes, a checksum mismatch, an unexpected sequence). Then it looks
+// reserved bytes or count, a checksum mismatch, an unexpected sequence). Then it looks
 // at everything after that point, at every 8-byte offset:
 //
 //   - nothing but zeros: the log ends cleanly there;
@@ -179,10 +182,27 @@
 // a segment have its version. When [Open] finds an older version in the
 // newest segment, it seals that segment and appends to a new one in the
 // current version, so a journal may hold segments of both. The golden
-// journals under testdata/v1 and testdata/v2 pin the bytes of each.
+// journals under testdata/v1, testdata/v2 and testdata/v3 pin the bytes of
+// each.
 //
-// Version 2 (current) is drawn above. It differs from version 1 in one
-// thing: the journal id.
+// Version 3 (current) is drawn above. It differs from version 2 in one
+// thing: the record count.
+//
+//   - Version 2 records keep bytes 6..8 reserved (zero), and each covers
+//     one sequence.
+//   - Version 3 records carry the number of sequences they cover there, at
+//     least 1.
+//
+// Why: a record costs 32 bytes of header and checksum whatever its payload.
+// The engine journals tens of millions of events a second, and a journal's
+// cost is mostly its bytes (each fresh page of page cache costs
+// microseconds to populate on a VM); one record per event spent 32 of its
+// 80 bytes on framing. With a count, a batch of events is one record: the
+// framing is paid once per batch, and a sequence still names one event, so
+// snapshots, retention, readers and replay keep counting events. A version
+// 2 reader refuses a version 3 segment by its header version.
+//
+// Version 2 differs from version 1 in one thing: the journal id.
 //
 //   - Version 1 headers keep bytes 32..56 reserved (zero), and a record's
 //     checksum is plain xxhash64(bytes 0..24+P).
@@ -193,9 +213,9 @@
 // Two engines that both start at sequence 1 write segments with the same
 // names and sequences; a segment restored from the wrong backup, or copied
 // into the wrong directory, passes every check and replays another
-// engine's orders. In version 2, recovery, [Verify] and the readers require
-// every version 2 segment of a directory to carry the same id, and a
+// engine's orders. From version 2, recovery, [Verify] and the readers require
+// every segment of version 2 or later of a directory to carry the same id, and a
 // record copied out of another journal fails its checksum. It costs one XOR
 // per record and 8 header bytes that were reserved. A journal upgraded from
-// version 1 draws its id when it starts its first version 2 segment.
+// version 1 draws its id when it starts its first segment of a later version.
 package journal

@@ -8,13 +8,18 @@ import (
 
 // encodeFrame writes one record into b, which must hold at least
 // FrameSize(len(payload)) bytes, and returns the frame size. version is the
-// segment's format version and key the checksum key: the journal id in v2,
-// 0 in v1. The padding is written as zeros so the bytes of a record are
-// fully determined by its fields. The caller has checked typ, the payload
-// length and the room.
-func encodeFrame(b []byte, version uint8, key uint64, typ uint8, seq uint64, ts int64, payload []byte) int {
+// segment's format version and key the checksum key: the journal id from
+// v2, 0 in v1. count is the number of sequences the record covers, at
+// least 1; versions before 3 have no count field (it is reserved, zero) and
+// take only 1. The padding is written as zeros so the bytes of a record are
+// fully determined by its fields. The caller has checked typ, count, the
+// payload length and the room.
+func encodeFrame(b []byte, version uint8, key uint64, typ uint8, count uint16, seq uint64, ts int64, payload []byte) int {
 	n := len(payload)
 	w0 := uint64(uint32(n)) | uint64(typ)<<32 | uint64(version)<<40
+	if version >= 3 {
+		w0 |= uint64(count) << 48
+	}
 	if n == 64 {
 		// The engine's events: a fixed-size copy the compiler inlines
 		// instead of a call to memmove, and the checksum computed from

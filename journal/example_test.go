@@ -86,8 +86,8 @@ func ExampleVerify() {
 	fmt.Print(rep)
 	fmt.Println(err)
 	// Output:
-	// segment 1 v2: 42 records (1..42), end 4096, clean
-	// segment 43 v2: 8 records (43..50), end 832, clean
+	// segment 1 v3: 42 records (1..42), end 4096, clean
+	// segment 43 v3: 8 records (43..50), end 832, clean
 	// journal: 2 segments, 50 records (1..50), 4800 bytes, clean
 	// <nil>
 }

@@ -7,7 +7,7 @@ const (
 	// Version is the format version this package writes into segment
 	// headers and records. Part of the format. Every older version down
 	// to 1 is still read.
-	Version = 2
+	Version = 3
 
 	// MaxPayload is the largest record payload. Part of the format: a
 	// decoder rejects a longer length field before trusting it.
@@ -28,7 +28,7 @@ const (
 	segmentHeaderSize = 64
 
 	// frameHeaderSize is the size of a record's header: length, type,
-	// version, reserved, sequence, timestamp. Part of the format.
+	// version, count, sequence, timestamp. Part of the format.
 	frameHeaderSize = 24
 	// frameTrailerSize is the size of the checksum after the padded
 	// payload. Part of the format.
@@ -45,11 +45,21 @@ const (
 // 64-byte event takes 96.
 func FrameSize(n int) int { return frameOverhead + (n+frameAlign-1)&^(frameAlign-1) }
 
-// Record is one journal entry. A Record returned by a reader aliases the
-// mapped file: copy Payload to keep it past the next read.
+// Record is one journal entry. It covers Count sequences, Seq to
+// Seq+Count-1: one, or several for a record that holds several of the
+// caller's items (the engine journals a batch of events as one record).
+// A Record returned by a reader aliases the mapped file: copy Payload to
+// keep it past the next read.
 type Record struct {
-	Seq     uint64 // sequence number, contiguous across the journal
+	Seq     uint64 // the first sequence it covers; sequences are contiguous across the journal
 	TS      int64  // timestamp given by the writer (nanoseconds)
 	Payload []byte // opaque bytes, at most MaxPayload
+	Count   uint16 // sequences covered; readers return at least 1, an appender's 0 means 1
 	Type    uint8  // caller-defined kind, never 0
 }
+
+// span returns the number of sequences r covers.
+func (r *Record) span() uint64 { return max(uint64(r.Count), 1) }
+
+// Last returns the last sequence r covers.
+func (r Record) Last() uint64 { return r.Seq + r.span() - 1 }

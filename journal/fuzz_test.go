@@ -51,8 +51,11 @@ func FuzzDecodeFrame(f *testing.F) {
 		if size > len(b) || size != FrameSize(len(rec.Payload)) || rec.Type == 0 || len(rec.Payload) > MaxPayload {
 			t.Fatalf("valid record with size %d of %d bytes, payload %d, type %d", size, len(b), len(rec.Payload), rec.Type)
 		}
+		if rec.Count == 0 || version < 3 && rec.Count != 1 {
+			t.Fatalf("valid version %d record with count %d", version, rec.Count)
+		}
 		out := make([]byte, size)
-		encodeFrame(out, version, key, rec.Type, rec.Seq, rec.TS, rec.Payload)
+		encodeFrame(out, version, key, rec.Type, rec.Count, rec.Seq, rec.TS, rec.Payload)
 		// The padding is covered by the checksum, so a decoded frame with
 		// non-zero padding cannot exist: re-encoding gives the same bytes.
 		if !bytes.Equal(out, b[:size]) {
@@ -119,7 +122,8 @@ func FuzzDecodeSnapshot(f *testing.F) {
 }
 
 // FuzzScanSegment: the recovery scan of any segment bytes terminates
-// without a panic, and what it calls valid records decode again.
+// without a panic, and what it calls valid records decode again, in
+// sequence.
 func FuzzScanSegment(f *testing.F) {
 	for _, seg := range goldenSegments(f) {
 		f.Add(seg, uint64(1))
@@ -135,8 +139,19 @@ func FuzzScanSegment(f *testing.F) {
 		if sc.end < segmentHeaderSize || sc.end > int64(len(m)) || sc.tailEnd < sc.end || sc.tailEnd > int64(len(m)) {
 			t.Fatalf("scan end %d tail %d of %d bytes", sc.end, sc.tailEnd, len(m))
 		}
-		if sc.next-first != uint64(sc.records) {
-			t.Fatalf("%d records from %d, next %d", sc.records, first, sc.next)
+		// Walk the records the scan accepted: each decodes, carries the
+		// next sequence, and together they cover first..sc.next-1.
+		next, n := first, int64(0)
+		for off := int(segmentHeaderSize); off < int(sc.end); n++ {
+			rec, size, why := decodeFrame(m[off:], Version, 0x0123456789abcdef)
+			if why != frameOK || rec.Seq != next {
+				t.Fatalf("record %d at %d: %v, sequence %d, want %d", n, off, why, rec.Seq, next)
+			}
+			next = rec.Last() + 1
+			off += size
+		}
+		if n != sc.records || next != sc.next {
+			t.Fatalf("scan says %d records, next %d; walked %d, next %d", sc.records, sc.next, n, next)
 		}
 	})
 }

@@ -12,20 +12,31 @@ import (
 
 var updateGolden = flag.Bool("update-golden", false, "rewrite the golden journal of the current format version under testdata/v<Version>/")
 
-// goldenRecords are the records of the golden journals: every padding case
-// (payloads of 0 to 9 bytes, 63 to 65), event encodings, and enough of them
-// to fill two 4096-byte segments and start a third.
-func goldenRecords() []Record {
+// goldenRecords are the records of the golden journal of format version v:
+// every padding case (payloads of 0 to 9 bytes, 63 to 65), event
+// encodings, sequences 1 to goldenLast: enough to fill two 4096-byte
+// segments and start a third (one, and start a second, from version 3 on,
+// whose records are fewer). From version 3 on, the record at every
+// sequence ending in 3 covers three sequences, and the one at 117 covers
+// the last four.
+func goldenRecords(v int) []Record {
 	sizes := []int{0, 1, 7, 8, 9, 63, 64, 65, 100}
 	var recs []Record
-	for seq := uint64(1); seq <= goldenCount; seq++ {
-		r := Record{Seq: seq, TS: tsFor(seq), Type: typeFor(seq)}
+	for seq := uint64(1); seq <= goldenLast; {
+		r := Record{Seq: seq, TS: tsFor(seq), Type: typeFor(seq), Count: 1}
 		if seq%2 == 0 {
 			r.Payload = goldenEvent(seq)
 		} else {
 			r.Payload = goldenPayload(seq, sizes[int(seq/2)%len(sizes)])
 		}
+		if v >= 3 && seq%10 == 3 {
+			r.Count = 3
+		}
+		if v >= 3 && seq == goldenLast-3 {
+			r.Count = 4
+		}
 		recs = append(recs, r)
+		seq += uint64(r.Count)
 	}
 	return recs
 }
@@ -63,8 +74,8 @@ func goldenEvent(seq uint64) []byte {
 // goldenID is the journal id of the golden journal (v2).
 const goldenID = 0x0123456789abcdef
 
-// goldenCount is the number of golden records.
-const goldenCount = 120
+// goldenLast is the sequence of the last golden record.
+const goldenLast = 120
 
 // goldenSnapshot is the snapshot stored beside the golden journal.
 const goldenSnapshotSeq = 50
@@ -79,12 +90,18 @@ func writeGolden(t *testing.T, dir string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	recs := goldenRecords()
+	recs := goldenRecords(Version)
 	if err := j.AppendBatch(recs[:10]); err != nil {
 		t.Fatal(err)
 	}
-	for _, r := range recs[10:] {
-		if err := j.Append(r.Type, r.Seq, r.TS, r.Payload); err != nil {
+	for i, r := range recs[10:] {
+		var err error
+		if r.Count == 1 {
+			err = j.Append(r.Type, r.Seq, r.TS, r.Payload)
+		} else {
+			err = j.AppendBatch(recs[10+i : 11+i])
+		}
+		if err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -152,16 +169,16 @@ func TestGoldenRead(t *testing.T) {
 					t.Fatalf("segment %d has version %d, want %d", s.First, s.Version, v)
 				}
 			}
-			recs := goldenRecords()
+			recs := goldenRecords(v)
 			i := 0
 			_, last, n := readAll(t, dir, 0, func(r Record) {
 				w := recs[i]
-				if r.Seq != w.Seq || r.TS != w.TS || r.Type != w.Type || !bytes.Equal(r.Payload, w.Payload) {
+				if r.Seq != w.Seq || r.Count != w.Count || r.TS != w.TS || r.Type != w.Type || !bytes.Equal(r.Payload, w.Payload) {
 					t.Fatalf("record %d differs from the golden record", w.Seq)
 				}
 				i++
 			})
-			if n != len(recs) || last != recs[len(recs)-1].Seq {
+			if n != len(recs) || last != goldenLast {
 				t.Fatalf("read %d records up to %d, want %d", n, last, len(recs))
 			}
 			snap, _, err := LoadLatestSnapshot(dir)
@@ -173,7 +190,7 @@ func TestGoldenRead(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if orep.LastSeq != goldenCount || orep.Cut != nil {
+			if orep.LastSeq != goldenLast || orep.Cut != nil {
 				t.Fatalf("recovery of a clean journal: %v", orep)
 			}
 			if want := uint16(0); v < Version {
@@ -187,18 +204,18 @@ func TestGoldenRead(t *testing.T) {
 				t.Fatal(err)
 			}
 			rep, err = Verify(dir)
-			if err != nil || !rep.Clean() || rep.LastSeq != goldenCount+50 {
+			if err != nil || !rep.Clean() || rep.LastSeq != goldenLast+50 {
 				t.Fatalf("verify after appending: %v\n%v", err, rep)
 			}
 			last = 0
-			readAll(t, dir, goldenCount-5, func(r Record) {
-				if r.Seq > goldenCount {
+			readAll(t, dir, goldenLast-5, func(r Record) {
+				if r.Seq > goldenLast {
 					checkRecord(t, r, 64)
 				}
 				last = r.Seq
 			})
-			if last != goldenCount+50 {
-				t.Fatalf("read up to %d, want %d", last, goldenCount+50)
+			if last != goldenLast+50 {
+				t.Fatalf("read up to %d, want %d", last, goldenLast+50)
 			}
 		})
 	}

@@ -87,7 +87,7 @@ func readAll(t testing.TB, dir string, from uint64, check func(Record)) (first, 
 		} else if rec.Seq != last+1 {
 			t.Fatalf("reader: sequence %d after %d", rec.Seq, last)
 		}
-		last = rec.Seq
+		last = rec.Last()
 		n++
 		if check != nil {
 			check(rec)

@@ -96,7 +96,7 @@ type Stats struct {
 	LastSeq       uint64 // last appended sequence
 	DurableSeq    uint64 // last durable sequence
 	Syncs         uint64 // sync rounds that made records durable (each an msync, plus an fsync per sealed segment)
-	SyncedRecords uint64 // records made durable by those rounds
+	SyncedRecords uint64 // records made durable by those rounds (sequences: a record of Count sequences counts Count)
 	Msyncs        uint64 // msync calls
 	Fsyncs        uint64 // fsync calls (sealed segments, directories)
 	Rolls         uint64 // segments rolled into

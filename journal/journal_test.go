@@ -346,7 +346,7 @@ func TestReaderHalfWritten(t *testing.T) {
 	m := j.c.m
 	off := j.c.off
 	var frame [96]byte
-	encodeFrame(frame[:], Version, j.id, 1, 4, 4, payloadFor(4, 64))
+	encodeFrame(frame[:], Version, j.id, 1, 1, 4, 4, payloadFor(4, 64))
 	copy(m[off:], frame[:56])
 	if r.Next() || r.Err() != nil {
 		t.Fatalf("half-written record: Next true or error %v; want a wait", r.Err())
@@ -356,10 +356,10 @@ func TestReaderHalfWritten(t *testing.T) {
 		t.Fatalf("completed record not read: %v", r.Err())
 	}
 	// Now a damaged record 5 with a valid record 6 after it.
-	encodeFrame(frame[:], Version, j.id, 1, 5, 5, payloadFor(5, 64))
+	encodeFrame(frame[:], Version, j.id, 1, 1, 5, 5, payloadFor(5, 64))
 	frame[40] ^= 1
 	copy(m[off+96:], frame[:])
-	encodeFrame(frame[:], Version, j.id, 1, 6, 6, payloadFor(6, 64))
+	encodeFrame(frame[:], Version, j.id, 1, 1, 6, 6, payloadFor(6, 64))
 	copy(m[off+192:], frame[:])
 	if r.Next() || !errors.Is(r.Err(), ErrCorrupt) {
 		t.Fatalf("bad record before a good one: %v, want ErrCorrupt", r.Err())

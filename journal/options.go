@@ -67,7 +67,8 @@ type Options struct {
 	// Durability is the durability mode.
 	Durability Durability
 	// BatchRecords is, in Batch mode, the number of unsynced records that
-	// triggers an msync (default 1024).
+	// triggers an msync (default 1024). A record that covers several
+	// sequences counts as that many: what is counted is sequences.
 	BatchRecords int
 	// BatchInterval is, in Batch mode, the longest a record waits for its
 	// msync to start (default 200µs).

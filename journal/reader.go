@@ -28,7 +28,7 @@ import (
 type Reader struct {
 	fs    faultfs.FS
 	dir   string
-	from  uint64   // records before from are skipped
+	from  uint64   // records that end before from are skipped
 	next  uint64   // the sequence the next record must carry
 	seg   *segment // the segment being read, nil before the first
 	off   int64    // read position in seg
@@ -38,7 +38,8 @@ type Reader struct {
 }
 
 // NewReader returns a reader of the journal in dir that starts at sequence
-// fromSeq (0: at the oldest record kept). A fromSeq older than the oldest
+// fromSeq (0: at the oldest record kept): its first record is the one that
+// covers fromSeq, which starts before it when it covers several sequences. A fromSeq older than the oldest
 // segment is an error wrapping ErrNotFound; one beyond the last record is
 // waited for. A directory with no journal yet is waited for too.
 func NewReader(dir string, fromSeq uint64) (*Reader, error) {
@@ -101,8 +102,8 @@ func (r *Reader) Next() bool {
 		}
 		if why == frameOK {
 			r.off += int64(size)
-			r.next++
-			if rec.Seq < r.from {
+			r.next = rec.Last() + 1
+			if r.next <= r.from {
 				continue
 			}
 			r.rec = rec

@@ -231,8 +231,9 @@ func syncSealed(fs faultfs.FS, ref segRef) (segmentHeader, error) {
 
 // inspectBroken looks at a segment whose header does not decode: whether
 // the header is all zeros, how far non-zero bytes reach, and how many valid
-// frames lie in it, of version 1 or of version 2 with the journal id id (or,
-// when id is not known, with the key the first plausible frame implies).
+// frames lie in it, of version 1 or of a later version with the journal id
+// id (or, when id is not known, with the key the first plausible frame
+// implies).
 func inspectBroken(fs faultfs.FS, ref segRef, id uint64) (zeroHeader bool, extent, frames int64, err error) {
 	f, err := fs.Open(ref.path, false)
 	if err != nil {
@@ -257,21 +258,24 @@ func inspectBroken(fs faultfs.FS, ref segRef, id uint64) (zeroHeader bool, exten
 		if id == 0 {
 			id = impliedKey(m, segmentHeaderSize, int(extent))
 		}
-		n1, _, _ := countFrames(m, segmentHeaderSize, int(extent), 1, 0)
-		n2, _, _ := countFrames(m, segmentHeaderSize, int(extent), 2, id)
-		frames = max(n1, n2)
+		frames, _, _ = countFrames(m, segmentHeaderSize, int(extent), 1, 0)
+		for v := uint8(2); v <= Version; v++ {
+			n, _, _ := countFrames(m, segmentHeaderSize, int(extent), v, id)
+			frames = max(frames, n)
+		}
 	}
 	return zeroHeader, extent, frames, nil
 }
 
-// impliedKey returns the checksum key of the first plausible version 2 frame
-// in m[from:to]: its stored checksum XOR the checksum of its bytes. Used
-// only to count what a segment whose header is lost held.
+// impliedKey returns the checksum key of the first plausible frame of
+// version 2 or later in m[from:to]: its stored checksum XOR the checksum of
+// its bytes. Used only to count what a segment whose header is lost held.
 func impliedKey(m []byte, from, to int) uint64 {
 	for off := from; off+frameOverhead <= to; off += frameAlign {
 		w := binary.LittleEndian.Uint64(m[off:])
 		n := uint32(w)
-		if uint8(w>>32) == 0 || uint8(w>>40) != 2 || w>>48 != 0 || n > MaxPayload {
+		v, count := uint8(w>>40), w>>48
+		if uint8(w>>32) == 0 || v < 2 || v > Version || (v < 3) != (count == 0) || n > MaxPayload {
 			continue
 		}
 		body := frameHeaderSize + (int(n)+frameAlign-1)&^(frameAlign-1)

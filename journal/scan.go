@@ -7,7 +7,7 @@ import "unsafe"
 // they agree on where a log ends and on what is a torn tail.
 type scan struct {
 	end     int64  // offset just past the last good record
-	next    uint64 // sequence the next record must carry
+	next    uint64 // sequence the next record must carry (the last one's Last()+1)
 	records int64  // good records from the first one to end
 	stop    reason // why the scan stopped at end (frameEnd: a clean end marker)
 
@@ -15,7 +15,7 @@ type scan struct {
 	tailEnd   int64  // just past the last non-zero 8-byte word at or after end; == end if the tail is all zeros
 	goodAfter int64  // valid frames found after end (any sequence): evidence of writes past the stop
 	firstGood int64  // offset of the first of them, -1 if none
-	maxAfter  uint64 // the highest sequence among them
+	maxAfter  uint64 // the highest sequence they cover
 }
 
 // clean reports whether the segment ends with an end marker followed by
@@ -45,7 +45,7 @@ func scanSegment(m []byte, version uint8, key uint64, first uint64) scan {
 			break
 		}
 		off += size
-		s.next++
+		s.next = rec.Last() + 1
 		s.records++
 	}
 	s.end = int64(off)
@@ -66,7 +66,7 @@ func scanSegment(m []byte, version uint8, key uint64, first uint64) scan {
 // countFrames counts the valid frames (checksum, length, version; any
 // sequence) at 8-byte aligned offsets in m[from:to], skipping zero words and
 // stepping over each frame found. It returns the count, the offset of the
-// first (-1 if none) and the highest sequence among them.
+// first (-1 if none) and the highest sequence they cover.
 func countFrames(m []byte, from, to int, version uint8, key uint64) (n int64, first int64, maxSeq uint64) {
 	first = -1
 	for off := from; off < to; {
@@ -83,7 +83,7 @@ func countFrames(m []byte, from, to int, version uint8, key uint64) (n int64, fi
 			first = int64(off)
 		}
 		n++
-		maxSeq = max(maxSeq, rec.Seq)
+		maxSeq = max(maxSeq, rec.Last())
 		off += size
 	}
 	return n, first, maxSeq
