@@ -103,6 +103,10 @@ type Stats struct {
 	Released      uint64 // bytes written past and unmapped from the process before writeback (the page cache keeps them)
 }
 
+// MaxPayload returns the largest payload an append takes: [MaxPayload], or
+// less when the segments are smaller.
+func (j *Journal) MaxPayload() int { return int(j.w.maxPayload) }
+
 // RecordsPerSync returns SyncedRecords/Syncs, the group-commit factor.
 func (s Stats) RecordsPerSync() float64 {
 	if s.Syncs == 0 {

@@ -9,30 +9,22 @@ import (
 	"github.com/tradeengine/engine/journal"
 )
 
-// Journal record types of an input event. Part of the journal format; a
-// run reads both.
+// Journal record types of input events, beside RecordInputBlock (block.go),
+// which is what a run writes. Part of the journal format; a run reads all
+// three.
 const (
-	// RecordInput: the payload is the event's canonical 64-byte encoding
-	// (written before RecordInputPacked existed).
+	// RecordInput: one event, the payload its canonical 64-byte encoding
+	// (96 bytes of journal per event; the first format).
 	RecordInput uint8 = 1
-	// RecordInputPacked: the payload is the canonical encoding without
-	// bytes 16..32, the sequence and the time, which the record's header
-	// carries: 48 bytes, and 80 bytes of journal per event instead of 96.
-	// What a run writes.
+	// RecordInputPacked: one event, the payload its canonical encoding
+	// without bytes 16..32, the sequence and the time, which the record's
+	// header carries (80 bytes of journal per event; written until
+	// RecordInputBlock).
 	RecordInputPacked uint8 = 2
 )
 
 // PackedSize is the payload size of a RecordInputPacked record.
 const PackedSize = event.Size - 16
-
-// packInput writes the RecordInputPacked payload of in into b, which holds
-// at least PackedSize bytes.
-func packInput(in *event.In, b []byte) {
-	var full [event.Size]byte
-	in.Encode(full[:])
-	copy(b[:16], full[:16])
-	copy(b[16:PackedSize], full[32:])
-}
 
 // Resume says what a feed holds when a run starts on a journal that already
 // has events.
@@ -150,30 +142,56 @@ func (r *run) replay(dir string, from, to uint64) (int64, error) {
 		return 0, fmt.Errorf("pipeline: replay: %w", err)
 	}
 	defer rd.Close()
-	var in event.In
+	var ins []event.In
 	var outs []event.Out
 	var n int64
-	for seq := from; seq <= to; seq++ {
+	for seq := from; seq <= to; {
 		if !rd.Next() {
 			if err := rd.Err(); err != nil {
 				return n, fmt.Errorf("pipeline: replay at %d: %w", seq, err)
 			}
 			return n, fmt.Errorf("pipeline: replay: journal ends at %d, want %d", seq-1, to)
 		}
-		rec := rd.Record()
-		if err := DecodeRecord(rec, &in); err != nil {
+		var err error
+		if ins, err = AppendEvents(ins[:0], rd.Record()); err != nil {
 			return n, fmt.Errorf("pipeline: replay: %w", err)
 		}
-		outs = r.logic.apply(&in, outs[:0])
-		n++
+		for i := range ins {
+			if in := &ins[i]; in.Seq >= seq && in.Seq <= to {
+				outs = r.logic.apply(in, outs[:0])
+				n++
+				seq = in.Seq + 1
+			}
+		}
 	}
 	return n, nil
 }
 
-// DecodeRecord decodes an input record of either type into in: for a
-// RecordInput, checking that its header and payload agree; for a
+// AppendEvents decodes the input events of rec, a record of any of the
+// input types, and appends them to dst in sequence order: a
+// RecordInputBlock's Count events; the one event of a RecordInput,
+// checking that its header and payload agree; the one of a
 // RecordInputPacked, taking the sequence and the time from the header.
-func DecodeRecord(rec journal.Record, in *event.In) error {
+// Errors wrap ErrRecord.
+func AppendEvents(dst []event.In, rec journal.Record) ([]event.In, error) {
+	if rec.Type == RecordInputBlock {
+		if rec.Count == 0 {
+			return dst, fmt.Errorf("%w: record %d: block of 0 events", ErrRecord, rec.Seq)
+		}
+		return appendBlock(dst, rec)
+	}
+	if rec.Count > 1 {
+		return dst, fmt.Errorf("%w: record %d: type %d covers %d sequences, want 1", ErrRecord, rec.Seq, rec.Type, rec.Count)
+	}
+	var in event.In
+	if err := decodeSingle(rec, &in); err != nil {
+		return dst, err
+	}
+	return append(dst, in), nil
+}
+
+// decodeSingle decodes a record of one of the single-event types into in.
+func decodeSingle(rec journal.Record, in *event.In) error {
 	switch rec.Type {
 	case RecordInputPacked:
 		if len(rec.Payload) != PackedSize {
@@ -197,10 +215,10 @@ func DecodeRecord(rec journal.Record, in *event.In) error {
 		}
 		return nil
 	}
-	return fmt.Errorf("%w: record %d: type %d, want %d or %d (input)", ErrRecord, rec.Seq, rec.Type, RecordInputPacked, RecordInput)
+	return fmt.Errorf("%w: record %d: type %d, want %d, %d or %d (input)", ErrRecord, rec.Seq, rec.Type, RecordInputBlock, RecordInputPacked, RecordInput)
 }
 
-// ErrRecord is wrapped by the errors of DecodeRecord.
+// ErrRecord is wrapped by the errors of AppendEvents.
 var ErrRecord = errors.New("pipeline: bad input record")
 
 // journaler is the journal stage: the input ring's first consumer, which
@@ -211,30 +229,31 @@ var ErrRecord = errors.New("pipeline: bad input record")
 // and cost the engine about ten points of throughput (BenchmarkJournalCost,
 // same runs).
 type journaler struct {
-	j       *journal.Journal
-	sync    bool
-	recs    []journal.Record
-	payload []byte
-	next    int64 // the next ring sequence to journal
+	j     *journal.Journal
+	sync  bool
+	rec   [1]journal.Record
+	enc   blockEncoder
+	buf   []byte // a block's payload
+	limit int    // the most bytes of a block: the buffer, or the journal's MaxPayload
+	next  int64  // the next ring sequence to journal
 }
 
-// journalBatch is how many records one AppendBatch takes at most.
+// journalBatch is how many events one block record holds at most.
 const journalBatch = 256
 
 func newJournaler(j *journal.Journal, d journal.Durability) *journaler {
-	jr := &journaler{j: j, sync: d == journal.Sync, recs: make([]journal.Record, journalBatch), payload: make([]byte, journalBatch*PackedSize)}
-	for i := range jr.recs {
-		jr.recs[i].Type = RecordInputPacked
-		jr.recs[i].Payload = jr.payload[i*PackedSize : (i+1)*PackedSize]
-	}
+	jr := &journaler{j: j, sync: d == journal.Sync, buf: make([]byte, journalBatch*blockEventMax)}
+	jr.limit = min(len(jr.buf), j.MaxPayload())
+	jr.rec[0].Type = RecordInputBlock
 	return jr
 }
 
-// journal appends what ingest has published since the last call and
-// releases it to the logic; in Sync mode AppendBatch returns once one msync
-// covers a batch, otherwise once it is in the mapped segment. It reports
-// false after a journal error: the logic then stops after the last event
-// journaled (as durable as the mode promises), and ingest stops too.
+// journal appends what ingest has published since the last call, as block
+// records of up to journalBatch events, and releases it to the logic; in
+// Sync mode AppendBatch returns once an msync covers a block, otherwise
+// once it is in the mapped segment. It reports false after a journal
+// error: the logic then stops after the last event journaled (as durable
+// as the mode promises), and ingest stops too.
 func (r *run) journal() bool {
 	jr, c := r.jnl, r.journalIn
 	avail, ok := c.WaitFor(jr.next) // just published: returns at once
@@ -242,14 +261,17 @@ func (r *run) journal() bool {
 		return false
 	}
 	for lo := jr.next; lo <= avail; {
-		hi := min(avail, lo+journalBatch-1)
-		batch := jr.recs[:hi-lo+1]
-		for i := range batch {
-			in := r.in.Slot(lo + int64(i))
-			packInput(in, batch[i].Payload)
-			batch[i].Seq, batch[i].TS = in.Seq, in.TS
+		first := r.in.Slot(lo)
+		jr.enc.start(first.TS)
+		p := jr.buf[:0]
+		hi := lo
+		for ; hi <= avail && hi-lo < journalBatch && len(p)+blockEventMax <= jr.limit; hi++ {
+			p = jr.enc.append(p, r.in.Slot(hi))
 		}
-		if err := jr.j.AppendBatch(batch); err != nil {
+		hi--
+		rec := &jr.rec[0]
+		rec.Seq, rec.TS, rec.Count, rec.Payload = first.Seq, first.TS, uint16(hi-lo+1), p
+		if err := jr.j.AppendBatch(jr.rec[:]); err != nil {
 			// Release what did reach the journal, as durable as the
 			// mode promises, so the logic acts on exactly that.
 			done := jr.j.LastSeq()
@@ -259,7 +281,7 @@ func (r *run) journal() bool {
 			if base := r.in.Slot(jr.next).Seq; done >= base {
 				c.Release(min(avail, jr.next+int64(done-base)))
 			}
-			r.journalFailed(fmt.Errorf("pipeline: journal append at %d: %w", batch[0].Seq, err))
+			r.journalFailed(fmt.Errorf("pipeline: journal append at %d: %w", first.Seq, err))
 			return false
 		}
 		if jr.sync {
@@ -306,7 +328,8 @@ type skipSource struct {
 	seq    uint64          // sequence of the next event skipped
 	from   uint64          // first sequence the journal still holds
 	clock  Clock
-	copyIn event.In
+	copies []event.In // the journaled events of the record being compared
+	ci     int        // the next of them
 }
 
 func (s *skipSource) Next(in *event.In) error {
@@ -315,14 +338,26 @@ func (s *skipSource) Next(in *event.In) error {
 			return err // end of feed, malformed records and failures as usual
 		}
 		if s.rd != nil && s.seq >= s.from {
-			if !s.rd.Next() {
-				return fmt.Errorf("%w: journal has no record %d: %v", ErrFeedMismatch, s.seq, s.rd.Err())
+			for s.ci >= len(s.copies) || s.copies[s.ci].Seq < s.seq {
+				if s.ci < len(s.copies) {
+					s.ci++ // before s.seq: the reader's first record started earlier
+					continue
+				}
+				if !s.rd.Next() {
+					return fmt.Errorf("%w: journal has no record %d: %v", ErrFeedMismatch, s.seq, s.rd.Err())
+				}
+				var err error
+				if s.copies, err = AppendEvents(s.copies[:0], s.rd.Record()); err != nil {
+					return fmt.Errorf("pipeline: resume: %w", err)
+				}
+				s.ci = 0
 			}
-			if err := DecodeRecord(s.rd.Record(), &s.copyIn); err != nil {
-				return fmt.Errorf("pipeline: resume: %w", err)
+			c := &s.copies[s.ci]
+			if c.Seq != s.seq {
+				return fmt.Errorf("%w: journal has no record %d: the next holds %d", ErrFeedMismatch, s.seq, c.Seq)
 			}
-			if !sameInput(in, &s.copyIn, s.clock) {
-				return fmt.Errorf("%w: at sequence %d the feed has %v %+v, the journal %v %+v", ErrFeedMismatch, s.seq, in.Kind, *in, s.copyIn.Kind, s.copyIn)
+			if !sameInput(in, c, s.clock) {
+				return fmt.Errorf("%w: at sequence %d the feed has %v %+v, the journal %v %+v", ErrFeedMismatch, s.seq, in.Kind, *in, c.Kind, *c)
 			}
 		}
 		s.seq++

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -32,11 +34,10 @@ func readJournal(t *testing.T, dir string) []event.In {
 	defer rd.Close()
 	var evs []event.In
 	for rd.Next() {
-		var in event.In
-		if err := DecodeRecord(rd.Record(), &in); err != nil {
+		var err error
+		if evs, err = AppendEvents(evs, rd.Record()); err != nil {
 			t.Fatal(err)
 		}
-		evs = append(evs, in)
 	}
 	if err := rd.Err(); err != nil {
 		t.Fatal(err)
@@ -288,7 +289,7 @@ func TestJournalDiskFull(t *testing.T) {
 		t.Skipf("cannot mount a small tmpfs here: %v", err)
 	}
 	defer syscall.Unmount(dir, 0)
-	evs := genFlow(t, 50_000, 17) // ~3.2 MB of records into 640 KiB
+	evs := genFlow(t, 400_000, 17) // ~4.7 MB of block records into 640 KiB
 	cfg := testConfig()
 	cfg.Journal = journalConfig(dir, journal.Batch)
 	cfg.Journal.Options.SegmentSize = 128 << 10
@@ -396,92 +397,168 @@ func TestRiskOffSnapshotRefused(t *testing.T) {
 	}
 }
 
-// TestRestartOnUnpackedJournal: a journal whose records are the previous
-// type (RecordInput, the whole 64-byte encoding) is recovered, checked
-// against the feed and continued with packed records; the outputs are
-// those of one uninterrupted run.
-func TestRestartOnUnpackedJournal(t *testing.T) {
-	evs := genFlow(t, 20_000, 13)
-	const half = 9_001
-	all := direct(t, testConfig(), evs)
-	dir := t.TempDir()
-	cfg := testConfig()
-	cfg.Journal = journalConfig(dir, journal.Batch)
-	j, _, err := journal.Open(dir, cfg.Journal.Options)
-	if err != nil {
-		t.Fatal(err)
-	}
-	payload := make([]byte, event.Size)
-	for _, in := range stamped(evs)[:half] {
-		in.Encode(payload)
-		if err := j.Append(RecordInput, in.Seq, in.TS, payload); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := j.Close(); err != nil {
-		t.Fatal(err)
-	}
-	rec := &recorder{}
-	sum, err := Run(context.Background(), cfg, &sliceSource{evs: evs}, rec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r := sum.Recovery; r == nil || r.Replayed != half || r.FeedSkipped != half || sum.FirstSeq != half+1 {
-		t.Fatalf("recovery %+v, first seq %d; want %d replayed and skipped", sum.Recovery, sum.FirstSeq, half)
-	}
-	if got, want := digestOf(rec.outs), digestOf(outsAfter(all, half)); got != want {
-		t.Fatalf("outputs after the restart %s, want %s", got, want)
-	}
-	rd, err := journal.NewReader(dir, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rd.Close()
-	want := stamped(evs)
-	var in event.In
-	for i := range want {
-		if !rd.Next() {
-			t.Fatalf("journal ends at record %d of %d: %v", i, len(want), rd.Err())
-		}
-		r := rd.Record()
-		wantType := RecordInputPacked
-		if i < half {
-			wantType = RecordInput
-		}
-		if r.Type != wantType {
-			t.Fatalf("record %d: type %d, want %d", r.Seq, r.Type, wantType)
-		}
-		if err := DecodeRecord(r, &in); err != nil || in != want[i] {
-			t.Fatalf("record %d: %+v (%v), want %+v", r.Seq, in, err, want[i])
-		}
+// packInput writes the RecordInputPacked payload of in into b, which holds
+// at least PackedSize bytes: what runs wrote before RecordInputBlock.
+func packInput(in *event.In, b []byte) {
+	var full [event.Size]byte
+	in.Encode(full[:])
+	copy(b[:16], full[:16])
+	copy(b[16:PackedSize], full[32:])
+}
+
+// TestRestartOnOlderRecords: a journal whose records are of an earlier
+// type, one event each (RecordInput, RecordInputPacked), is recovered,
+// checked against the feed and continued with block records; the outputs
+// are those of one uninterrupted run.
+func TestRestartOnOlderRecords(t *testing.T) {
+	for _, typ := range []uint8{RecordInput, RecordInputPacked} {
+		t.Run(fmt.Sprintf("type%d", typ), func(t *testing.T) {
+			evs := genFlow(t, 20_000, 13)
+			const half = 9_001
+			all := direct(t, testConfig(), evs)
+			dir := t.TempDir()
+			cfg := testConfig()
+			cfg.Journal = journalConfig(dir, journal.Batch)
+			j, _, err := journal.Open(dir, cfg.Journal.Options)
+			if err != nil {
+				t.Fatal(err)
+			}
+			full := make([]byte, event.Size)
+			packed := make([]byte, PackedSize)
+			for _, in := range stamped(evs)[:half] {
+				p := full
+				if in.Encode(full); typ == RecordInputPacked {
+					packInput(&in, packed)
+					p = packed
+				}
+				if err := j.Append(typ, in.Seq, in.TS, p); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := j.Close(); err != nil {
+				t.Fatal(err)
+			}
+			rec := &recorder{}
+			sum, err := Run(context.Background(), cfg, &sliceSource{evs: evs}, rec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r := sum.Recovery; r == nil || r.Replayed != half || r.FeedSkipped != half || sum.FirstSeq != half+1 {
+				t.Fatalf("recovery %+v, first seq %d; want %d replayed and skipped", sum.Recovery, sum.FirstSeq, half)
+			}
+			if got, want := digestOf(rec.outs), digestOf(outsAfter(all, half)); got != want {
+				t.Fatalf("outputs after the restart %s, want %s", got, want)
+			}
+			rd, err := journal.NewReader(dir, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rd.Close()
+			var got []event.In
+			for rd.Next() {
+				r := rd.Record()
+				wantType := RecordInputBlock
+				if r.Seq <= half {
+					wantType = typ
+				}
+				if r.Type != wantType {
+					t.Fatalf("record %d: type %d, want %d", r.Seq, r.Type, wantType)
+				}
+				if got, err = AppendEvents(got, r); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if want := stamped(evs); !slices.Equal(got, want) {
+				t.Fatalf("journal holds %d events, not the %d of the feed as sequenced", len(got), len(want))
+			}
+		})
 	}
 }
 
-// TestDecodeRecord: both record types give back the event; a packed
-// record takes 80 bytes of journal; bad records are refused with ErrRecord.
-func TestDecodeRecord(t *testing.T) {
-	evs := stamped(genFlow(t, 2_000, 14))
+// blockRecord encodes evs as one RecordInputBlock record.
+func blockRecord(evs []event.In) journal.Record {
+	var e blockEncoder
+	e.start(evs[0].TS)
+	var p []byte
+	for i := range evs {
+		p = e.append(p, &evs[i])
+	}
+	return journal.Record{Seq: evs[0].Seq, TS: evs[0].TS, Type: RecordInputBlock, Count: uint16(len(evs)), Payload: p}
+}
+
+// TestAppendEvents: every record type gives back its events; blocks of any
+// size round-trip the generated flow and the extreme values of every field;
+// bad records are refused with ErrRecord.
+func TestAppendEvents(t *testing.T) {
+	evs := stamped(genFlow(t, 20_000, 14))
 	full := make([]byte, event.Size)
 	packed := make([]byte, PackedSize)
-	var got event.In
-	for _, in := range evs {
+	for _, in := range evs[:2000] {
 		in.Encode(full)
 		packInput(&in, packed)
 		for _, r := range []journal.Record{
-			{Seq: in.Seq, TS: in.TS, Type: RecordInput, Payload: full},
+			{Seq: in.Seq, TS: in.TS, Type: RecordInput, Payload: full, Count: 1},
 			{Seq: in.Seq, TS: in.TS, Type: RecordInputPacked, Payload: packed},
+			blockRecord([]event.In{in}),
 		} {
-			if err := DecodeRecord(r, &got); err != nil || got != in {
+			got, err := AppendEvents(nil, r)
+			if err != nil || len(got) != 1 || got[0] != in {
 				t.Fatalf("type %d: %+v (%v), want %+v", r.Type, got, err, in)
 			}
 		}
 	}
-	if n := journal.FrameSize(PackedSize); n != 80 {
-		t.Errorf("a packed record takes %d bytes, want 80", n)
+	for _, size := range []int{1, 2, 7, 256} {
+		var got []event.In
+		bytes := 0
+		for lo := 0; lo < len(evs); lo += size {
+			r := blockRecord(evs[lo:min(lo+size, len(evs))])
+			bytes += journal.FrameSize(len(r.Payload))
+			var err error
+			if got, err = AppendEvents(got, r); err != nil {
+				t.Fatalf("blocks of %d: %v", size, err)
+			}
+		}
+		if !slices.Equal(got, evs) {
+			t.Fatalf("blocks of %d do not give back the events", size)
+		}
+		// What the block format is for: a full block of the generated
+		// flow costs under 16 bytes of journal per event (80 for
+		// RecordInputPacked).
+		if per := float64(bytes) / float64(len(evs)); size == 256 && per >= 16 {
+			t.Errorf("blocks of %d: %.1f bytes of journal per event, want < 16", size, per)
+		} else {
+			t.Logf("blocks of %d: %.1f bytes of journal per event", size, per)
+		}
 	}
+	// Extreme values, and every field changing or not from one event to
+	// the next.
+	ext := []event.In{
+		{Kind: event.KindNew, Side: 255, Type: 255, STP: 255, Arg: 65535, Symbol: ^uint32(0), Account: ^uint32(0), ID: ^uint64(0), Price: math.MinInt64, Qty: math.MaxInt64, Aux: ^uint64(0), TS: math.MaxInt64},
+		{Kind: event.KindCancel, ID: 0, Price: math.MaxInt64, Qty: math.MinInt64, TS: math.MinInt64},
+		{Kind: event.KindParent, Arg: 1, Symbol: 1, Account: 1, ID: 1, Price: -1, Qty: -1, Aux: 1, TS: math.MinInt64},
+		{Kind: event.KindParent, Arg: 1, Symbol: 1, Account: 1, ID: 1, Price: -1, Qty: -1, Aux: 1, TS: math.MinInt64},
+	}
+	for i := range ext {
+		ext[i].Seq = uint64(100 + i)
+	}
+	if got, err := AppendEvents(nil, blockRecord(ext)); err != nil || !slices.Equal(got, ext) {
+		t.Fatalf("extreme values: %v\n got %+v\nwant %+v", err, got, ext)
+	}
+
 	in := evs[len(evs)/2]
 	in.Encode(full)
 	packInput(&in, packed)
+	blk := blockRecord(evs[:3])
+	with := func(p []byte, count uint16) journal.Record {
+		r := blk
+		r.Payload, r.Count = p, count
+		return r
+	}
+	edit := func(i int, b byte) []byte {
+		p := slices.Clone(blk.Payload)
+		p[i] = b
+		return p
+	}
 	bad := []struct {
 		name string
 		r    journal.Record
@@ -489,43 +566,80 @@ func TestDecodeRecord(t *testing.T) {
 		{"unknown type", journal.Record{Seq: in.Seq, TS: in.TS, Type: 9, Payload: full}},
 		{"packed, short", journal.Record{Seq: in.Seq, TS: in.TS, Type: RecordInputPacked, Payload: packed[:40]}},
 		{"packed, full size", journal.Record{Seq: in.Seq, TS: in.TS, Type: RecordInputPacked, Payload: full}},
+		{"packed, two sequences", journal.Record{Seq: in.Seq, TS: in.TS, Type: RecordInputPacked, Payload: packed, Count: 2}},
 		{"full, short", journal.Record{Seq: in.Seq, TS: in.TS, Type: RecordInput, Payload: packed}},
 		{"full, header seq differs", journal.Record{Seq: in.Seq + 1, TS: in.TS, Type: RecordInput, Payload: full}},
 		{"full, header time differs", journal.Record{Seq: in.Seq, TS: in.TS + 1, Type: RecordInput, Payload: full}},
 		{"packed, bad kind", journal.Record{Seq: in.Seq, TS: in.TS, Type: RecordInputPacked, Payload: append([]byte{0xee}, packed[1:]...)}},
+		{"block, no events", with(nil, 0)},
+		{"block, fewer events than its count", with(blk.Payload, 4)},
+		{"block, more events than its count", with(blk.Payload, 2)},
+		{"block, truncated", with(blk.Payload[:len(blk.Payload)-1], 3)},
+		{"block, bytes after the last event", with(append(slices.Clone(blk.Payload), 0), 3)},
+		{"block, kind 0", with(edit(0, 0), 3)},
+		{"block, kind out of range", with(edit(0, 0x3f), 3)},
+		{"block, bit 7 of the kind byte", with(edit(0, blk.Payload[0]|0x80), 3)},
+		{"block, symbol past 32 bits", with([]byte{byte(event.KindNew), blockSymbol, 0x80, 0x80, 0x80, 0x80, 0x10}, 1)},
+		{"block, arg past 16 bits", with([]byte{byte(event.KindNew), blockArg, 0x80, 0x80, 0x04}, 1)},
+		{"block, overlong varint", with([]byte{byte(event.KindNew), blockID, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01}, 1)},
 	}
 	for _, tt := range bad {
 		t.Run(tt.name, func(t *testing.T) {
-			if err := DecodeRecord(tt.r, &got); !errors.Is(err, ErrRecord) {
-				t.Fatalf("error %v, want ErrRecord", err)
+			if got, err := AppendEvents(nil, tt.r); !errors.Is(err, ErrRecord) || len(got) != 0 {
+				t.Fatalf("%d events, error %v, want ErrRecord", len(got), err)
 			}
 		})
 	}
 }
 
-// FuzzDecodeRecord: any record gives an error or an event that packs back
-// to the same bytes.
-func FuzzDecodeRecord(f *testing.F) {
+// FuzzAppendEvents: any record gives an error or exactly the events it
+// covers, sequenced from its header; a block's events encode to a block
+// that decodes to them again, a packed event packs back to its bytes.
+func FuzzAppendEvents(f *testing.F) {
 	in := event.In{Kind: event.KindNew, Side: event.Buy, Type: event.Limit, Symbol: 1, Account: 2, Seq: 3, TS: 4, ID: 5, Price: 6, Qty: 7}
 	full := make([]byte, event.Size)
 	in.Encode(full)
 	packed := make([]byte, PackedSize)
 	packInput(&in, packed)
-	f.Add(RecordInputPacked, uint64(3), int64(4), packed)
-	f.Add(RecordInput, uint64(3), int64(4), full)
-	f.Fuzz(func(t *testing.T, typ uint8, seq uint64, ts int64, p []byte) {
-		var got event.In
-		if err := DecodeRecord(journal.Record{Seq: seq, TS: ts, Type: typ, Payload: p}, &got); err != nil {
+	f.Add(RecordInputPacked, uint16(1), uint64(3), int64(4), packed)
+	f.Add(RecordInput, uint16(1), uint64(3), int64(4), full)
+	evs := []event.In{in, in, in}
+	evs[1].Seq, evs[1].Kind, evs[1].ID, evs[1].TS = 4, event.KindCancel, 3, 9
+	evs[2].Seq, evs[2].Price, evs[2].Aux = 5, -100, 1<<40
+	b := blockRecord(evs)
+	f.Add(RecordInputBlock, b.Count, b.Seq, b.TS, b.Payload)
+	f.Fuzz(func(t *testing.T, typ uint8, count uint16, seq uint64, ts int64, p []byte) {
+		r := journal.Record{Seq: seq, TS: ts, Type: typ, Count: count, Payload: p}
+		got, err := AppendEvents(nil, r)
+		if err != nil {
+			if !errors.Is(err, ErrRecord) || len(got) != 0 {
+				t.Fatalf("%d events with error %v", len(got), err)
+			}
 			return
 		}
-		if got.Seq != seq || got.TS != ts {
-			t.Fatalf("decoded seq %d ts %d from a header with %d %d", got.Seq, got.TS, seq, ts)
+		want := max(int(count), 1)
+		if len(got) != want {
+			t.Fatalf("%d events from a record of count %d", len(got), count)
 		}
-		if typ == RecordInputPacked {
+		for i := range got {
+			if got[i].Seq != seq+uint64(i) || !got[i].Kind.Valid() {
+				t.Fatalf("event %d: seq %d kind %d, record seq %d", i, got[i].Seq, got[i].Kind, seq)
+			}
+		}
+		if got[0].TS != ts && typ != RecordInputBlock {
+			t.Fatalf("decoded ts %d from a header with %d", got[0].TS, ts)
+		}
+		switch typ {
+		case RecordInputPacked:
 			again := make([]byte, PackedSize)
-			packInput(&got, again)
+			packInput(&got[0], again)
 			if string(again) != string(p) {
 				t.Fatalf("packs back to %x, was %x", again, p)
+			}
+		case RecordInputBlock:
+			again, err := AppendEvents(nil, blockRecord(got))
+			if err != nil || !slices.Equal(again, got) {
+				t.Fatalf("re-encoded block: %v", err)
 			}
 		}
 	})

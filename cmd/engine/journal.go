@@ -119,23 +119,31 @@ func journalDump(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		defer rd.Close()
-		var in event.In
+		var ins []event.In
 		var b []byte
-		for seq := start; seq <= last; seq++ {
+		for seq := start; seq <= last; {
 			if !rd.Next() {
 				return fmt.Errorf("journal ends before sequence %d: %v", seq, rd.Err())
 			}
-			rec := rd.Record()
-			if err := pipeline.DecodeRecord(rec, &in); err != nil {
+			if ins, err = pipeline.AppendEvents(ins[:0], rd.Record()); err != nil {
 				return err
 			}
-			if *format == "csv" {
-				b = appendInCSV(b[:0], &in, names)
-			} else {
-				b = appendInJSON(b[:0], &in, names)
-			}
-			if _, err := w.Write(b); err != nil {
-				return err
+			// A record may hold events before start (a block that
+			// starts earlier) or after last (--to inside a block).
+			for i := range ins {
+				in := &ins[i]
+				if in.Seq < seq || in.Seq > last {
+					continue
+				}
+				if *format == "csv" {
+					b = appendInCSV(b[:0], in, names)
+				} else {
+					b = appendInJSON(b[:0], in, names)
+				}
+				if _, err := w.Write(b); err != nil {
+					return err
+				}
+				seq = in.Seq + 1
 			}
 		}
 	}
@@ -153,9 +161,24 @@ func symbolNames(dir string, from, to uint64) (map[uint32]string, error) {
 		return nil, err
 	}
 	defer rd.Close()
-	var in event.In
-	for seq := from; seq <= to && rd.Next(); seq++ {
-		if err := pipeline.DecodeRecord(rd.Record(), &in); err == nil && in.Kind == event.KindSymbol {
+	var ins []event.In
+	for seq := from; seq <= to && rd.Next(); {
+		ins, err = pipeline.AppendEvents(ins[:0], rd.Record())
+		if err != nil {
+			// Not this command's to report: the dump that follows
+			// decodes every record it prints and fails on a bad one.
+			seq = rd.Record().Last() + 1
+			continue
+		}
+		for i := range ins {
+			in := &ins[i]
+			if in.Seq > to {
+				break
+			}
+			seq = in.Seq + 1
+			if in.Kind != event.KindSymbol {
+				continue
+			}
 			if n, ok := event.UnpackName(in.Aux); ok {
 				names[in.Symbol] = n
 			}
