@@ -114,3 +114,49 @@ func BenchmarkPinning(b *testing.B) {
 	b.ReportMetric(float64(b.N*len(evs))/pinned.Seconds(), "pinned-events/s")
 	b.ReportMetric(float64(b.N*len(evs))/unpinned.Seconds(), "unpinned-events/s")
 }
+
+// BenchmarkReplay measures replay through the logic, what a restart does:
+// a journal of 2M generated events (block records, written once by a run
+// with a batch journal) is recovered by a run with an empty feed, which
+// opens it (the recovery scan of the newest segment) and decodes and
+// applies every event to the guard and the matcher, discarding the
+// outputs. In the same op a fresh logic applies the same events from
+// memory: replay-vs-memory-% is what reading and decoding the journal
+// costs. One op is one replay of the whole journal.
+func BenchmarkReplay(b *testing.B) {
+	evs := benchFlowN(b, 2_000_000)
+	cfg := DefaultConfig()
+	cfg.Matcher.InitialOrders = 1 << 16
+	cfg.CPU = NoPin
+	cfg.Journal = &JournalConfig{Dir: b.TempDir(), Options: journal.Options{Durability: journal.Batch}, Resume: ResumeNew}
+	if _, err := Run(context.Background(), cfg, &sliceSource{evs: evs}, nil); err != nil {
+		b.Fatal(err)
+	}
+	seqd := stamped(evs)
+	var replay, memory time.Duration
+	var outs []event.Out
+	for b.Loop() {
+		start := time.Now()
+		sum, err := Run(context.Background(), cfg, &sliceSource{}, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		replay += time.Since(start)
+		if sum.Recovery == nil || sum.Recovery.Replayed != int64(len(evs)) {
+			b.Fatalf("recovery %+v, want %d events replayed", sum.Recovery, len(evs))
+		}
+		start = time.Now()
+		l, err := newLogic(&cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for i := range seqd {
+			outs = l.apply(&seqd[i], outs[:0])
+		}
+		memory += time.Since(start)
+	}
+	n := float64(b.N * len(evs))
+	b.ReportMetric(n/replay.Seconds(), "replay-events/s")
+	b.ReportMetric(n/memory.Seconds(), "memory-events/s")
+	b.ReportMetric(100*memory.Seconds()/replay.Seconds(), "replay-vs-memory-%")
+}

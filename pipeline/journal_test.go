@@ -644,3 +644,31 @@ func FuzzAppendEvents(f *testing.F) {
 		}
 	})
 }
+
+// TestBlockAllocs: encoding a full block into the journaler's buffer and
+// decoding it into a slice with room allocate nothing.
+func TestBlockAllocs(t *testing.T) {
+	evs := stamped(genFlow(t, journalBatch, 15))
+	buf := make([]byte, 0, journalBatch*blockEventMax)
+	dst := make([]event.In, 0, journalBatch)
+	var e blockEncoder
+	var rec journal.Record
+	allocs := testing.AllocsPerRun(100, func() {
+		e.start(evs[0].TS)
+		p := buf[:0]
+		for i := range evs {
+			p = e.append(p, &evs[i])
+		}
+		rec = journal.Record{Seq: evs[0].Seq, TS: evs[0].TS, Type: RecordInputBlock, Count: uint16(len(evs)), Payload: p}
+		var err error
+		if dst, err = AppendEvents(dst[:0], rec); err != nil || len(dst) != len(evs) {
+			t.Fatalf("%d events: %v", len(dst), err)
+		}
+	})
+	if allocs != 0 {
+		t.Fatalf("%.1f allocations per block, want 0", allocs)
+	}
+	if !slices.Equal(dst, evs) {
+		t.Fatal("the block does not give back its events")
+	}
+}
