@@ -21,7 +21,7 @@ func encodeFrame(b []byte, version uint8, key uint64, typ uint8, count uint16, s
 		w0 |= uint64(count) << 48
 	}
 	if n == 64 {
-		// The engine's events: a fixed-size copy the compiler inlines
+		// A canonical 64-byte event: a fixed-size copy the compiler inlines
 		// instead of a call to memmove, and the checksum computed from
 		// registers and the caller's payload.
 		b = b[:frameOverhead+64]
@@ -30,16 +30,6 @@ func encodeFrame(b []byte, version uint8, key uint64, typ uint8, count uint16, s
 		*(*[64]byte)(b[frameHeaderSize:]) = *p
 		binary.LittleEndian.PutUint64(b[frameHeaderSize+64:], sumEvent(w0, seq, uint64(ts), p)^key)
 		return frameOverhead + 64
-	}
-	if n == 48 {
-		// The engine's events without the sequence and time the header
-		// carries: likewise.
-		b = b[:frameOverhead+48]
-		p := (*[48]byte)(payload)
-		putHeader(b, w0, seq, ts)
-		*(*[48]byte)(b[frameHeaderSize:]) = *p
-		binary.LittleEndian.PutUint64(b[frameHeaderSize+48:], sumPacked(w0, seq, uint64(ts), p)^key)
-		return frameOverhead + 48
 	}
 	padded := (n + frameAlign - 1) &^ (frameAlign - 1)
 	size := frameOverhead + padded

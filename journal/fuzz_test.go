@@ -176,24 +176,3 @@ func FuzzSumEvent(f *testing.F) {
 		}
 	})
 }
-
-// FuzzSumPacked: the inlined checksum of a 48-byte payload equals
-// xxhash.Sum64 of the header and payload bytes.
-func FuzzSumPacked(f *testing.F) {
-	f.Add(uint64(0), uint64(0), uint64(0), make([]byte, 48))
-	f.Add(uint64(0x0000024002000030), uint64(7), uint64(1<<62), bytes.Repeat([]byte{0xff}, 48))
-	f.Fuzz(func(t *testing.T, w0, seq, ts uint64, p []byte) {
-		if len(p) < 48 {
-			p = append(p, make([]byte, 48-len(p))...)
-		}
-		p = p[:48]
-		b := make([]byte, 72)
-		binary.LittleEndian.PutUint64(b[0:], w0)
-		binary.LittleEndian.PutUint64(b[8:], seq)
-		binary.LittleEndian.PutUint64(b[16:], ts)
-		copy(b[24:], p)
-		if got, want := sumPacked(w0, seq, ts, (*[48]byte)(p)), xxhash.Sum64(b); got != want {
-			t.Fatalf("sumPacked %#x, xxhash.Sum64 %#x", got, want)
-		}
-	})
-}

@@ -31,15 +31,6 @@ func sumEvent(w0, seq, ts uint64, p *[64]byte) uint64 {
 	return avalanche(h)
 }
 
-// sumPacked is sumEvent for a 48-byte payload (72 bytes hashed): the same
-// two stripes, then one tail word. FuzzSumPacked checks it against
-// xxhash.Sum64.
-func sumPacked(w0, seq, ts uint64, p *[48]byte) uint64 {
-	h := sumStripes(w0, seq, ts, (*[40]byte)(p[:40]), 72)
-	h = sumWord(h, binary.LittleEndian.Uint64(p[40:]))
-	return avalanche(h)
-}
-
 // sumStripes is xxhash64's state after the two 32-byte stripes of a record
 // header (w0, seq, ts) followed by payload bytes p, merged and with the
 // total length n added: what the tail words of a record of n bytes go into.
