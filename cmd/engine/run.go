@@ -46,7 +46,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	scenario := fs.String("scenario", "", "embedded flow scenario: knight (a router account runs away at 10,000 orders/s; its stopping is reported)")
 	jdir := fs.String("journal", "", "journal every event to DIR before acting on it; an existing journal is recovered and continued")
 	durability := fs.String("durability", "batch", "journal durability: none (page cache), batch (group commit) or sync (msync before the logic acts)")
-	batchRecords := fs.Int("batch-records", 0, "batch durability: msync after this many records (default 1024)")
+	batchRecords := fs.Int("batch-records", 0, "batch durability: msync after this many events are waiting (default 1024)")
 	batchInterval := fs.Duration("batch-interval", 0, "batch durability: msync at least this often (default 200µs)")
 	segmentSize := fs.Int64("segment-size", 64<<20, "journal segment size in bytes")
 	snapshotEvery := fs.Uint64("snapshot-every", 0, "write a snapshot of the logic state every N events and at the end (0: none; SIGUSR1 asks for one)")
