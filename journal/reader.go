@@ -39,9 +39,10 @@ type Reader struct {
 
 // NewReader returns a reader of the journal in dir that starts at sequence
 // fromSeq (0: at the oldest record kept): its first record is the one that
-// covers fromSeq, which starts before it when it covers several sequences. A fromSeq older than the oldest
-// segment is an error wrapping ErrNotFound; one beyond the last record is
-// waited for. A directory with no journal yet is waited for too.
+// covers fromSeq, which starts before it when it covers several sequences.
+// A fromSeq older than the oldest segment is an error wrapping ErrNotFound;
+// one beyond the last record is waited for. A directory with no journal yet
+// is waited for too.
 func NewReader(dir string, fromSeq uint64) (*Reader, error) {
 	return newReader(faultfs.OS{}, dir, fromSeq)
 }
