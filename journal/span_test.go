@@ -68,9 +68,8 @@ func TestSpanRecords(t *testing.T) {
 			}
 			// A record must start right after the last covered sequence.
 			for _, bad := range []Record{
-				{Seq: last, Type: 1, Count: 1},                         // inside the last record
-				{Seq: last + 2, Type: 1, Count: 1},                     // a gap
-				{Seq: ^uint64(0) - 1, Type: 1, Count: 3, Payload: nil}, // (wrong too, and past the largest sequence)
+				{Seq: last, Type: 1, Count: 1},     // inside the last record
+				{Seq: last + 2, Type: 1, Count: 1}, // a gap
 			} {
 				if err := j.AppendBatch([]Record{bad}); !errors.Is(err, ErrSequence) {
 					t.Fatalf("append of %+v: %v, want ErrSequence", bad, err)
@@ -126,6 +125,24 @@ func TestSpanRecords(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
+	}
+}
+
+// TestSpanLargestSequence: a record may cover sequences up to the largest
+// uint64, not past it.
+func TestSpanLargestSequence(t *testing.T) {
+	o := testOptions(None)
+	o.FirstSeq = ^uint64(0) - 1
+	j, _, err := Open(t.TempDir(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	if err := j.AppendBatch([]Record{{Seq: o.FirstSeq, Type: 1, Count: 3}}); !errors.Is(err, ErrSequence) {
+		t.Fatalf("a record past the largest sequence: %v, want ErrSequence", err)
+	}
+	if err := j.AppendBatch([]Record{{Seq: o.FirstSeq, Type: 1, Count: 2}}); err != nil || j.LastSeq() != ^uint64(0) {
+		t.Fatalf("a record up to the largest sequence: %v, last %d", err, j.LastSeq())
 	}
 }
 
