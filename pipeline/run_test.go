@@ -281,6 +281,12 @@ func TestCancelDrains(t *testing.T) {
 	src := &sliceSource{evs: evs, onEv: func(n int) {
 		if n == 20_000 {
 			cancel()
+			// The run learns of the cancel from a goroutine that needs a
+			// P. On two vCPUs ingest and the logic spin on both until
+			// the scheduler preempts one (10 ms), by which time ingest
+			// could have read the whole feed (1 test run in 10 did).
+			// Sleeping here, on ingest's goroutine, frees its P.
+			time.Sleep(time.Millisecond)
 		}
 	}}
 	cfg := testConfig()
