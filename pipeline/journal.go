@@ -141,35 +141,75 @@ func (r *run) recover(jc *JournalConfig) (*journal.Journal, *Recovery, error) {
 
 // replay applies journal records from..to to the logic, discarding outputs.
 func (r *run) replay(dir string, from, to uint64) (int64, error) {
-	rd, err := journal.NewReader(dir, from)
+	er, err := NewEventReader(dir, from)
 	if err != nil {
 		return 0, fmt.Errorf("pipeline: replay: %w", err)
 	}
-	defer rd.Close()
-	var ins []event.In
+	defer er.Close()
 	var outs []event.Out
 	var n int64
-	for seq := from; seq <= to; {
-		if !rd.Next() {
-			if err := rd.Err(); err != nil {
+	for seq := from; seq <= to; seq++ {
+		in, ok := er.Next()
+		if !ok {
+			if err := er.Err(); err != nil {
 				return n, fmt.Errorf("pipeline: replay at %d: %w", seq, err)
 			}
 			return n, fmt.Errorf("pipeline: replay: journal ends at %d, want %d", seq-1, to)
 		}
-		var err error
-		if ins, err = AppendEvents(ins[:0], rd.Record()); err != nil {
-			return n, fmt.Errorf("pipeline: replay: %w", err)
-		}
-		for i := range ins {
-			if in := &ins[i]; in.Seq >= seq && in.Seq <= to {
-				outs = r.logic.apply(in, outs[:0])
-				n++
-				seq = in.Seq + 1
-			}
-		}
+		outs = r.logic.apply(in, outs[:0])
+		n++
 	}
 	return n, nil
 }
+
+// EventReader reads the input events of a journal one at a time, from a
+// given sequence on: it decodes each record, of any input type, and hands
+// out its events in order, skipping those before the sequence asked for
+// (a block record that starts earlier).
+type EventReader struct {
+	rd   *journal.Reader
+	from uint64
+	evs  []event.In // the events of the record being read
+	i    int        // the next of them
+	err  error
+}
+
+// NewEventReader returns a reader of the events of the journal in dir from
+// sequence from (0: the oldest kept); see [journal.NewReader].
+func NewEventReader(dir string, from uint64) (*EventReader, error) {
+	rd, err := journal.NewReader(dir, from)
+	if err != nil {
+		return nil, err
+	}
+	return &EventReader{rd: rd, from: from}, nil
+}
+
+// Next returns the next event, valid until the following call, or false at
+// the end of what is written or on an error (Err says which).
+func (r *EventReader) Next() (*event.In, bool) {
+	for r.err == nil {
+		for ; r.i < len(r.evs); r.i++ {
+			if in := &r.evs[r.i]; in.Seq >= r.from {
+				r.i++
+				return in, true
+			}
+		}
+		if !r.rd.Next() {
+			r.err = r.rd.Err()
+			return nil, false
+		}
+		r.evs, r.err = AppendEvents(r.evs[:0], r.rd.Record())
+		r.i = 0
+	}
+	return nil, false
+}
+
+// Err returns the error that stopped the reader: the journal's, or a record
+// that does not decode (ErrRecord).
+func (r *EventReader) Err() error { return r.err }
+
+// Close releases the journal reader.
+func (r *EventReader) Close() error { return r.rd.Close() }
 
 // AppendEvents decodes the input events of rec, a record of any of the
 // input types, and appends them to dst in sequence order: a
@@ -335,14 +375,12 @@ func (jc *JournalConfig) firstSeq() uint64 {
 // journal, checks each against its journaled copy, and hands out only what
 // follows.
 type skipSource struct {
-	src    Source
-	left   int64           // events still to skip
-	rd     *journal.Reader // journaled copies, nil where retention removed them
-	seq    uint64          // sequence of the next event skipped
-	from   uint64          // first sequence the journal still holds
-	clock  Clock
-	copies []event.In // the journaled events of the record being compared
-	ci     int        // the next of them
+	src   Source
+	left  int64        // events still to skip
+	rd    *EventReader // journaled copies, nil where retention removed them
+	seq   uint64       // sequence of the next event skipped
+	from  uint64       // first sequence the journal still holds
+	clock Clock
 }
 
 func (s *skipSource) Next(in *event.In) error {
@@ -351,21 +389,13 @@ func (s *skipSource) Next(in *event.In) error {
 			return err // end of feed, malformed records and failures as usual
 		}
 		if s.rd != nil && s.seq >= s.from {
-			for s.ci >= len(s.copies) || s.copies[s.ci].Seq < s.seq {
-				if s.ci < len(s.copies) {
-					s.ci++ // before s.seq: the reader's first record started earlier
-					continue
-				}
-				if !s.rd.Next() {
-					return fmt.Errorf("%w: journal has no record %d: %v", ErrFeedMismatch, s.seq, s.rd.Err())
-				}
-				var err error
-				if s.copies, err = AppendEvents(s.copies[:0], s.rd.Record()); err != nil {
+			c, ok := s.rd.Next()
+			if !ok {
+				if err := s.rd.Err(); errors.Is(err, ErrRecord) {
 					return fmt.Errorf("pipeline: resume: %w", err)
 				}
-				s.ci = 0
+				return fmt.Errorf("%w: journal has no record %d: %v", ErrFeedMismatch, s.seq, s.rd.Err())
 			}
-			c := &s.copies[s.ci]
 			if c.Seq != s.seq {
 				return fmt.Errorf("%w: journal has no record %d: the next holds %d", ErrFeedMismatch, s.seq, c.Seq)
 			}

@@ -672,3 +672,33 @@ func TestBlockAllocs(t *testing.T) {
 		t.Fatal("the block does not give back its events")
 	}
 }
+
+// TestEventReader: read from any sequence, inside a block record or at its
+// start, the reader hands out exactly the events from there on, in order.
+func TestEventReader(t *testing.T) {
+	evs := genFlow(t, 5_000, 16)
+	dir := t.TempDir()
+	cfg := testConfig()
+	cfg.Journal = journalConfig(dir, journal.Batch)
+	if _, err := Run(context.Background(), cfg, &sliceSource{evs: evs}, nil); err != nil {
+		t.Fatal(err)
+	}
+	want := stamped(evs)
+	for _, from := range []uint64{1, 2, 200, 257, 4999, 5000} {
+		er, err := NewEventReader(dir, from)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []event.In
+		for in, ok := er.Next(); ok; in, ok = er.Next() {
+			got = append(got, *in)
+		}
+		if err := er.Err(); err != nil {
+			t.Fatalf("from %d: %v", from, err)
+		}
+		er.Close()
+		if !slices.Equal(got, want[from-1:]) {
+			t.Fatalf("from %d: %d events, want the %d from there", from, len(got), len(want)-int(from)+1)
+		}
+	}
+}

@@ -101,7 +101,7 @@ func Run(ctx context.Context, cfg Config, src Source, sink Sink) (Summary, error
 		if rec.ResumedFrom > jc.firstSeq() && jc.Resume == ResumeSkip {
 			ss := &skipSource{src: src, left: int64(rec.ResumedFrom - jc.firstSeq()), seq: jc.firstSeq(),
 				from: j.FirstSeq(), clock: cfg.Clock}
-			if ss.rd, err = journal.NewReader(jc.Dir, j.FirstSeq()); err != nil {
+			if ss.rd, err = NewEventReader(jc.Dir, j.FirstSeq()); err != nil {
 				j.Close()
 				return Summary{}, fmt.Errorf("pipeline: resume: %w", err)
 			}

@@ -114,36 +114,27 @@ func journalDump(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(w, "seq,ts,kind,symbol,account,id,side,type,price,qty,stp,aux,arg")
 	}
 	if start <= last {
-		rd, err := journal.NewReader(dir, start)
+		er, err := pipeline.NewEventReader(dir, start)
 		if err != nil {
 			return err
 		}
-		defer rd.Close()
-		var ins []event.In
+		defer er.Close()
 		var b []byte
-		for seq := start; seq <= last; {
-			if !rd.Next() {
-				return fmt.Errorf("journal ends before sequence %d: %v", seq, rd.Err())
+		for seq := start; seq <= last; seq++ {
+			in, ok := er.Next()
+			if !ok {
+				if errors.Is(er.Err(), pipeline.ErrRecord) {
+					return er.Err()
+				}
+				return fmt.Errorf("journal ends before sequence %d: %v", seq, er.Err())
 			}
-			if ins, err = pipeline.AppendEvents(ins[:0], rd.Record()); err != nil {
+			if *format == "csv" {
+				b = appendInCSV(b[:0], in, names)
+			} else {
+				b = appendInJSON(b[:0], in, names)
+			}
+			if _, err := w.Write(b); err != nil {
 				return err
-			}
-			// A record may hold events before start (a block that
-			// starts earlier) or after last (--to inside a block).
-			for i := range ins {
-				in := &ins[i]
-				if in.Seq < seq || in.Seq > last {
-					continue
-				}
-				if *format == "csv" {
-					b = appendInCSV(b[:0], in, names)
-				} else {
-					b = appendInJSON(b[:0], in, names)
-				}
-				if _, err := w.Write(b); err != nil {
-					return err
-				}
-				seq = in.Seq + 1
 			}
 		}
 	}
