@@ -232,3 +232,37 @@ func FuzzDecodeOut(f *testing.F) {
 		}
 	})
 }
+
+// TestDigestState: a digest saved half way and restored into a new one ends
+// where one digest over everything ends.
+func TestDigestState(t *testing.T) {
+	outs := make([]Out, 100)
+	for i := range outs {
+		outs[i] = Out{Seq: uint64(i + 1), Kind: OutAccepted, Qty: int64(i)}
+	}
+	whole := NewDigest()
+	for i := range outs {
+		whole.Add(&outs[i])
+	}
+	first := NewDigest()
+	for i := range outs[:37] {
+		first.Add(&outs[i])
+	}
+	st, err := first.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	second := NewDigest()
+	if err := second.UnmarshalBinary(st); err != nil {
+		t.Fatal(err)
+	}
+	for i := range outs[37:] {
+		second.Add(&outs[37+i])
+	}
+	if second.Sum64() != whole.Sum64() {
+		t.Fatalf("restored digest %s, want %s", second.Hex(), whole.Hex())
+	}
+	if err := second.UnmarshalBinary([]byte("junk")); err == nil {
+		t.Fatal("junk state accepted")
+	}
+}
