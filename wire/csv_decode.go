@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"fmt"
 	"io"
 	"math"
 	"strconv"
@@ -16,12 +17,18 @@ const MaxLineLen = 4096
 const maxCSVFields = 11
 
 // CSVDecoder reads the CSV feed (see the package documentation). It owns a
-// [Symbols] table: the first time a line names a symbol, Next returns a
-// KindSymbol event defining it and, on the following call, the event of the
-// line. Next does not allocate for a line whose symbol is already known.
+// [Symbols] table: the first time a new or symbol line names a symbol, Next
+// returns a KindSymbol event defining it and, on the following call, the
+// event of the line; any other line naming an unknown symbol, or an account
+// scope naming an account no new line named, is malformed. Next does not
+// allocate for a line whose symbol and account are already known.
 type CSVDecoder struct {
 	lr         lineReader
 	syms       Symbols
+	accts      accounts
+	guard      formatGuard
+	started    bool // Next has been called
+	seeded     bool
 	pending    event.In
 	hasPending bool
 	fields     [maxCSVFields][]byte
@@ -29,7 +36,25 @@ type CSVDecoder struct {
 
 // NewCSVDecoder returns a decoder reading the CSV feed from r.
 func NewCSVDecoder(r io.Reader) *CSVDecoder {
-	return &CSVDecoder{lr: newLineReader(r, "csv")}
+	return &CSVDecoder{lr: newLineReader(r, "csv"), guard: formatGuard{format: "csv", unit: "lines"}}
+}
+
+// Seed makes syms and accounts known before the first Next, as [Seeder]
+// says.
+func (d *CSVDecoder) Seed(syms []SymbolDef, accounts []uint32) error {
+	if d.started || d.seeded {
+		return fmt.Errorf("%w: csv: seed after the first event or twice", ErrConfig)
+	}
+	s, err := seedSymbols(syms)
+	if err != nil {
+		return fmt.Errorf("wire: csv: %w", err)
+	}
+	a, err := seedAccounts(accounts)
+	if err != nil {
+		return fmt.Errorf("wire: csv: %w", err)
+	}
+	d.syms, d.accts, d.seeded = s, a, true
+	return nil
 }
 
 // Symbols returns the decoder's symbol table.
@@ -38,8 +63,22 @@ func (d *CSVDecoder) Symbols() *Symbols { return &d.syms }
 // Next decodes the next event into in. It returns io.EOF at the end; a
 // *DecodeError naming the line and what is wrong with it for a malformed line
 // (Next may be called again: the line was skipped and changed nothing); any
-// other error is fatal.
+// other error is fatal, among them one wrapping [ErrNotThisFormat] in place
+// of the [MaxLeadingMalformed]th malformed line when no line before it was
+// valid, or in place of io.EOF when every line was malformed.
 func (d *CSVDecoder) Next(in *event.In) error {
+	err := d.next(in)
+	if err == nil && d.guard.valid {
+		return nil
+	}
+	return d.guard.check(err)
+}
+
+func (d *CSVDecoder) next(in *event.In) error {
+	d.started = true
+	if d.guard.err != nil {
+		return d.guard.err
+	}
 	if d.hasPending {
 		*in = d.pending
 		d.hasPending = false
@@ -218,17 +257,59 @@ func (d *CSVDecoder) parse(line []byte, in *event.In) (bool, *problem) {
 		}
 	}
 
-	if symField == 0 {
-		*in = ev
-		return true, nil
+	// The symbol: known, or defined by this line (new and symbol only).
+	var id uint32
+	define := false
+	name := []byte(nil)
+	switch {
+	case symField == 0:
+	case len(f[symField-1]) == 1 && f[symField-1][0] == '*' && (ev.Kind == event.KindMassCancel || ev.Kind == event.KindKill || ev.Kind == event.KindClear || ev.Kind == event.KindSetLimit):
+		id = event.Any
+	default:
+		name = f[symField-1]
+		var known bool
+		if id, known = d.syms.lookupBytes(name); known {
+			break
+		}
+		if _, err := event.PackName(string(name)); err != nil {
+			p := badValue(ErrSymbolName, name, symField, "symbol")
+			p.cause = err
+			return false, p
+		}
+		if twin, ok := d.syms.caseTwin(name); ok {
+			p := caseProblem(string(name), twin)
+			p.where = fieldWhere(symField, "symbol")
+			return false, p
+		}
+		if ev.Kind != event.KindNew && ev.Kind != event.KindSymbol {
+			p := badValue(ErrUnknownSymbol, name, symField, "symbol")
+			p.detail = "only new and symbol lines define one"
+			return false, p
+		}
+		if d.syms.Len() >= MaxSymbols {
+			p := badValue(ErrTooManySymbols, name, symField, "symbol")
+			p.detail = "limit " + strconv.Itoa(MaxSymbols)
+			return false, p
+		}
+		define = true
 	}
-	name := f[symField-1]
-	if star := ev.Kind == event.KindMassCancel || ev.Kind == event.KindKill || ev.Kind == event.KindClear || ev.Kind == event.KindSetLimit; star && len(name) == 1 && name[0] == '*' {
-		ev.Symbol = event.Any
-		*in = ev
-		return true, nil
+
+	// The account: a scope names a known one; a new order may make one known.
+	switch ev.Kind {
+	case event.KindMassCancel, event.KindKill, event.KindClear, event.KindSetLimit:
+		if p := d.accts.scope(ev.Account, 3, f[2]); p != nil {
+			return false, p
+		}
+	case event.KindNew:
+		if p := d.accts.newAccount(ev.Account, 4); p != nil {
+			return false, p
+		}
+		if !d.accts.known(ev.Account) {
+			d.accts.add(ev.Account)
+		}
 	}
-	if id, ok := d.syms.lookupBytes(name); ok {
+
+	if !define {
 		if ev.Kind == event.KindSymbol {
 			return false, nil // a known symbol: nothing to say
 		}
@@ -236,18 +317,8 @@ func (d *CSVDecoder) parse(line []byte, in *event.In) (bool, *problem) {
 		*in = ev
 		return true, nil
 	}
-	if _, err := event.PackName(string(name)); err != nil {
-		p := badValue(ErrSymbolName, name, symField, "symbol")
-		p.cause = err
-		return false, p
-	}
-	id, _, err := d.syms.Define(string(name))
-	if err != nil {
-		p := badValue(ErrTooManySymbols, name, symField, "symbol")
-		p.detail = "limit " + strconv.Itoa(MaxSymbols)
-		return false, p
-	}
-	packed, _ := d.syms.Packed(id)
+	packed, _ := event.PackName(string(name))
+	id = d.syms.add(string(name), packed)
 	*in = event.In{Kind: event.KindSymbol, TS: ev.TS, Symbol: id, Aux: packed}
 	if ev.Kind != event.KindSymbol {
 		ev.Symbol = id

@@ -34,6 +34,7 @@ func TestCSVDecode(t *testing.T) {
 105,Replace,8,2,18949,40
 106,masscancel,*,*
 107,masscancel,7,AAPL
+108,symbol,GOOG
 108,masscancel,*,GOOG
 109,halt,AAPL
 110,resume,AAPL
@@ -90,6 +91,9 @@ func TestCSVDecode(t *testing.T) {
 // TestCSVDecodeRisk decodes the risk guard's commands.
 func TestCSVDecodeRisk(t *testing.T) {
 	const feed = `1,symbol,AAPL
+2,symbol,MSFT
+3,new,AAPL,7,1,buy,limit,100,1
+4,new,MSFT,42,2,buy,limit,100,1
 100,kill,7,*
 101,KILL,*,AAPL,cancel
 102,kill,*,*,1
@@ -109,12 +113,14 @@ func TestCSVDecodeRisk(t *testing.T) {
 	const any = event.Any
 	want := []event.In{
 		{Kind: event.KindSymbol, TS: 1, Symbol: 0, Aux: pack(t, "AAPL")},
+		{Kind: event.KindSymbol, TS: 2, Symbol: 1, Aux: pack(t, "MSFT")},
+		{Kind: event.KindNew, TS: 3, Symbol: 0, Account: 7, ID: 1, Side: event.Buy, Type: event.Limit, Price: 100, Qty: 1},
+		{Kind: event.KindNew, TS: 4, Symbol: 1, Account: 42, ID: 2, Side: event.Buy, Type: event.Limit, Price: 100, Qty: 1},
 		{Kind: event.KindKill, TS: 100, Account: 7, Symbol: any},
 		{Kind: event.KindKill, TS: 101, Account: any, Symbol: 0, Arg: event.KillCancel},
 		{Kind: event.KindKill, TS: 102, Account: any, Symbol: any, Arg: event.KillCancel},
 		{Kind: event.KindKill, TS: 103, Account: 7, Symbol: 0},
 		{Kind: event.KindClear, TS: 104, Account: any, Symbol: any},
-		{Kind: event.KindSymbol, TS: 105, Symbol: 1, Aux: pack(t, "MSFT")},
 		{Kind: event.KindClear, TS: 105, Account: 7, Symbol: 1},
 		{Kind: event.KindSetLimit, TS: 106, Account: any, Symbol: any, Arg: 32780, Qty: 2000000},
 		{Kind: event.KindSetLimit, TS: 107, Account: 42, Symbol: any, Arg: 1, Qty: -5},

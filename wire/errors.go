@@ -30,14 +30,29 @@ var (
 	ErrAccount        = errors.New("wire: bad account")
 	ErrSymbolName     = errors.New("wire: bad symbol name")
 	ErrTooManySymbols = errors.New("wire: too many symbols")
+	// ErrSymbolCase: a name differs from a known symbol's only by case
+	// (symbol names are case-sensitive, and such a pair is refused).
+	ErrSymbolCase = errors.New("wire: symbol differs from a known one only by case")
+	// ErrUnknownAccount: an account scope names an account no new order
+	// named and no seed gave.
+	ErrUnknownAccount  = errors.New("wire: unknown account")
+	ErrTooManyAccounts = errors.New("wire: too many accounts")
 	ErrTime           = errors.New("wire: bad time")
 	ErrDirection      = errors.New("wire: bad direction")
 	ErrMessageType    = errors.New("wire: unknown message type")
 	ErrHaltPrice      = errors.New("wire: bad halt indicator")
 	ErrOrderID        = errors.New("wire: bad order id")
 
-	// Encoders and configuration.
-	ErrUnknownSymbol = errors.New("wire: undefined symbol id")
+	// Feeds.
+	// ErrNotThisFormat is wrapped by the fatal error of a decoder whose feed
+	// began with [MaxLeadingMalformed] malformed records, or ended with only
+	// malformed ones: the feed is most likely not in the format asked for.
+	ErrNotThisFormat = errors.New("wire: no valid record")
+
+	// Decoders, encoders and configuration.
+	// ErrUnknownSymbol: an event names a symbol (by name or by id) that is
+	// not defined.
+	ErrUnknownSymbol = errors.New("wire: unknown symbol")
 	ErrSymbolOrder   = errors.New("wire: symbol ids not dense in order of definition")
 	ErrUnencodable   = errors.New("wire: event cannot be written in this format")
 	ErrFormat        = errors.New("wire: unknown format")
@@ -80,6 +95,7 @@ func (e *DecodeError) Unwrap() error { return e.Err }
 // and where it was found, and optionally a cause from another package.
 type problem struct {
 	sentinel error
+	text     string // replaces the sentinel's text and val when set
 	val      string // offending value, quoted in the message; "" for none
 	hasVal   bool
 	where    string // "field 6, side"; "" for none
@@ -89,8 +105,12 @@ type problem struct {
 
 func (p *problem) Error() string {
 	var b strings.Builder
-	b.WriteString(strings.TrimPrefix(p.sentinel.Error(), "wire: "))
-	if p.hasVal {
+	if p.text != "" {
+		b.WriteString(p.text)
+	} else {
+		b.WriteString(strings.TrimPrefix(p.sentinel.Error(), "wire: "))
+	}
+	if p.hasVal && p.text == "" {
 		b.WriteByte(' ')
 		b.WriteString(strconv.Quote(p.val))
 	}

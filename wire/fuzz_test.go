@@ -9,13 +9,14 @@ import (
 	"github.com/tradeengine/engine/event"
 )
 
-// nextAll calls next until io.EOF or a fatal error, at most limit times,
-// failing the test if a decoder does not make progress.
+// nextAll calls next until io.EOF or ErrNotThisFormat, at most limit times,
+// failing the test on another fatal error or if a decoder does not make
+// progress.
 func nextAll(t *testing.T, limit int, next func() error) {
 	t.Helper()
 	for range limit {
 		err := next()
-		if err == io.EOF {
+		if err == io.EOF || errors.Is(err, ErrNotThisFormat) {
 			return
 		}
 		var de *DecodeError

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/tradeengine/engine/event"
@@ -79,11 +80,13 @@ func randName(r *rand.Rand) string {
 }
 
 // randFeed returns a random valid feed: nsym symbol definitions (ids dense
-// from 0, distinct names) interleaved with events naming only defined
-// symbols, each with only its kind's fields set.
+// from 0, names distinct even ignoring case) interleaved with events naming
+// only defined symbols, each with only its kind's fields set, account scopes
+// naming only accounts of earlier new orders (or all).
 func randFeed(r *rand.Rand, nsym, n int) []event.In {
 	var evs []event.In
 	seen := map[string]bool{}
+	var accts []uint32
 	defined := 0
 	randTS := func() int64 {
 		switch r.IntN(4) {
@@ -95,13 +98,19 @@ func randFeed(r *rand.Rand, nsym, n int) []event.In {
 		return r.Int64()
 	}
 	randAcct := func() uint32 { return r.Uint32N(event.Any) }
+	scopeAcct := func() uint32 {
+		if len(accts) == 0 || r.IntN(3) == 0 {
+			return event.Any
+		}
+		return accts[r.IntN(len(accts))]
+	}
 	for len(evs) < n {
 		if defined < nsym && (defined == 0 || r.IntN(8) == 0) {
 			name := randName(r)
-			if seen[name] {
+			if seen[strings.ToUpper(name)] {
 				continue
 			}
-			seen[name] = true
+			seen[strings.ToUpper(name)] = true
 			p, _ := event.PackName(name)
 			evs = append(evs, event.In{Kind: event.KindSymbol, TS: randTS(), Symbol: uint32(defined), Aux: p})
 			defined++
@@ -122,25 +131,20 @@ func randFeed(r *rand.Rand, nsym, n int) []event.In {
 			if r.IntN(2) == 0 {
 				in.Aux = r.Uint64()
 			}
+			accts = append(accts, in.Account)
 		case event.KindCancel:
 			in = event.In{Kind: k, TS: in.TS, Account: randAcct(), ID: r.Uint64()}
 		case event.KindReplace:
 			in = event.In{Kind: k, TS: in.TS, Account: randAcct(), ID: r.Uint64(), Price: r.Int64(), Qty: -r.Int64()}
 		case event.KindMassCancel:
-			in = event.In{Kind: k, TS: in.TS, Account: randAcct(), Symbol: sym}
-			if r.IntN(3) == 0 {
-				in.Account = event.Any
-			}
+			in = event.In{Kind: k, TS: in.TS, Account: scopeAcct(), Symbol: sym}
 			if r.IntN(3) == 0 {
 				in.Symbol = event.Any
 			}
 		case event.KindHalt, event.KindResume:
 			in = event.In{Kind: k, TS: in.TS, Symbol: sym}
 		case event.KindKill, event.KindClear, event.KindSetLimit:
-			in = event.In{Kind: k, TS: in.TS, Account: randAcct(), Symbol: sym}
-			if r.IntN(3) == 0 {
-				in.Account = event.Any
-			}
+			in = event.In{Kind: k, TS: in.TS, Account: scopeAcct(), Symbol: sym}
 			if r.IntN(3) == 0 {
 				in.Symbol = event.Any
 			}

@@ -129,6 +129,9 @@ type LOBSTERDecoder struct {
 	takerN  uint64
 	stats   LOBSTERStats
 	fields  [8][]byte
+	guard   formatGuard
+	seeded  bool
+	known   bool // the seed defines the symbol already: no KindSymbol event
 }
 
 // NewLOBSTERDecoder returns a decoder of the LOBSTER message file read from
@@ -140,6 +143,7 @@ func NewLOBSTERDecoder(messages io.Reader, cfg LOBSTERConfig) *LOBSTERDecoder {
 		lr:     newLineReader(messages, "lobster"),
 		orders: make(map[uint64]lobOrder),
 		queue:  make([]event.In, 0, 4),
+		guard:  formatGuard{format: "lobster", unit: "lines"},
 	}
 	p, err := event.PackName(cfg.Symbol)
 	switch {
@@ -155,8 +159,60 @@ func NewLOBSTERDecoder(messages io.Reader, cfg LOBSTERConfig) *LOBSTERDecoder {
 // Stats returns the counts so far.
 func (d *LOBSTERDecoder) Stats() LOBSTERStats { return d.stats }
 
-// Next decodes the next event into in, with the error contract of [Decoder].
+// Seed continues a journal's symbol table, as [Seeder] says: the decoder's
+// one symbol, Config.Symbol, takes the id the seed gives that name, and then
+// the feed defines it no more (no KindSymbol event), or the next id after the
+// seed's. The name must not differ from a seeded one only by case
+// ([ErrSymbolCase]). LOBSTER files name no account scopes: accounts are
+// checked and otherwise unused. Seed replaces Config.SymbolID; it must be
+// called before the first Next.
+func (d *LOBSTERDecoder) Seed(syms []SymbolDef, accounts []uint32) error {
+	if d.err != nil {
+		return d.err
+	}
+	if d.started || d.seeded {
+		return fmt.Errorf("%w: lobster: seed after the first event or twice", ErrConfig)
+	}
+	s, err := seedSymbols(syms)
+	if err != nil {
+		return fmt.Errorf("wire: lobster: %w", err)
+	}
+	if _, err := seedAccounts(accounts); err != nil {
+		return fmt.Errorf("wire: lobster: %w", err)
+	}
+	id, known := s.Lookup(d.cfg.Symbol)
+	if !known {
+		if twin, ok := s.caseTwin([]byte(d.cfg.Symbol)); ok {
+			return fmt.Errorf("wire: lobster: %w", caseProblem(d.cfg.Symbol, twin))
+		}
+		if s.Len() >= MaxSymbols {
+			return fmt.Errorf("%w: lobster: %q would be number %d, limit %d", ErrTooManySymbols, d.cfg.Symbol, s.Len()+1, MaxSymbols)
+		}
+		id = uint32(s.Len())
+	}
+	d.cfg.SymbolID, d.known, d.seeded = id, known, true
+	return nil
+}
+
+// SymbolID returns the id the decoder's events give its symbol.
+func (d *LOBSTERDecoder) SymbolID() uint32 { return d.cfg.SymbolID }
+
+// Next decodes the next event into in, with the error contract of [Decoder]:
+// among the fatal errors, one wrapping [ErrNotThisFormat] in place of the
+// [MaxLeadingMalformed]th malformed line when no line before it was valid,
+// or in place of io.EOF when every line was malformed.
 func (d *LOBSTERDecoder) Next(in *event.In) error {
+	err := d.next(in)
+	if err == nil && d.guard.valid {
+		return nil
+	}
+	return d.guard.check(err)
+}
+
+func (d *LOBSTERDecoder) next(in *event.In) error {
+	if d.guard.err != nil {
+		return d.guard.err
+	}
 	for {
 		if d.head < len(d.queue) {
 			*in = d.queue[d.head]
@@ -169,8 +225,11 @@ func (d *LOBSTERDecoder) Next(in *event.In) error {
 			return d.err
 		}
 		line, off, err := d.lr.readLine()
-		if err == io.EOF && !d.started {
+		if err == io.EOF && !d.started && d.guard.bad == 0 {
 			d.start(0) // an empty file still defines its symbol
+			if len(d.queue) == 0 {
+				return io.EOF
+			}
 			continue
 		}
 		if err != nil {
@@ -198,7 +257,9 @@ func (d *LOBSTERDecoder) Next(in *event.In) error {
 // start queues the symbol definition and the seeded orders.
 func (d *LOBSTERDecoder) start(ts int64) {
 	d.started = true
-	d.queue = append(d.queue, event.In{Kind: event.KindSymbol, TS: ts, Symbol: d.cfg.SymbolID, Aux: d.packed})
+	if !d.known {
+		d.queue = append(d.queue, event.In{Kind: event.KindSymbol, TS: ts, Symbol: d.cfg.SymbolID, Aux: d.packed})
+	}
 	for _, l := range d.seed {
 		if l.size <= 0 {
 			continue

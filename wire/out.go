@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"fmt"
 	"strconv"
 
 	"github.com/tradeengine/engine/event"
@@ -13,6 +14,20 @@ type OutWriter interface {
 	Write(o *event.Out) error
 	Flush() error
 }
+
+// OutSeeder is implemented by the output writers: a writer that continues
+// the output of an earlier run is seeded with the symbols that run's journal
+// defined, so that it writes their names as an uninterrupted run would.
+type OutSeeder interface {
+	SeedSymbols(syms []SymbolDef) error
+}
+
+// Interface checks.
+var (
+	_ OutSeeder = (*OutCSV)(nil)
+	_ OutSeeder = (*OutJSON)(nil)
+	_ OutSeeder = (*OutNative)(nil)
+)
 
 // outNames remembers the symbol names that OutSymbol events have given, by
 // symbol id, for the text output formats.
@@ -32,6 +47,24 @@ func (n *outNames) learn(o *event.Out) {
 		n.packed = append(n.packed, 0)
 	}
 	n.packed[o.Symbol] = o.Other
+}
+
+// seed records the names of syms, as OutSymbol events would; on error
+// nothing changes.
+func (n *outNames) seed(syms []SymbolDef) error {
+	for _, d := range syms {
+		if d.ID >= MaxSymbols {
+			return fmt.Errorf("%w: seed: symbol %q has id %d, limit %d", ErrTooManySymbols, d.Name, d.ID, MaxSymbols)
+		}
+		if _, err := event.PackName(d.Name); err != nil {
+			return fmt.Errorf("%w: seed: %w", ErrSymbolName, err)
+		}
+	}
+	for _, d := range syms {
+		p, _ := event.PackName(d.Name)
+		n.learn(&event.Out{Kind: event.OutSymbol, Symbol: d.ID, Other: p})
+	}
+	return nil
 }
 
 // appendSymbol appends the symbol's name once it has one, "*" for event.Any,

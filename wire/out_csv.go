@@ -28,10 +28,23 @@ type OutCSV struct {
 
 // NewOutCSV returns a writer to w; the header line is written first.
 func NewOutCSV(w io.Writer) *OutCSV {
-	c := &OutCSV{bw: bufio.NewWriterSize(w, bufSize), buf: make([]byte, 0, 256)}
+	c := NewOutCSVAppend(w)
 	c.bw.WriteString(outCSVHeader) // an error sticks in the bufio.Writer
 	return c
 }
+
+// NewOutCSVAppend returns a writer to w that continues an output CSV stream
+// written before: it writes no header line. Seed it with the symbols the
+// stream has named ([OutCSV.SeedSymbols]), and the stream continued is
+// byte for byte the one an uninterrupted writer would have written.
+func NewOutCSVAppend(w io.Writer) *OutCSV {
+	return &OutCSV{bw: bufio.NewWriterSize(w, bufSize), buf: make([]byte, 0, 256)}
+}
+
+// SeedSymbols makes the writer name the symbols of syms as if OutSymbol
+// events had named them. A name that event.PackName refuses, or an id of
+// [MaxSymbols] or more, is an error, and then nothing changes.
+func (c *OutCSV) SeedSymbols(syms []SymbolDef) error { return c.names.seed(syms) }
 
 // Write writes o as one line.
 func (c *OutCSV) Write(o *event.Out) error {

@@ -40,10 +40,16 @@ type OutJSON struct {
 	names outNames
 }
 
-// NewOutJSON returns a writer to w.
+// NewOutJSON returns a writer to w. JSON lines have no header: the same
+// writer continues a stream written before, byte for byte as an
+// uninterrupted writer would once seeded ([OutJSON.SeedSymbols]).
 func NewOutJSON(w io.Writer) *OutJSON {
 	return &OutJSON{bw: bufio.NewWriterSize(w, bufSize), buf: make([]byte, 0, 320)}
 }
+
+// SeedSymbols makes the writer name the symbols of syms as if OutSymbol
+// events had named them; see [OutCSV.SeedSymbols].
+func (j *OutJSON) SeedSymbols(syms []SymbolDef) error { return j.names.seed(syms) }
 
 // Write writes o as one line.
 func (j *OutJSON) Write(o *event.Out) error {

@@ -23,7 +23,23 @@ func NewOutNative(w io.Writer) (*OutNative, error) {
 	if _, err := w.Write(h[:]); err != nil {
 		return nil, fmt.Errorf("wire: native output: write header: %w", err)
 	}
-	return &OutNative{bw: bufio.NewWriterSize(w, bufSize)}, nil
+	return NewOutNativeAppend(w), nil
+}
+
+// NewOutNativeAppend returns a writer to w that continues a native output
+// stream written before: it writes no header. Checking that the stream it
+// continues is one (its header, and a length that is the header plus whole
+// frames) is the caller's: [NewOutNativeDecoder] reads it.
+func NewOutNativeAppend(w io.Writer) *OutNative {
+	return &OutNative{bw: bufio.NewWriterSize(w, bufSize)}
+}
+
+// SeedSymbols does nothing but check syms as [OutCSV.SeedSymbols] does: the
+// native output carries symbol ids, not names. It is there so that a caller
+// seeds every writer alike.
+func (n *OutNative) SeedSymbols(syms []SymbolDef) error {
+	var names outNames
+	return names.seed(syms)
 }
 
 // Write writes o as one frame.
