@@ -37,11 +37,11 @@ var (
 	// named and no seed gave.
 	ErrUnknownAccount  = errors.New("wire: unknown account")
 	ErrTooManyAccounts = errors.New("wire: too many accounts")
-	ErrTime           = errors.New("wire: bad time")
-	ErrDirection      = errors.New("wire: bad direction")
-	ErrMessageType    = errors.New("wire: unknown message type")
-	ErrHaltPrice      = errors.New("wire: bad halt indicator")
-	ErrOrderID        = errors.New("wire: bad order id")
+	ErrTime            = errors.New("wire: bad time")
+	ErrDirection       = errors.New("wire: bad direction")
+	ErrMessageType     = errors.New("wire: unknown message type")
+	ErrHaltPrice       = errors.New("wire: bad halt indicator")
+	ErrOrderID         = errors.New("wire: bad order id")
 
 	// Feeds.
 	// ErrNotThisFormat is wrapped by the fatal error of a decoder whose feed
