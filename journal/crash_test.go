@@ -107,6 +107,8 @@ func runChild(mode, dir string) int {
 			return 3
 		}
 		return 0
+	case "hold":
+		return runHold(dir)
 	}
 	fmt.Fprintln(os.Stderr, "child: unknown mode", mode)
 	return 2

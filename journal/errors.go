@@ -37,6 +37,10 @@ var (
 	// ErrNoSnapshot is returned by LoadLatestSnapshot when no valid
 	// snapshot exists.
 	ErrNoSnapshot = errors.New("journal: no valid snapshot")
+	// ErrLocked is matched by the *LockedError [Open] returns when another
+	// writer, in this process or another, has the journal open: "journal
+	// DIR is in use by pid N".
+	ErrLocked = errors.New("journal: in use by another writer")
 	// ErrOptions is wrapped for options out of their range.
 	ErrOptions = errors.New("journal: invalid options")
 )

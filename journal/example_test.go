@@ -32,6 +32,7 @@ func Example() {
 		}
 	}
 	fmt.Println("appended", j.LastSeq(), "durable", j.DurableSeq())
+	id, last := j.ID(), j.LastSeq()
 	if err := j.Close(); err != nil {
 		log.Fatal(err)
 	}
@@ -49,10 +50,12 @@ func Example() {
 		fmt.Println("read", r.Record().Seq, e.Kind, e.Side, e.Qty)
 	}
 
-	if _, err := journal.WriteSnapshot(dir, 3, []byte("state after 3")); err != nil {
+	// A snapshot carries the journal's id; loading it for this journal,
+	// and no later than its last record, refuses any other.
+	if _, err := journal.WriteSnapshot(dir, id, 3, []byte("state after 3")); err != nil {
 		log.Fatal(err)
 	}
-	s, _, err := journal.LoadLatestSnapshot(dir)
+	s, _, err := journal.LoadLatestSnapshot(dir, journal.SnapshotSelect{ID: id, MaxSeq: last})
 	if err != nil {
 		log.Fatal(err)
 	}

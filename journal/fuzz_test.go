@@ -92,7 +92,7 @@ func FuzzDecodeSegmentHeader(f *testing.F) {
 // themselves, or an error; the payload always aliases the input (nothing is
 // allocated from a length field).
 func FuzzDecodeSnapshot(f *testing.F) {
-	paths, _ := filepath.Glob(filepath.Join("testdata", "v*", "*"+snapshotExt))
+	paths, _ := filepath.Glob(filepath.Join("testdata", "v*", "*"+SnapshotExt))
 	for _, p := range paths {
 		b, err := os.ReadFile(p)
 		if err != nil {
@@ -102,6 +102,13 @@ func FuzzDecodeSnapshot(f *testing.F) {
 	}
 	f.Add([]byte{})
 	f.Add([]byte(snapshotMagic))
+	for _, v := range []uint16{1, 2} {
+		for _, id := range []uint64{0, goldenID} {
+			b := make([]byte, snapshotHeaderSize+5)
+			n := encodeSnapshotHeader(b, v, id, 7, []byte("state"))
+			f.Add(append(b[:n], "state"...))
+		}
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		s, err := decodeSnapshot(b)
 		if err != nil {
@@ -110,12 +117,15 @@ func FuzzDecodeSnapshot(f *testing.F) {
 			}
 			return
 		}
-		if len(s.Payload) != len(b)-snapshotHeaderSize || (len(s.Payload) > 0 && &s.Payload[0] != &b[snapshotHeaderSize]) {
+		hn := snapshotHeaderLen(s.Version)
+		if len(s.Payload) != len(b)-hn || (len(s.Payload) > 0 && &s.Payload[0] != &b[hn]) {
 			t.Fatalf("payload does not alias the input")
 		}
+		if s.Version == 1 && s.ID != 0 {
+			t.Fatalf("version 1 snapshot with id %#x", s.ID)
+		}
 		out := make([]byte, snapshotHeaderSize)
-		encodeSnapshotHeader(out, s.Seq, s.Payload)
-		if !bytes.Equal(out, b[:snapshotHeaderSize]) {
+		if n := encodeSnapshotHeader(out, s.Version, s.ID, s.Seq, s.Payload); n != hn || !bytes.Equal(out[:n], b[:hn]) {
 			t.Fatalf("header re-encodes differently")
 		}
 	})

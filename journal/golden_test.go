@@ -3,6 +3,7 @@ package journal
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -108,7 +109,7 @@ func writeGolden(t *testing.T, dir string) {
 	if err := j.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := WriteSnapshot(dir, goldenSnapshotSeq, goldenSnapshotPayload); err != nil {
+	if _, err := WriteSnapshot(dir, j.ID(), goldenSnapshotSeq, goldenSnapshotPayload); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -125,6 +126,9 @@ func TestGoldenCurrent(t *testing.T) {
 			t.Fatal(err)
 		}
 		if err := os.CopyFS(golden, os.DirFS(dir)); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Remove(filepath.Join(golden, LockFile)); err != nil {
 			t.Fatal(err)
 		}
 		t.Logf("rewrote %s", golden)
@@ -181,9 +185,24 @@ func TestGoldenRead(t *testing.T) {
 			if n != len(recs) || last != goldenLast {
 				t.Fatalf("read %d records up to %d, want %d", n, last, len(recs))
 			}
-			snap, _, err := LoadLatestSnapshot(dir)
+			// The golden snapshots of v1 and v2 are of snapshot format
+			// version 1 (no id: accepted for any journal), that of v3 of
+			// version 2, tied to the golden journal.
+			snap, _, err := LoadLatestSnapshot(dir, SnapshotSelect{ID: goldenID, MaxSeq: goldenLast})
 			if err != nil || snap.Seq != goldenSnapshotSeq || !bytes.Equal(snap.Payload, goldenSnapshotPayload) {
 				t.Fatalf("snapshot: %v %+v", err, snap)
+			}
+			wantV, wantID := uint16(SnapshotVersion), uint64(goldenID)
+			if v < 3 {
+				wantV, wantID = 1, 0
+			}
+			if snap.Version != wantV || snap.ID != wantID {
+				t.Fatalf("snapshot version %d id %#x, want %d %#x", snap.Version, snap.ID, wantV, wantID)
+			}
+			if snap, _, err := LoadLatestSnapshot(dir, SnapshotSelect{ID: goldenID + 1}); v < 3 && (err != nil || snap.Version != 1) {
+				t.Fatalf("a version 1 snapshot for any journal: %v", err)
+			} else if v >= 3 && !errors.Is(err, ErrNoSnapshot) {
+				t.Fatalf("the golden snapshot for another journal: %v", err)
 			}
 
 			j, orep, err := Open(dir, Options{SegmentSize: 4096, VerifySealed: true})
@@ -229,6 +248,9 @@ func dirFiles(t *testing.T, dir string) map[string][]byte {
 	}
 	files := map[string][]byte{}
 	for _, e := range ents {
+		if e.Name() == LockFile {
+			continue // holds the writer's pid: not part of the format's bytes
+		}
 		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
 		if err != nil {
 			t.Fatal(err)

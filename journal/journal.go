@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -79,7 +80,8 @@ type Journal struct {
 	wg      sync.WaitGroup
 
 	stats counters
-	id    uint64 // the journal's identity, in every v2 segment header
+	id    uint64   // the journal's identity, in every v2 segment header
+	lock  *os.File // the LOCK file, flocked until Close
 	dir   string
 	fs    faultfs.FS
 	opts  Options
@@ -115,22 +117,35 @@ func (s Stats) RecordsPerSync() float64 {
 	return float64(s.SyncedRecords) / float64(s.Syncs)
 }
 
-// Open opens the journal in dir, creating the directory and a first segment
-// at opts.FirstSeq if it holds no journal, or recovering it: leftovers of
-// interrupted work are removed, the newest segment is scanned, a torn tail is
-// cut, corruption fails Open with ErrCorrupt (or is cut with
+// Open opens the journal in dir for writing, creating the directory and a
+// first segment at opts.FirstSeq if it holds no journal, or recovering it:
+// leftovers of interrupted work are removed, the newest segment is scanned,
+// a torn tail is cut, corruption fails Open with ErrCorrupt (or is cut with
 // Options.TruncateCorrupt). The report says what recovery found and did; it
 // is returned with the error too when recovery fails.
+//
+// Open first takes the journal's lock (the [LockFile] in dir, held until
+// [Journal.Close]), before it creates or removes anything: while one
+// writer has the journal open, another Open, in this process or another,
+// fails at once with a [*LockedError] ("journal DIR is in use by pid N",
+// matching ErrLocked). Readers ([NewReader], [Verify], the snapshot
+// functions) take no lock. A directory Open creates is made durable: the
+// parent of each directory created is fsynced.
 func Open(dir string, opts Options) (*Journal, *RecoveryReport, error) {
 	o, err := opts.withDefaults()
 	if err != nil {
 		return nil, nil, err
 	}
 	fs := o.fs
-	if err := fs.MkdirAll(dir); err != nil {
+	if err := mkdirSynced(fs, dir); err != nil {
 		return nil, nil, fmt.Errorf("journal: open %s: %w", dir, err)
 	}
+	lock, err := lockDir(dir)
+	if err != nil {
+		return nil, nil, err
+	}
 	j := &Journal{
+		lock:   lock,
 		pfWake: make(chan struct{}, 1),
 		cmWake: make(chan struct{}, 1),
 		done:   make(chan struct{}),
@@ -146,6 +161,7 @@ func Open(dir string, opts Options) (*Journal, *RecoveryReport, error) {
 	rep := &RecoveryReport{Dir: dir}
 	if err := j.open(rep); err != nil {
 		j.closeFiles()
+		j.unlock()
 		return nil, rep, err
 	}
 	j.lastSeq.Store(j.c.last)
@@ -310,6 +326,13 @@ func (j *Journal) DurableSeq() uint64 {
 // FirstSeq returns the first sequence of the oldest segment kept.
 func (j *Journal) FirstSeq() uint64 { return j.segs[0].first }
 
+// ID returns the journal's id: random, never 0, drawn when the journal was
+// created (or, for a journal of format version 1, when it started its first
+// segment of a later version) and written in every segment header. Pass it
+// to [WriteSnapshot] and in [SnapshotSelect] so that a snapshot is tied to
+// its journal.
+func (j *Journal) ID() uint64 { return j.id }
+
 // Dir returns the journal's directory.
 func (j *Journal) Dir() string { return j.dir }
 
@@ -339,7 +362,8 @@ func (j *Journal) Stats() Stats {
 
 // Close stops the background goroutines, makes everything appended durable
 // (in every mode: a clean shutdown loses nothing), and releases the files.
-// The unused spare segment is removed.
+// The unused spare segment is removed. The lock is released last, whatever
+// the error.
 func (j *Journal) Close() error {
 	if j.w.closed {
 		return ErrClosed
@@ -358,11 +382,15 @@ func (j *Journal) Close() error {
 	if cerr := j.closeFiles(); err == nil {
 		err = cerr
 	}
+	if uerr := j.unlock(); err == nil {
+		err = uerr
+	}
 	return err
 }
 
-// abandon stops the journal as a crash would: no sync, no cleanup. Tests use
-// it before simulating a crash.
+// abandon stops the journal as a crash would: no sync, no cleanup; the lock
+// is released, as the death of the process would. Tests use it before
+// simulating a crash.
 func (j *Journal) abandon() {
 	if j.w.closed {
 		return
@@ -370,6 +398,7 @@ func (j *Journal) abandon() {
 	j.w.closed = true
 	close(j.done)
 	j.wg.Wait()
+	j.unlock()
 }
 
 // closeFiles unmaps and closes every open segment.

@@ -649,7 +649,7 @@ func TestLeftovers(t *testing.T) {
 	}
 	appendN(t, j, 10, 64)
 	j.Close()
-	for _, name := range []string{spareName(1), spareName(2) + tmpExt, segmentName(11) + tmpExt, "notes.txt", snapshotName(5) + tmpExt} {
+	for _, name := range []string{spareName(1), spareName(2) + tmpExt, segmentName(11) + tmpExt, "notes.txt", SnapshotName(5) + tmpExt} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte("x"), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -663,7 +663,7 @@ func TestLeftovers(t *testing.T) {
 	if fmt.Sprint(rep.Removed) != fmt.Sprint(want) {
 		t.Fatalf("removed %v, want %v", rep.Removed, want)
 	}
-	for _, name := range []string{"notes.txt", snapshotName(5) + tmpExt} {
+	for _, name := range []string{"notes.txt", SnapshotName(5) + tmpExt} {
 		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
 			t.Fatalf("%s was not the journal's to remove: %v", name, err)
 		}
