@@ -74,6 +74,10 @@ type Config struct {
 	// Journal, when not nil, journals every event before the logic acts on
 	// it and recovers from the journal at start.
 	Journal *JournalConfig
+	// Output, when not nil, is the output file, which with a journal
+	// survives restarts (see [Output]). Run's sink argument must then be
+	// nil.
+	Output *Output
 	// SnapshotRequests, when not nil, asks for a snapshot (with a journal
 	// and SnapshotEvery set) each time a value arrives.
 	SnapshotRequests <-chan struct{}

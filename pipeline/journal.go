@@ -1,12 +1,16 @@
 package pipeline
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"path/filepath"
+	"strings"
 
 	"github.com/tradeengine/engine/event"
 	"github.com/tradeengine/engine/journal"
+	"github.com/tradeengine/engine/wire"
 )
 
 // Journal record types of input events, beside RecordInputBlock (block.go),
@@ -65,6 +69,10 @@ type JournalConfig struct {
 	Retention journal.Retention
 	// Resume says what the feed holds when the journal is not empty.
 	Resume Resume
+	// AllowConfigChange lets a restart run under another configuration
+	// than the one in force in the journal (see the run configuration in
+	// runconfig.go); the change is journaled.
+	AllowConfigChange bool
 }
 
 // ErrFeedMismatch is wrapped by the error of a resumed run whose feed does
@@ -77,23 +85,41 @@ type Recovery struct {
 	Report       *journal.RecoveryReport `json:"-"`
 	SnapshotSeq  uint64                  `json:"snapshot_seq"`                // sequence the loaded snapshot is valid at, 0 if none
 	SnapshotPath string                  `json:"snapshot_path"`               // file it came from
-	Skipped      []string                `json:"snapshots_skipped,omitempty"` // corrupt snapshots passed over
+	Skipped      []string                `json:"snapshots_skipped,omitempty"` // snapshots passed over: corrupt, of another journal, past the journal's end or the output checkpoint
 	Replayed     int64                   `json:"replayed"`                    // journaled events replayed after the snapshot
 	ResumedFrom  uint64                  `json:"resumed_from"`                // sequence of the first new event
 	FeedSkipped  int64                   `json:"feed_skipped"`                // feed events skipped as already journaled
+	// OutputCheckpoint is the sequence of the output checkpoint found: the
+	// outputs of the events after it, up to the journal's end, were
+	// re-emitted (ReEmitted events).
+	OutputCheckpoint uint64 `json:"output_checkpoint"`
+	ReEmitted        int64  `json:"re_emitted"`
+	// OutputGap, when not empty, says which outputs could not be
+	// re-emitted (a journal without a checkpoint whose start retention
+	// removed).
+	OutputGap string `json:"output_gap,omitempty"`
+	// ConfigChanged is set when the run applies another configuration
+	// than the one in force in the journal (AllowConfigChange).
+	ConfigChanged []string `json:"config_changed,omitempty"`
+
+	lastTS int64 // event time of the last journaled event
 }
 
-// recover opens the journal, loads the newest valid snapshot into the logic
-// and replays the journal after it, silently: those events' outputs were the
-// previous run's. It returns the open journal and what it did.
-func (r *run) recover(jc *JournalConfig) (*journal.Journal, *Recovery, error) {
+// recover opens the journal, loads the newest usable snapshot into the
+// logic and replays the journal after it: silently up to the output
+// checkpoint (those outputs are out already), then re-emitting to the sink
+// the outputs of every event after it. Every event is replayed under the
+// configuration in force when it was journaled. It then checks the run's
+// configuration against the journal's, opens the output file, and returns
+// the open journal and what it did.
+func (r *run) recover(jc *JournalConfig, out *Output, st *sinkState) (*journal.Journal, *Recovery, error) {
 	opts := jc.Options
 	if opts.PrefaultWindow == 0 {
 		opts.PrefaultWindow = prefaultWindow
 	}
 	j, rep, err := journal.Open(jc.Dir, opts)
 	if err != nil {
-		return nil, nil, fmt.Errorf("pipeline: journal: %w", err)
+		return nil, nil, err
 	}
 	rec := &Recovery{Report: rep}
 	fail := func(err error) (*journal.Journal, *Recovery, error) {
@@ -101,46 +127,158 @@ func (r *run) recover(jc *JournalConfig) (*journal.Journal, *Recovery, error) {
 		return nil, nil, err
 	}
 	last := j.LastSeq()
+	first := jc.firstSeq()
+
+	// Where outputs start going out again.
+	emitFrom := first
+	ck, hasCk, err := readCheckpoint(jc.Dir)
+	if err != nil {
+		return fail(err)
+	}
+	if hasCk {
+		switch {
+		case ck.id != j.ID():
+			return fail(fmt.Errorf("pipeline: %s is the output checkpoint of journal %#016x, this journal is %#016x", filepath.Join(jc.Dir, CheckpointFile), ck.id, j.ID()))
+		case ck.seq > last:
+			return fail(fmt.Errorf("pipeline: the output checkpoint is at sequence %d, after the journal's last record %d: outputs of inputs the journal lost are out (durability %s cannot promise more after a machine crash)", ck.seq, last, jc.Options.Durability))
+		}
+		if err := st.digest.UnmarshalBinary(ck.digest); err != nil {
+			return fail(fmt.Errorf("pipeline: output checkpoint: %w", err))
+		}
+		emitFrom = ck.seq + 1
+		rec.OutputCheckpoint = ck.seq
+	}
+
+	// The configurations in force.
+	cfgs, err := readConfigs(jc.Dir)
+	if err != nil {
+		return fail(err)
+	}
+	now := configOf(&r.cfg)
+
+	// The newest usable snapshot at or before the checkpoint.
 	from := j.FirstSeq() // first record to replay
-	snap, srep, err := journal.LoadLatestSnapshot(jc.Dir)
-	if srep != nil {
-		for _, s := range srep.Skipped {
-			rec.Skipped = append(rec.Skipped, s.Path+": "+s.Reason)
+	snapMax := min(last, emitFrom-1)
+	var snap *journal.Snapshot
+	if snapMax >= first {
+		var srep *journal.SnapshotReport
+		snap, srep, err = journal.LoadLatestSnapshot(jc.Dir, journal.SnapshotSelect{ID: j.ID(), MaxSeq: snapMax})
+		if srep != nil {
+			for _, s := range srep.Skipped {
+				rec.Skipped = append(rec.Skipped, s.Path+": "+s.Reason)
+			}
+		}
+		switch {
+		case err == nil:
+		case errors.Is(err, journal.ErrNoSnapshot):
+			snap = nil
+		default:
+			return fail(fmt.Errorf("pipeline: snapshots: %w", err))
 		}
 	}
-	switch {
-	case err == nil:
-		if snap.Seq > last {
-			return fail(fmt.Errorf("pipeline: snapshot %s is at sequence %d, after the journal's last %d", snap.Path, snap.Seq, last))
+	if snap == nil && from != first && last >= from {
+		// Retention removed the journal's start and no snapshot at or
+		// before the checkpoint remains: start from the newest snapshot
+		// there is, and say which outputs cannot come again.
+		var err error
+		snap, _, err = journal.LoadLatestSnapshot(jc.Dir, journal.SnapshotSelect{ID: j.ID(), MaxSeq: last})
+		if err != nil {
+			return fail(fmt.Errorf("pipeline: journal starts at sequence %d and there is no snapshot to start from", from))
+		}
+		rec.OutputGap = fmt.Sprintf("outputs of sequences %d to %d are not re-emitted: the journal starts at %d", emitFrom, snap.Seq, from)
+		emitFrom = snap.Seq + 1
+	}
+	if snap != nil {
+		if i := inForce(cfgs, snap.Seq); i >= 0 {
+			if r.logic, err = r.logicFor(cfgs[i].raw); err != nil {
+				return fail(err)
+			}
 		}
 		if err := r.logic.loadState(snap.Payload); err != nil {
 			return fail(fmt.Errorf("pipeline: snapshot %s: %w", snap.Path, err))
 		}
 		rec.SnapshotSeq, rec.SnapshotPath = snap.Seq, snap.Path
 		from = snap.Seq + 1
-	case errors.Is(err, journal.ErrNoSnapshot):
-		if from != jc.firstSeq() && last >= from {
-			return fail(fmt.Errorf("pipeline: journal starts at sequence %d and there is no snapshot to start from", from))
+	} else if i := inForce(cfgs, from); i >= 0 && last >= from {
+		if r.logic, err = r.logicFor(cfgs[i].raw); err != nil {
+			return fail(err)
 		}
-	default:
-		return fail(fmt.Errorf("pipeline: snapshots: %w", err))
 	}
 	if from < j.FirstSeq() && last >= from {
 		return fail(fmt.Errorf("pipeline: snapshot at %d needs records from %d, the journal starts at %d", rec.SnapshotSeq, from, j.FirstSeq()))
 	}
+
+	// The output file: continued where the checkpoint says, when it is the
+	// one the checkpoint describes; else written afresh from emitFrom.
+	if out != nil {
+		path := absPath(out.Path)
+		same := hasCk && ck.path == path
+		if err := st.openOutput(out, !same, ck.offset); err != nil {
+			return fail(err)
+		}
+		st.path = path
+	}
+	st.dir, st.id, st.j, st.ckptSeq = jc.Dir, j.ID(), j, emitFrom-1
+
 	if last >= from {
-		n, err := r.replay(jc.Dir, from, last)
+		cur := inForce(cfgs, from)
+		if snap != nil {
+			cur = inForce(cfgs, snap.Seq)
+		}
+		n, err := r.replay(jc.Dir, from, last, emitFrom, cfgs, cur, st, rec)
 		if err != nil {
 			return fail(err)
 		}
 		rec.Replayed = n
+	} else {
+		r.seedWriter(st)
+		if last >= first {
+			if rec.lastTS, err = lastEventTS(jc.Dir, last); err != nil {
+				return fail(err)
+			}
+		}
+	}
+
+	// This run's configuration against the one in force.
+	if i := inForce(cfgs, last+1); i < 0 || !bytes.Equal(cfgs[i].raw, now) {
+		if i >= 0 && last >= first {
+			rec.ConfigChanged = configDiff(cfgs[i].raw, now, 8)
+			if !jc.AllowConfigChange {
+				return fail(fmt.Errorf("%w: %s (%s); start with the journal's configuration, or allow the change", ErrConfigChanged, jc.Dir, strings.Join(rec.ConfigChanged, "; ")))
+			}
+			if err := r.switchConfig(now); err != nil {
+				return fail(err)
+			}
+		}
+		if err := writeConfig(jc.Dir, last+1, now); err != nil {
+			return fail(err)
+		}
 	}
 	rec.ResumedFrom = last + 1
 	return j, rec, nil
 }
 
-// replay applies journal records from..to to the logic, discarding outputs.
-func (r *run) replay(dir string, from, to uint64) (int64, error) {
+// lastEventTS returns the event time of the journal's event at seq.
+func lastEventTS(dir string, seq uint64) (int64, error) {
+	er, err := NewEventReader(dir, seq)
+	if err != nil {
+		return 0, fmt.Errorf("pipeline: recovery: %w", err)
+	}
+	defer er.Close()
+	in, ok := er.Next()
+	if !ok || in.Seq != seq {
+		return 0, fmt.Errorf("pipeline: recovery: no event %d in the journal: %v", seq, er.Err())
+	}
+	return in.TS, nil
+}
+
+// replay applies journal records from..to to the logic: silently before
+// emitFrom, and with their outputs to the sink from emitFrom on. A
+// journaled configuration change takes effect where it was journaled.
+//
+// cur is the index in cfgs of the configuration the logic runs under, -1
+// for none journaled.
+func (r *run) replay(dir string, from, to, emitFrom uint64, cfgs []configFile, cur int, st *sinkState, rec *Recovery) (int64, error) {
 	er, err := NewEventReader(dir, from)
 	if err != nil {
 		return 0, fmt.Errorf("pipeline: replay: %w", err)
@@ -148,7 +286,18 @@ func (r *run) replay(dir string, from, to uint64) (int64, error) {
 	defer er.Close()
 	var outs []event.Out
 	var n int64
+	if emitFrom <= from {
+		r.seedWriter(st)
+	}
 	for seq := from; seq <= to; seq++ {
+		for cur+1 < len(cfgs) && cfgs[cur+1].seq <= seq {
+			cur++
+			if cur == 0 || !bytes.Equal(cfgs[cur].raw, cfgs[cur-1].raw) {
+				if err := r.switchConfig(cfgs[cur].raw); err != nil {
+					return n, fmt.Errorf("pipeline: replay at %d: %w", seq, err)
+				}
+			}
+		}
 		in, ok := er.Next()
 		if !ok {
 			if err := er.Err(); err != nil {
@@ -156,10 +305,40 @@ func (r *run) replay(dir string, from, to uint64) (int64, error) {
 			}
 			return n, fmt.Errorf("pipeline: replay: journal ends at %d, want %d", seq-1, to)
 		}
+		if seq == emitFrom && emitFrom > from {
+			r.seedWriter(st)
+		}
 		outs = r.logic.apply(in, outs[:0])
+		if seq >= emitFrom {
+			for i := range outs {
+				if err := st.add(&outs[i]); err != nil {
+					return n, err
+				}
+			}
+			rec.ReEmitted++
+		}
+		rec.lastTS = in.TS
 		n++
 	}
 	return n, nil
+}
+
+// seedWriter gives the output writer the names of the symbols the logic
+// knows, which it would otherwise learn only from the symbol outputs of
+// events whose outputs went out before the restart.
+func (r *run) seedWriter(st *sinkState) {
+	sd, ok := st.w.(symbolSeeder)
+	if !ok {
+		return
+	}
+	if defs := r.logic.symbols(); len(defs) > 0 {
+		sd.SeedSymbols(defs)
+	}
+}
+
+// symbolSeeder is implemented by writers that can be told symbol names.
+type symbolSeeder interface {
+	SeedSymbols([]wire.SymbolDef)
 }
 
 // EventReader reads the input events of a journal one at a time, from a

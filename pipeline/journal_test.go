@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -204,12 +205,15 @@ func TestRestartFeedMismatch(t *testing.T) {
 
 // TestSnapshotRetention: old snapshots and the segments no snapshot needs
 // are deleted; a restart from what is left still works.
+// TestSnapshotRetention: retention deletes segments, but never one the
+// oldest snapshot kept needs, so that each kept snapshot can be fallen back
+// on: with the newest one corrupt, a restart starts from the older one.
 func TestSnapshotRetention(t *testing.T) {
 	evs := genFlow(t, 60_000, 15)
 	dir := t.TempDir()
 	cfg := testConfig()
 	cfg.Journal = journalConfig(dir, journal.None)
-	cfg.Journal.Options.SegmentSize = 256 << 10
+	cfg.Journal.Options.SegmentSize = 128 << 10
 	cfg.Journal.SnapshotEvery = 10_000
 	cfg.Journal.KeepSnapshots = 2
 	cfg.Journal.Retention = journal.Retention{MaxSegments: 2}
@@ -218,22 +222,42 @@ func TestSnapshotRetention(t *testing.T) {
 	}
 	snaps, _ := filepath.Glob(filepath.Join(dir, "*.snap"))
 	if len(snaps) != 2 {
-		t.Errorf("%d snapshots kept, want 2: %v", len(snaps), snaps)
+		t.Fatalf("%d snapshots kept, want 2: %v", len(snaps), snaps)
 	}
-	rep, err := journal.Verify(dir)
+	segs, _ := filepath.Glob(filepath.Join(dir, "*.seg"))
+	firstOf := func(path string) uint64 {
+		n, err := strconv.ParseUint(strings.TrimSuffix(filepath.Base(path), ".seg"), 10, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	oldest, err := strconv.ParseUint(strings.TrimSuffix(filepath.Base(snaps[0]), ".snap"), 10, 64)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.FirstSeq == 1 {
-		t.Error("retention deleted no segment")
+	if firstOf(segs[0]) > oldest+1 {
+		t.Fatalf("journal starts at %d: the oldest snapshot kept, at %d, lost the records it needs", firstOf(segs[0]), oldest)
+	}
+	if firstOf(segs[0]) == 1 && len(segs) > 2 && firstOf(segs[1]) <= oldest+1 {
+		t.Fatalf("retention kept segment 1 which no snapshot needs: %v", segs)
+	}
+	// The newest snapshot damaged: the restart falls back on the oldest.
+	b, err := os.ReadFile(snaps[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)/2] ^= 0xff
+	if err := os.WriteFile(snaps[1], b, 0o644); err != nil {
+		t.Fatal(err)
 	}
 	rec := &recorder{}
 	sum, err := Run(context.Background(), cfg, &sliceSource{evs: evs}, rec)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum.Recovery.FeedSkipped != 50_000 || sum.LastSeq != 60_000 {
-		t.Fatalf("restart after retention: %+v, last seq %d", sum.Recovery, sum.LastSeq)
+	if sum.Recovery.FeedSkipped != 50_000 || sum.LastSeq != 60_000 || sum.Recovery.SnapshotSeq != oldest {
+		t.Fatalf("restart after retention: %+v, last seq %d; want it from the snapshot at %d", sum.Recovery, sum.LastSeq, oldest)
 	}
 	all := direct(t, testConfig(), evs)
 	if digestOf(rec.outs) != digestOf(outsAfter(all, 50_000)) {
@@ -381,7 +405,7 @@ func TestKnightRestart(t *testing.T) {
 
 // TestRiskOffSnapshotRefused: a snapshot with risk state is not loaded into
 // an engine whose guard is off, and the reverse.
-func TestRiskOffSnapshotRefused(t *testing.T) {
+func TestConfigChangeRefused(t *testing.T) {
 	evs := genFlow(t, 5_000, 21)
 	dir := t.TempDir()
 	cfg := testConfig()
@@ -392,8 +416,20 @@ func TestRiskOffSnapshotRefused(t *testing.T) {
 	}
 	off := cfg
 	off.Risk = nil
-	if _, err := Run(context.Background(), off, &sliceSource{evs: evs}, nil); !errors.Is(err, ErrState) {
-		t.Fatalf("risk-off run on a risk snapshot: %v, want ErrState", err)
+	if _, err := Run(context.Background(), off, &sliceSource{evs: evs}, nil); !errors.Is(err, ErrConfigChanged) {
+		t.Fatalf("risk-off run on a risk journal: %v, want ErrConfigChanged", err)
+	}
+	// Asked for, the change is made: the journal's events replay under the
+	// guard they ran under, and the new ones run without it.
+	jc := *off.Journal
+	jc.AllowConfigChange = true
+	off.Journal = &jc
+	sum, err := Run(context.Background(), off, &sliceSource{evs: evs}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.Recovery.ConfigChanged) == 0 || sum.LastSeq != uint64(len(evs)) {
+		t.Fatalf("recovery %+v, last seq %d", sum.Recovery, sum.LastSeq)
 	}
 }
 
@@ -443,11 +479,13 @@ func TestRestartOnOlderRecords(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if r := sum.Recovery; r == nil || r.Replayed != half || r.FeedSkipped != half || sum.FirstSeq != half+1 {
-				t.Fatalf("recovery %+v, first seq %d; want %d replayed and skipped", sum.Recovery, sum.FirstSeq, half)
+			if r := sum.Recovery; r == nil || r.Replayed != half || r.FeedSkipped != half || sum.FirstSeq != half+1 || r.ReEmitted != half {
+				t.Fatalf("recovery %+v, first seq %d; want %d replayed, re-emitted and skipped", sum.Recovery, sum.FirstSeq, half)
 			}
-			if got, want := digestOf(rec.outs), digestOf(outsAfter(all, half)); got != want {
-				t.Fatalf("outputs after the restart %s, want %s", got, want)
+			// The journal had no output checkpoint: every output is
+			// emitted again, so the stream is that of one whole run.
+			if got, want := digestOf(rec.outs), digestOf(all); got != want || sum.OutputDigest != want {
+				t.Fatalf("outputs after the restart %s (summary %s), want %s", got, sum.OutputDigest, want)
 			}
 			rd, err := journal.NewReader(dir, 0)
 			if err != nil {

@@ -4,17 +4,20 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/tradeengine/engine/event"
 	"github.com/tradeengine/engine/matcher"
 	"github.com/tradeengine/engine/risk"
+	"github.com/tradeengine/engine/wire"
 )
 
 // logic is the business logic the pinned goroutine runs: everything that
 // holds state and answers inputs. It is also what snapshots capture.
 type logic struct {
-	m *matcher.Engine
-	g *risk.Guard // in front of m; nil when the guard is off
+	m          *matcher.Engine
+	g          *risk.Guard // in front of m; nil when the guard is off
+	maxSymbols uint32
 }
 
 func newLogic(cfg *Config) (*logic, error) {
@@ -22,7 +25,7 @@ func newLogic(cfg *Config) (*logic, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pipeline: %w", err)
 	}
-	l := &logic{m: m}
+	l := &logic{m: m, maxSymbols: uint32(cfg.Matcher.MaxSymbols)}
 	if cfg.Risk != nil {
 		if l.g, err = risk.New(cfg.Risk, m); err != nil {
 			return nil, fmt.Errorf("pipeline: %w", err)
@@ -89,7 +92,14 @@ func appendPart(b []byte, id uint16, fill func([]byte) []byte) []byte {
 }
 
 // loadState loads a snapshot payload into fresh logic.
-func (l *logic) loadState(b []byte) error {
+func (l *logic) loadState(b []byte) error { return l.load(b, false) }
+
+// loadStateAcross loads the state of logic under another configuration: the
+// risk part is dropped when the guard is now off, and a guard turned on
+// starts fresh.
+func (l *logic) loadStateAcross(b []byte) error { return l.load(b, true) }
+
+func (l *logic) load(b []byte, across bool) error {
 	if len(b) < 12 || string(b[:8]) != stateMagic {
 		return fmt.Errorf("%w: no %q header", ErrState, stateMagic)
 	}
@@ -119,6 +129,10 @@ func (l *logic) loadState(b []byte) error {
 		case id == partRisk && !seenR && seenM:
 			// The guard's state refers to the books: it loads after them.
 			if l.g == nil {
+				if across {
+					seenR = true
+					continue
+				}
 				return fmt.Errorf("%w: the snapshot holds risk state and the risk guard is off", ErrState)
 			}
 			if err := l.g.LoadState(part); err != nil {
@@ -135,8 +149,38 @@ func (l *logic) loadState(b []byte) error {
 	if !seenM {
 		return fmt.Errorf("%w: no matcher state", ErrState)
 	}
-	if l.g != nil && !seenR {
+	if l.g != nil && !seenR && !across {
 		return fmt.Errorf("%w: the risk guard is on and the snapshot holds no risk state", ErrState)
 	}
 	return nil
+}
+
+// symbols returns the symbol table the logic holds (defined by the
+// journal's KindSymbol events), by id.
+func (l *logic) symbols() []wire.SymbolDef {
+	var defs []wire.SymbolDef
+	for id := range l.maxSymbols {
+		if name, ok := l.m.SymbolName(id); ok {
+			defs = append(defs, wire.SymbolDef{ID: id, Name: name})
+		}
+	}
+	return defs
+}
+
+// accounts returns the accounts the logic knows: those with resting orders
+// and those the risk guard keeps state for, ascending.
+func (l *logic) accounts() []uint32 {
+	seen := map[uint32]bool{}
+	l.m.EachOrder(func(o matcher.OrderInfo) { seen[o.Account] = true })
+	if l.g != nil {
+		for _, a := range l.g.Config().Accounts {
+			seen[a.ID] = true
+		}
+	}
+	ids := make([]uint32, 0, len(seen))
+	for a := range seen {
+		ids = append(ids, a)
+	}
+	slices.Sort(ids)
+	return ids
 }

@@ -46,7 +46,9 @@ type run struct {
 
 	stop       atomic.Bool   // set by a failing stage or a cancelled context
 	snapNow    atomic.Bool   // a snapshot was asked for (SnapshotNow)
-	retainFrom atomic.Uint64 // newest snapshot's sequence, for the journal's retention (by ingest)
+	retainFrom atomic.Uint64 // oldest kept snapshot's sequence, for the journal's retention (by ingest)
+	applied    atomic.Uint64 // sequence of the last event the logic applied
+	lastTS     int64         // event time of the last journaled event, where ingest's clamp starts
 	eventsN    atomic.Int64  // events published by ingest, for progress
 	outN       atomic.Int64  // output events consumed by the sink, for progress
 
@@ -82,6 +84,9 @@ func Run(ctx context.Context, cfg Config, src Source, sink Sink) (Summary, error
 	if err := cfg.check(); err != nil {
 		return Summary{}, err
 	}
+	if cfg.Output != nil && sink != nil {
+		return Summary{}, errOutputBoth
+	}
 	if cfg.Wait == nil {
 		cfg.Wait = ring.SpinYield()
 	}
@@ -90,14 +95,27 @@ func Run(ctx context.Context, cfg Config, src Source, sink Sink) (Summary, error
 		return Summary{}, err
 	}
 	r := &run{cfg: cfg, logic: l}
+	var report *risk.Report
+	if cfg.Risk != nil {
+		ra := event.Any
+		var start int64
+		if cfg.Runaway != nil {
+			ra, start = cfg.Runaway.Account, cfg.Runaway.Start
+		}
+		report = risk.NewReport(ra, start)
+	}
+	st := newSinkState(report)
+	st.w, st.writing = sink, sink != nil
+	defer st.close()
 	var sum Summary
 	var j *journal.Journal
 	if jc := cfg.Journal; jc != nil {
 		var rec *Recovery
-		if j, rec, err = r.recover(jc); err != nil {
+		if j, rec, err = r.recover(jc, cfg.Output, st); err != nil {
 			return Summary{}, err
 		}
 		sum.Recovery = rec
+		r.lastTS = rec.lastTS
 		if rec.ResumedFrom > jc.firstSeq() && jc.Resume == ResumeSkip {
 			ss := &skipSource{src: src, left: int64(rec.ResumedFrom - jc.firstSeq()), seq: jc.firstSeq(),
 				from: j.FirstSeq(), clock: cfg.Clock}
@@ -119,7 +137,11 @@ func Run(ctx context.Context, cfg Config, src Source, sink Sink) (Summary, error
 			return Summary{}, errors.New("pipeline: journal sequence space exhausted")
 		}
 		if jc.SnapshotEvery > 0 {
-			r.snaps = newSnapshotter(jc.Dir, jc.SnapshotEvery, rec.ResumedFrom, jc.KeepSnapshots)
+			r.snaps = newSnapshotter(jc.Dir, j, jc.SnapshotEvery, rec.ResumedFrom, jc.KeepSnapshots)
+		}
+	} else if cfg.Output != nil {
+		if err := st.openOutput(cfg.Output, true, 0); err != nil {
+			return Summary{}, err
 		}
 	}
 	closeJournal := func() {
@@ -160,19 +182,8 @@ func Run(ctx context.Context, cfg Config, src Source, sink Sink) (Summary, error
 	if r.snaps != nil {
 		go r.snaps.write(r)
 	}
-	var c counts
-	digest := event.NewDigest()
-	var report *risk.Report
-	if cfg.Risk != nil {
-		ra := event.Any
-		var start int64
-		if cfg.Runaway != nil {
-			ra, start = cfg.Runaway.Account, cfg.Runaway.Start
-		}
-		report = risk.NewReport(ra, start)
-	}
 	sinkDone := make(chan struct{})
-	go func() { defer close(sinkDone); r.sink(sink, &c, digest, report) }()
+	go func() { defer close(sinkDone); r.sink(st) }()
 
 	stopWatch := make(chan struct{})
 	go func() {
@@ -188,7 +199,7 @@ func Run(ctx context.Context, cfg Config, src Source, sink Sink) (Summary, error
 		go r.progress(stopWatch, progressDone, start)
 	}
 
-	r.ingest(src, &sum)
+	r.ingest(ctx, src, &sum)
 	<-logicDone
 	<-sinkDone
 	if r.snaps != nil {
@@ -199,9 +210,12 @@ func Run(ctx context.Context, cfg Config, src Source, sink Sink) (Summary, error
 	if progressDone != nil {
 		<-progressDone
 	}
+	if err := st.close(); err != nil {
+		r.setErr(err)
+	}
 	if j != nil {
 		if r.snaps != nil && r.snaps.written > 0 {
-			r.retain(j, r.snaps.lastSeq)
+			r.retain(j, r.snaps.oldestKept)
 		}
 		st := j.Stats()
 		sum.Journal = &JournalSummary{
@@ -218,8 +232,11 @@ func Run(ctx context.Context, cfg Config, src Source, sink Sink) (Summary, error
 	if sum.ElapsedNS > 0 {
 		sum.EventsPerSec = float64(sum.EventsIn) / (float64(sum.ElapsedNS) / 1e9)
 	}
-	c.fill(&sum)
-	sum.OutputDigest = digest.Hex()
+	st.counts.fill(&sum)
+	sum.OutputDigest = st.digest.Hex()
+	if rec := sum.Recovery; rec != nil && rec.Report != nil && !rec.Report.Created {
+		sum.OutputDigestSinceRestart = st.since.Hex()
+	}
 	if report != nil {
 		sum.Risk = newRiskSummary(report)
 	}

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/tradeengine/engine/journal"
 )
@@ -19,6 +20,7 @@ type snapJob struct {
 // counted), never waited for.
 type snapshotter struct {
 	dir       string
+	j         *journal.Journal
 	keep      int    // snapshots to keep
 	every     uint64 // sequences between snapshots, 0 for none
 	next      uint64 // sequence of the next periodic snapshot
@@ -28,12 +30,14 @@ type snapshotter struct {
 	written   uint64 // snapshots written (writer goroutine; read after done)
 	skipped   uint64 // snapshots skipped, both buffers busy (logic goroutine)
 	lastTaken uint64 // sequence of the newest snapshot handed to the writer (logic goroutine)
-	lastSeq   uint64 // sequence of the newest snapshot written (writer goroutine)
+	lastSeq    uint64 // sequence of the newest snapshot written (writer goroutine)
+	oldestKept uint64 // sequence of the oldest snapshot kept (writer goroutine)
 }
 
-func newSnapshotter(dir string, every, firstSeq uint64, keep int) *snapshotter {
+func newSnapshotter(dir string, j *journal.Journal, every, firstSeq uint64, keep int) *snapshotter {
 	s := &snapshotter{
 		dir:     dir,
+		j:       j,
 		keep:    max(keep, 1),
 		every:   every,
 		free:    make(chan []byte, 2),
@@ -79,22 +83,49 @@ func (s *snapshotter) take(l *logic, seq uint64, wait bool) {
 	s.pending <- snapJob{seq: seq, buf: l.appendState(buf[:0])}
 }
 
-// write runs on the writer goroutine until the logic closes pending.
+// write runs on the writer goroutine until the logic closes pending. A
+// snapshot is written only once the journal is durable up to its sequence
+// (in Batch mode the logic runs ahead of the msyncs), so that no snapshot
+// on disk stands for events a machine crash could take out of the journal.
+// In None mode, which promises nothing beyond the page cache, recovery
+// skips a snapshot found past the journal's end instead.
 func (s *snapshotter) write(r *run) {
 	defer close(s.done)
 	for job := range s.pending {
-		if _, err := journal.WriteSnapshot(s.dir, job.seq, job.buf); err != nil {
+		if !s.waitDurable(job.seq) {
+			// The journal failed, and so the run (r.fail holds why).
+			s.free <- job.buf
+			continue
+		}
+		if _, err := journal.WriteSnapshot(s.dir, s.j.ID(), job.seq, job.buf); err != nil {
 			r.setErr(fmt.Errorf("pipeline: snapshot at %d: %w", job.seq, err))
 		} else {
 			s.written++
 			s.lastSeq = job.seq
-			r.retainFrom.Store(job.seq)
 			// Snapshot retention deletes leftover temporary files too, so
-			// it runs here, where no snapshot is being written.
-			if _, err := journal.RetainSnapshots(s.dir, s.keep); err != nil {
+			// it runs here, where no snapshot is being written. The
+			// journal keeps what the oldest snapshot kept needs, so that
+			// every kept snapshot can be fallen back on.
+			_, oldest, err := journal.RetainSnapshots(s.dir, s.keep)
+			if err != nil {
 				r.setErr(fmt.Errorf("pipeline: snapshot retention: %w", err))
+			} else if oldest != 0 {
+				s.oldestKept = oldest
+				r.retainFrom.Store(oldest)
 			}
 		}
 		s.free <- job.buf
 	}
+}
+
+// waitDurable waits until the journal is durable up to seq; false if the
+// journal failed first.
+func (s *snapshotter) waitDurable(seq uint64) bool {
+	for s.j.DurableSeq() < seq {
+		if s.j.Err() != nil {
+			return false
+		}
+		time.Sleep(20 * time.Microsecond)
+	}
+	return true
 }

@@ -1,13 +1,13 @@
 package pipeline
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"time"
 
 	"github.com/tradeengine/engine/event"
-	"github.com/tradeengine/engine/risk"
 	"github.com/tradeengine/engine/wire"
 )
 
@@ -20,14 +20,24 @@ type buffered interface {
 
 // ingest is the single writer of the input ring. It decodes up to Batch
 // events, stamps them, and publishes them with one claim.
-func (r *run) ingest(src Source, sum *Summary) {
+//
+// It checks ctx once per batch, so a cancelled run stops within a batch of
+// the cancel whatever the scheduler does with the run's other goroutines.
+func (r *run) ingest(ctx context.Context, src Source, sum *Summary) {
 	seqr := r.in.Sequencer()
 	defer seqr.Close()
 	batch := make([]event.In, r.cfg.Batch)
 	bsrc, _ := src.(buffered)
 	seq := r.cfg.FirstSeq
-	var lastTS int64
+	lastTS := r.lastTS // a restart's clamp goes on from the last journaled event
+	done := ctx.Done()
 	for !r.stop.Load() {
+		select {
+		case <-done:
+			r.stop.Store(true)
+			return
+		default:
+		}
 		n := 0
 		eof := false
 		for n < len(batch) {
@@ -166,6 +176,7 @@ func (r *run) runLogic() {
 			}
 		}
 		r.logicIn.Release(avail)
+		r.applied.Store(last)
 		next = avail + 1
 		if snaps != nil && r.snapNow.Swap(false) {
 			snaps.take(r.logic, last, false)
@@ -180,10 +191,11 @@ func (r *run) runLogic() {
 }
 
 // sink consumes the output ring: digest, counts, the risk report and the
-// writer.
-func (r *run) sink(w Sink, c *counts, d *event.Digest, rep *risk.Report) {
+// writer, and with a journal the output checkpoints (see CheckpointFile),
+// written at the boundary between two inputs' outputs.
+func (r *run) sink(st *sinkState) {
 	next := int64(0)
-	writing := w != nil
+	due := false
 	for {
 		avail, ok := r.sinkIn.WaitFor(next)
 		if !ok {
@@ -191,24 +203,29 @@ func (r *run) sink(w Sink, c *counts, d *event.Digest, rep *risk.Report) {
 		}
 		for s := next; s <= avail; s++ {
 			o := r.out.Slot(s)
-			d.Add(o)
-			c.add(o)
-			if rep != nil {
-				rep.Add(o)
-			}
-			if writing {
-				if err := w.Write(o); err != nil {
-					r.setErr(fmt.Errorf("pipeline: output: %w", err))
-					writing = false
+			if due && o.Seq != st.last {
+				// Every output of st.last and before is in.
+				due = false
+				if err := st.checkpoint(st.last); err != nil {
+					r.setErr(err)
 				}
 			}
+			if err := st.add(o); err != nil {
+				r.setErr(err)
+			}
+			due = due || st.due()
 		}
 		r.sinkIn.Release(avail)
-		r.outN.Store(c.out)
+		r.outN.Store(st.counts.out)
 		next = avail + 1
 	}
-	if writing {
-		if err := w.Flush(); err != nil {
+	// The logic is done: every event it applied has all its outputs in.
+	if err := st.checkpoint(max(st.last, r.applied.Load())); err != nil {
+		r.setErr(err)
+	}
+	if st.w != nil && st.writing {
+		if err := st.w.Flush(); err != nil {
+			st.writing = false
 			r.setErr(fmt.Errorf("pipeline: output: %w", err))
 		}
 	}

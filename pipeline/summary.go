@@ -26,7 +26,11 @@ type Summary struct {
 	Trades         int64            `json:"trades"`          // OutTrade events
 	TradedQuantity int64            `json:"traded_quantity"` // sum of trade quantities
 	EventsOut      int64            `json:"events_out"`      // output events
-	OutputDigest   string           `json:"output_digest"`   // hex xxhash64 over the canonical encodings of the output events, in order
+	OutputDigest   string           `json:"output_digest"`   // hex xxhash64 over the canonical encodings of the output events, in order, of the whole journaled run (across restarts)
+	// OutputDigestSinceRestart is the digest of the outputs this run
+	// emitted (re-emitted after the output checkpoint, then new), on a
+	// restart; OutputDigest covers the journal's whole run.
+	OutputDigestSinceRestart string `json:"output_digest_since_restart,omitempty"`
 	ElapsedNS      int64            `json:"elapsed_ns"`      // wall time of the run, from start to the last output
 	EventsPerSec   float64          `json:"events_per_sec"`  // EventsIn per second of ElapsedNS
 
@@ -196,6 +200,9 @@ func (s *Summary) String() string {
 		}
 	}
 	fmt.Fprintf(&b, "output digest    %s\n", s.OutputDigest)
+	if s.OutputDigestSinceRestart != "" {
+		fmt.Fprintf(&b, "since restart    %s (the outputs of this run alone)\n", s.OutputDigestSinceRestart)
+	}
 	if jn := s.Journal; jn != nil {
 		fmt.Fprintf(&b, "journal          %s, durability %s, last seq %d, %d msyncs (%.0f records/sync)\n",
 			jn.Dir, jn.Durability, jn.LastSeq, jn.Msyncs, jn.RecordsPerSync)
