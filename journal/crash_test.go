@@ -19,6 +19,8 @@ import (
 const (
 	childEnv    = "JOURNAL_TEST_CHILD"
 	childDirEnv = "JOURNAL_TEST_DIR"
+	// crashSeedEnv passes TestCrashRealProcess the seed of a run to repeat.
+	crashSeedEnv = "JOURNAL_CRASH_SEED"
 )
 
 func TestMain(m *testing.M) {
@@ -136,10 +138,25 @@ func startChild(t *testing.T, mode, dir string) (*exec.Cmd, *bufio.Scanner) {
 // except a torn tail. Odd rounds recover in the parent (Open); even rounds
 // only look (Verify and a reader), leaving the torn tail to the next
 // child's recovery. The child continues in the same directory each round.
+//
+// The test logs its random seed ("seed N"). To rerun with the same choices
+// (which write each kill lands after, how long the others wait):
+//
+//	JOURNAL_CRASH_SEED=N go test ./journal -run TestCrashRealProcess -v
+//
+// The seed fixes the test's choices, not the scheduler: a kill lands at the
+// same point of the child's output, not at the same instruction, so a rare
+// failure may take a few reruns with its seed (-count=10).
 func TestCrashRealProcess(t *testing.T) {
 	const rounds = 60
 	seed := uint64(time.Now().UnixNano())
-	t.Logf("seed %d", seed)
+	if s := os.Getenv(crashSeedEnv); s != "" {
+		var err error
+		if seed, err = strconv.ParseUint(s, 10, 64); err != nil {
+			t.Fatalf("%s=%q: %v", crashSeedEnv, s, err)
+		}
+	}
+	t.Logf("seed %d (rerun with %s=%d)", seed, crashSeedEnv, seed)
 	rng := rand.New(rand.NewPCG(seed, 1))
 	dir := t.TempDir()
 	var acked uint64 // highest sequence any child acknowledged
