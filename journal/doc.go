@@ -10,6 +10,7 @@
 //
 // A journal is a directory:
 //
+//	LOCK                        the writer's lock: flocked by Open until Close, holds its pid
 //	00000000000000000001.seg    a segment: its name is the sequence of its first record,
 //	00000000000000041231.seg    20 digits so that names sort; the newest one is appended to
 //	7.spare                     the next segment, pre-created and prefaulted, header still zero
@@ -17,6 +18,22 @@
 //	00000000000000040000.snap   a snapshot valid at sequence 40000 (may share the directory)
 //
 // All integers are little-endian.
+//
+// # One writer
+//
+// [Open] takes an exclusive flock (LOCK_EX|LOCK_NB) on the LOCK file before
+// it creates, removes or recovers anything, writes its pid into the file,
+// and holds the lock until [Journal.Close] (a failed Open releases it; the
+// kernel releases it when the process dies, so a crash leaves no stale
+// lock). The lock belongs to the open file description, so a second Open,
+// in another process or in the same one, fails at once with ErrLocked:
+// "journal DIR is in use by pid N". Without it two writers would both
+// acknowledge the same sequences, and the second's recovery would delete
+// the first's spare segment as a leftover. Two processes creating one new
+// journal at once race only for the lock: the directory is created (and
+// its parent fsynced, so that a new journal survives a machine crash), then
+// locked, then populated. Readers ([NewReader], [Verify]) and the snapshot
+// functions take no lock: they work on a live journal.
 //
 // # Segment header
 //
@@ -158,22 +175,35 @@
 //
 // A snapshot is a file holding the logic's full state after the record with
 // a given sequence, as opaque bytes. Its name is that sequence, 20 digits,
-// and ".snap". It is written to a temporary name, fsynced, renamed, and the
-// directory fsynced.
+// and ".snap" ([SnapshotName]). It is written to a temporary name, fsynced,
+// renamed, and the directory fsynced. Version 2 (current, [SnapshotVersion]):
 //
-//	 0          8         10        12         16         24               32         40
-//	+----------+---------+---------+----------+----------+----------------+----------+----------------+
-//	| magic    | version | hdrsize | reserved | sequence | payload length | checksum | payload        |
-//	| 8 bytes  | u16 = 1 | u16 =40 | u32 = 0  | u64      | u64            | u64      | length bytes   |
-//	+----------+---------+---------+----------+----------+----------------+----------+----------------+
-//	|<-- xxhash64 covers bytes 0..32 -------------------------------------->|          |<-- and these ->|
+//	 0          8         10        12         16         24               32         40         48
+//	+----------+---------+---------+----------+----------+----------------+----------+----------+----------------+
+//	| magic    | version | hdrsize | reserved | sequence | payload length | journal  | checksum | payload        |
+//	| 8 bytes  | u16 = 2 | u16 =48 | u32 = 0  | u64      | u64            | id, u64  | u64      | length bytes   |
+//	+----------+---------+---------+----------+----------+----------------+----------+----------+----------------+
+//	|<-- xxhash64 covers bytes 0..40 ------------------------------------------------>|          |<-- and these ->|
 //
 //	magic      "TESNAPSH"
+//	journal id the id of the journal the snapshot belongs to ([Journal.ID]); 0 for a
+//	           snapshot tied to no journal
+//	checksum   xxhash64(bytes 0..40, payload) XOR journal id, as a record's is keyed
+//
+// Version 1 has no journal id: its header is 40 bytes, the checksum at
+// 32..40 is plain xxhash64(bytes 0..32, payload). It is still read, and,
+// having no id, is accepted for any journal.
 //
 // The payload length must equal the bytes after the header: a snapshot is
 // read whole and nothing is allocated from a length field. A snapshot that
 // fails any check is skipped by [LoadLatestSnapshot] in favour of an older
-// one, and reported.
+// one, and reported; so is one whose id is not the journal's ([SnapshotSelect]:
+// "snapshot of journal 0x..., this journal is 0x...") and one after the
+// sequence the caller can start from ("at sequence X, after sequence Y").
+//
+// Retention: [RetainSnapshots] returns the sequence of the oldest snapshot
+// it keeps; [Journal.Retain] is given that sequence, so every snapshot
+// kept, the fallbacks too, keeps the records after it.
 //
 // # Versions
 //
@@ -183,7 +213,8 @@
 // newest segment, it seals that segment and appends to a new one in the
 // current version, so a journal may hold segments of both. The golden
 // journals under testdata/v1, testdata/v2 and testdata/v3 pin the bytes of
-// each.
+// each; the snapshots beside them pin snapshot version 1 (v1, v2) and 2
+// (v3).
 //
 // Version 3 (current) is drawn above. It differs from version 2 in one
 // thing: the record count.

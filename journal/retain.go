@@ -17,8 +17,11 @@ type Retention struct {
 // Retain deletes old segments, oldest first, while the policy wants them
 // gone: more than MaxSegments segments, or a segment older than MaxAge. It
 // never deletes the active segment, and never a segment holding a record
-// after keepFrom: pass the sequence of the newest snapshot, since replay
-// needs every record after it. It returns the first sequences of the
+// after keepFrom. keepFrom must be the sequence of the oldest snapshot kept
+// (what [RetainSnapshots] returns as oldestKept), not the newest: replay
+// from any kept snapshot, the older ones being the fallbacks when the
+// newest is damaged, needs every record after it. 0 (no snapshot) deletes
+// nothing. It returns the first sequences of the
 // segments deleted. Deletion stops at the first segment that must stay, so
 // the journal always remains a contiguous run of segments.
 func (j *Journal) Retain(keepFrom uint64, p Retention) ([]uint64, error) {
