@@ -433,7 +433,8 @@ func TestCSVAllocs(t *testing.T) {
 		"100,new,AAPL,7,1,buy,limit,18950,100\n" +
 		" 101 , NEW , AAPL , 8 , 2 , S , IOC , 18950 , 60 , CB , 99\n" +
 		"# comment\n\n" +
-		"104,cancel,7,1\n105,replace,8,2,18949,40\n106,masscancel,*,AAPL\n109,halt,AAPL\n"
+		"104,cancel,7,1\n105,replace,8,2,18949,40\n106,masscancel,*,AAPL\n109,halt,AAPL\n" +
+		"110,kill,7,AAPL,cancel\n111,setlimit,8,*,1,5\n112,clear,7,AAPL\n113,symbol,AAPL\n"
 	d := NewCSVDecoder(&cycleReader{b: []byte(feed)})
 	var in event.In
 	for range 20 { // define the symbol

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"strings"
 	"testing"
 
 	"github.com/tradeengine/engine/event"
@@ -30,6 +31,32 @@ func nextAll(t *testing.T, limit int, next func() error) {
 	t.Fatalf("no io.EOF after %d calls", limit)
 }
 
+// checkKnown fails the test unless in names only symbols defined in syms
+// (a symbol event: the last one defined) and, in an account scope, only
+// accounts of earlier new orders (recorded in accts) or all of them.
+func checkKnown(t *testing.T, in *event.In, syms *Symbols, accts map[uint32]bool) {
+	t.Helper()
+	switch in.Kind {
+	case event.KindCancel, event.KindReplace:
+		return
+	case event.KindNew:
+		accts[in.Account] = true
+	case event.KindMassCancel, event.KindKill, event.KindClear, event.KindSetLimit:
+		if !accts[in.Account] {
+			t.Fatalf("%+v names an unknown account", in)
+		}
+		if in.Symbol == event.Any {
+			return
+		}
+	}
+	if int(in.Symbol) >= syms.Len() {
+		t.Fatalf("%+v names symbol %d, %d defined", in, in.Symbol, syms.Len())
+	}
+	if p, _ := syms.Packed(in.Symbol); in.Kind == event.KindSymbol && p != in.Aux {
+		t.Fatalf("%+v defines a name the table has not", in)
+	}
+}
+
 func FuzzNativeDecoder(f *testing.F) {
 	var buf bytes.Buffer
 	e, _ := NewNativeEncoder(&buf)
@@ -45,12 +72,21 @@ func FuzzNativeDecoder(f *testing.F) {
 	spoiled[HeaderSize+FrameSize] = 0
 	f.Add(spoiled)
 	f.Add([]byte("TEFEED\r\n"))
+	msft, _ := event.PackName("MSFT")
+	f.Add(encodeFeed(f, []event.In{
+		{Kind: event.KindSymbol, Symbol: 3, Aux: msft},
+		{Kind: event.KindHalt, Symbol: 3},
+		{Kind: event.KindHalt, Symbol: 0},
+		{Kind: event.KindKill, Account: 7, Symbol: event.Any},
+		{Kind: event.KindSymbol, Symbol: 3, Aux: msft + 1},
+	}))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		d, err := NewNativeDecoder(bytes.NewReader(data))
 		if err != nil {
 			return
 		}
 		var frame [FrameSize]byte
+		accts := map[uint32]bool{event.Any: true}
 		nextAll(t, len(data)/FrameSize+3, func() error {
 			var in event.In
 			off := d.Offset()
@@ -65,6 +101,7 @@ func FuzzNativeDecoder(f *testing.F) {
 			if in.Seq != 0 {
 				t.Fatalf("seq %d, want 0", in.Seq)
 			}
+			checkKnown(t, &in, d.Symbols(), accts)
 			in.Encode(frame[:])
 			clear(frame[16:24])
 			var again event.In
@@ -113,14 +150,18 @@ func FuzzCSVDecoder(f *testing.F) {
 	f.Add([]byte("109,halt,AAPL\n110,resume,AAPL\n111,symbol,AAPL\n112,symbol,BRK.A\n-1,new,X,4294967295,1,b,fok,0,0\n"))
 	f.Add([]byte("1,new,A B,1,1,buy,limit,1,1\n1,foo\n1\n\n,,,,,,,,,,,,,,"))
 	f.Add([]byte("1,kill,7,*\n2,kill,*,AAPL,cancel\n3,clear,*,*\n4,setlimit,*,*,32780,2000000\n5,parent,7,AAPL,buy,500,9\n6,kill,*,*,x\n"))
+	f.Add([]byte("1,new,AAPL,7,1,buy,limit,1,1\n2,kill,*,APPL,cancel\n3,halt,aapl\n4,new,aApl,7,2,s,ioc,1,1\n5,kill,8,*\n6,kill,7,AAPL\n"))
+	f.Add([]byte(strings.Repeat("x\n", MaxLeadingMalformed+1) + "1,symbol,A\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		d := NewCSVDecoder(bytes.NewReader(data))
 		var evs []event.In
+		accts := map[uint32]bool{event.Any: true}
 		nextAll(t, 2*len(data)+3, func() error {
 			var in event.In
 			if err := d.Next(&in); err != nil {
 				return err
 			}
+			checkKnown(t, &in, d.Symbols(), accts)
 			evs = append(evs, in)
 			return nil
 		})

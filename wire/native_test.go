@@ -238,7 +238,11 @@ func TestNativeReadErrorIsFatal(t *testing.T) {
 }
 
 func TestNativeDecoderAllocs(t *testing.T) {
-	b := encodeFeed(t, goldenFeed())
+	evs := append(goldenFeed(),
+		event.In{Kind: event.KindKill, Account: 7, Symbol: 0, Arg: event.KillCancel},
+		event.In{Kind: event.KindSetLimit, Account: 8, Symbol: event.Any, Arg: 1, Qty: 5},
+		goldenFeed()[0]) // a symbol defined again
+	b := encodeFeed(t, evs)
 	cr := &cycleReader{b: b[HeaderSize:]}
 	d, err := NewNativeDecoder(io.MultiReader(bytes.NewReader(b[:HeaderSize]), cr))
 	if err != nil {
