@@ -22,6 +22,8 @@ const csvHeader = `# trading engine CSV feed: one event per line, TS in ns (empt
 # TS,clear,ACCOUNT|*,SYMBOL|*
 # TS,setlimit,ACCOUNT|*,SYMBOL|*,LIMIT,VALUE
 # TS,parent,ACCOUNT,SYMBOL,SIDE,QTY[,ID]
+# SYMBOL is case-sensitive; only new and symbol lines define one, and the
+# ACCOUNT of masscancel, kill, clear and setlimit is * or one a new line named
 `
 
 // CSVEncoder writes the CSV feed. It learns symbol names from the KindSymbol

@@ -5,6 +5,34 @@
 // Everything that parses outside bytes returns errors with context: a
 // malformed record is a [*DecodeError] naming its line or byte offset, after
 // which the decoder carries on with the next record; any other error is fatal.
+// A feed whose first [MaxLeadingMalformed] records (lines of a text format,
+// frames of a binary one) are all malformed, or that ends with only
+// malformed records, is not read as hundreds of dead letters: in place of
+// the 100th DecodeError (or of io.EOF) Next returns a fatal error wrapping
+// [ErrNotThisFormat], "no valid record in the first 100 lines: is this the
+// right --format?". Once a record was valid, malformed ones stay
+// DecodeErrors.
+//
+// # Symbols and accounts
+//
+// Symbol names are case-sensitive ("AAPL" and "aapl" would be two names), and
+// a name that differs from a known one only by case is refused as malformed
+// ([ErrSymbolCase]: symbol "aapl" differs from known "AAPL" only by case):
+// such a pair is far more often a typo than two instruments. Only a new order
+// and a symbol definition define a symbol; any other record naming an unknown
+// one ([ErrUnknownSymbol]) is malformed, so that an operator's typo in a kill,
+// halt or mass cancel is dead-lettered instead of acting on a new, empty
+// symbol while the intended one keeps trading. Likewise an account scope
+// (mass cancel, kill, clear, setlimit) names an account a new order has
+// named, or all ('*'), else [ErrUnknownAccount]; a decoder remembers at most
+// [MaxAccounts] accounts ([ErrTooManyAccounts]) and [MaxSymbols] symbols.
+//
+// A run that continues a journal seeds its decoder ([Seeder]) with the symbol
+// table the journal defined and the accounts it knows: known names keep their
+// ids, new ones continue from the next id. Output writers are seeded with the
+// symbol names ([OutSeeder]) and opened to append ([NewOutCSVAppend],
+// [NewOutNativeAppend]; JSON lines have no header) so that an output file
+// continued after a restart is byte for byte that of an uninterrupted run.
 //
 // # Native feed
 //
@@ -30,6 +58,13 @@
 // on with the next frame: frames are fixed-size, so one bad frame never hides
 // the good ones after it. A stream that ends inside a frame reports a
 // DecodeError for the truncated frame (offset and bytes present), then io.EOF.
+//
+// A feed's symbol ids are its own: a symbol frame (kind symbol, id in the
+// symbol field, packed name in aux) maps its id to the decoder's id for the
+// name, numbered densely from 0 in order of definition (a feed numbered so
+// keeps its ids); a frame naming an id no symbol frame defined, or a symbol
+// frame giving a defined id another name, is malformed (see
+// [NativeDecoder]).
 //
 // # Native output
 //
@@ -78,10 +113,16 @@
 // orders: Arg event.KillCancel), clear, setlimit (LIMIT is the guard's limit
 // id, a uint16, carried in Arg; VALUE a signed integer, in Qty) and parent (a
 // parent instruction; ID optional). A SYMBOL is a name that event.PackName
-// accepts (1 to 8 bytes of letters, digits and . - _ / ^), case-sensitive.
-// The decoder numbers symbols densely from 0 in order of first appearance
-// and emits a KindSymbol event before the first event naming a new symbol.
-// Lines are at most [MaxLineLen] bytes.
+// accepts (1 to 8 bytes of letters, digits and . - _ / ^), case-sensitive;
+// one that differs from a known name only by case is malformed. Only new and
+// symbol lines define a symbol: the decoder numbers symbols densely from 0 in
+// order of definition (continuing a seed, see [Seeder]) and emits a
+// KindSymbol event before the new or symbol line's; every other line naming
+// an unknown symbol is malformed. The ACCOUNT of masscancel, kill, clear and
+// setlimit is '*' or an account a new line named (or a seed gave), else the
+// line is malformed; cancel, replace and parent may name any account. At
+// most [MaxAccounts] accounts are known. Lines are at most [MaxLineLen]
+// bytes.
 //
 // # LOBSTER
 //
@@ -94,5 +135,7 @@
 // [OutCSV] writes a header line and one line per event with the columns
 // seq,ts,kind,symbol,account,id,side,price,qty,other,other_account,reason.
 // [OutJSON] writes one JSON object per line with only the fields that mean
-// something for the event's kind.
+// something for the event's kind. Both name a symbol once an OutSymbol event
+// or a seed ([OutSeeder]) has named it. [NewOutCSVAppend] continues a stream
+// without a second header line.
 package wire
