@@ -19,17 +19,17 @@ type snapJob struct {
 // logic may fill the other; if both are busy the snapshot is skipped (and
 // counted), never waited for.
 type snapshotter struct {
-	dir       string
-	j         *journal.Journal
-	keep      int    // snapshots to keep
-	every     uint64 // sequences between snapshots, 0 for none
-	next      uint64 // sequence of the next periodic snapshot
-	free      chan []byte
-	pending   chan snapJob
-	done      chan struct{}
-	written   uint64 // snapshots written (writer goroutine; read after done)
-	skipped   uint64 // snapshots skipped, both buffers busy (logic goroutine)
-	lastTaken uint64 // sequence of the newest snapshot handed to the writer (logic goroutine)
+	dir        string
+	j          *journal.Journal
+	keep       int    // snapshots to keep
+	every      uint64 // sequences between snapshots, 0 for none
+	next       uint64 // sequence of the next periodic snapshot
+	free       chan []byte
+	pending    chan snapJob
+	done       chan struct{}
+	written    uint64 // snapshots written (writer goroutine; read after done)
+	skipped    uint64 // snapshots skipped, both buffers busy (logic goroutine)
+	lastTaken  uint64 // sequence of the newest snapshot handed to the writer (logic goroutine)
 	lastSeq    uint64 // sequence of the newest snapshot written (writer goroutine)
 	oldestKept uint64 // sequence of the oldest snapshot kept (writer goroutine)
 }

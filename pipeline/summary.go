@@ -30,9 +30,9 @@ type Summary struct {
 	// OutputDigestSinceRestart is the digest of the outputs this run
 	// emitted (re-emitted after the output checkpoint, then new), on a
 	// restart; OutputDigest covers the journal's whole run.
-	OutputDigestSinceRestart string `json:"output_digest_since_restart,omitempty"`
-	ElapsedNS      int64            `json:"elapsed_ns"`      // wall time of the run, from start to the last output
-	EventsPerSec   float64          `json:"events_per_sec"`  // EventsIn per second of ElapsedNS
+	OutputDigestSinceRestart string  `json:"output_digest_since_restart,omitempty"`
+	ElapsedNS                int64   `json:"elapsed_ns"`     // wall time of the run, from start to the last output
+	EventsPerSec             float64 `json:"events_per_sec"` // EventsIn per second of ElapsedNS
 
 	Risk             *RiskSummary    `json:"risk,omitempty"`              // the risk guard's trips and rejections, with the guard on
 	Recovery         *Recovery       `json:"recovery,omitempty"`          // what a run on an existing journal recovered
