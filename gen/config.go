@@ -167,3 +167,28 @@ func (c *Config) Validate() error {
 	}
 	return nil
 }
+
+// EventsThrough returns about how many events c's flow holds up to t ns of
+// event time after StartTS: the symbol definitions, the normal flow at Rate
+// (OpenBurstFactor times it during the opening burst) and, with
+// ScenarioKnight, the router's events. The count is the expectation of the
+// random arrivals; a flow of that many events ends within a few
+// milliseconds of t at the default rate. Set Events to it to make a flow
+// that reaches t, such as past the knight's Start.
+func (c *Config) EventsThrough(t int64) int {
+	secs := float64(max(t, 0)) / 1e9
+	n := c.Rate * secs
+	if c.OpenBurst > 0 {
+		n += c.Rate * (c.OpenBurstFactor - 1) * float64(min(c.OpenBurst, max(t, 0))) / 1e9
+	}
+	if c.Scenario == ScenarioKnight {
+		k := &c.Knight
+		before := float64(min(k.Start, max(t, 0))) / 1e9
+		after := float64(max(t-k.Start, 0)) / 1e9
+		n += k.NormalRate*before + k.Rate*after
+		if !k.NoParents {
+			n += float64(2 * min(k.Symbols, c.Symbols))
+		}
+	}
+	return c.Symbols + int(math.Ceil(n))
+}

@@ -20,6 +20,11 @@ import (
 // ParentQty lots whenever one is used up. From Start it sends child orders
 // at Rate per second over the same symbols and sides, the same way, and
 // never counts them again, and never asks for a parent.
+//
+// With NoParents the flow is the same but for the parent instructions,
+// which are left out: the router never received any, so the risk guard's
+// out-versus-in check has nothing to compare its children against and only
+// its execution anomaly detector can stop it.
 type KnightConfig struct {
 	// Account is the router's account; 0 picks Accounts+1, an account the
 	// normal flow never uses.
@@ -38,6 +43,9 @@ type KnightConfig struct {
 	// ParentQty is the size of a parent instruction, and ChildQty of a
 	// child order, in lots.
 	ParentQty, ChildQty int64
+	// NoParents leaves the parent instructions out of the flow; the router
+	// behaves as if it had them.
+	NoParents bool
 }
 
 // DefaultKnight returns the default knight scenario: a router trading 20
@@ -97,44 +105,55 @@ func newKnight(c *Config) *knight {
 // next makes the router's next event into in when it comes before the
 // normal event at g.t, and reports whether it did.
 func (k *knight) next(g *Generator, in *event.In) bool {
-	if k.initial < 2*k.nsym {
+	for k.initial < 2*k.nsym {
 		if k.initial == 0 && k.cfg.NormalRate > 0 {
 			k.t = min(k.start, g.rng.ExpFloat64()*1e9/k.cfg.NormalRate)
 		}
 		sym, side := k.initial/2, k.initial%2
 		k.initial++
-		k.parent(g, in, sym, side, g.cfg.StartTS)
-		return true
+		if k.parent(g, in, sym, side, g.cfg.StartTS) {
+			return true
+		}
 	}
-	if k.t > g.t {
-		return false
+	for k.t <= g.t {
+		ts := g.cfg.StartTS + int64(k.t)
+		sym, side := k.rr/2, k.rr%2
+		k.rr = (k.rr + 1) % (2 * k.nsym)
+		if k.t >= k.start {
+			k.child(g, in, sym, side, ts)
+			k.t += k.runGap
+			return true
+		}
+		made := true
+		if k.granted[sym][side]-k.used[sym][side] < k.cfg.ChildQty {
+			made = k.parent(g, in, sym, side, ts)
+		} else {
+			k.used[sym][side] += k.cfg.ChildQty
+			k.child(g, in, sym, side, ts)
+		}
+		k.t = min(k.start, k.t+g.rng.ExpFloat64()*1e9/k.cfg.NormalRate)
+		if made {
+			return true
+		}
 	}
-	ts := g.cfg.StartTS + int64(k.t)
-	sym, side := k.rr/2, k.rr%2
-	k.rr = (k.rr + 1) % (2 * k.nsym)
-	if k.t >= k.start {
-		k.child(g, in, sym, side, ts)
-		k.t += k.runGap
-		return true
-	}
-	if k.granted[sym][side]-k.used[sym][side] < k.cfg.ChildQty {
-		k.parent(g, in, sym, side, ts)
-	} else {
-		k.used[sym][side] += k.cfg.ChildQty
-		k.child(g, in, sym, side, ts)
-	}
-	k.t = min(k.start, k.t+g.rng.ExpFloat64()*1e9/k.cfg.NormalRate)
-	return true
+	return false
 }
 
-// parent makes a parent instruction of ParentQty lots for symbol sym, side
-// (0 buy, 1 sell).
-func (k *knight) parent(g *Generator, in *event.In, sym, side int, ts int64) {
+// parent grants a parent instruction of ParentQty lots for symbol sym,
+// side (0 buy, 1 sell), and makes it into in unless NoParents leaves it out;
+// it reports whether it made it. A parent left out still takes its order
+// id, so the flow differs from the one with parents only by their absence.
+func (k *knight) parent(g *Generator, in *event.In, sym, side int, ts int64) bool {
 	k.granted[sym][side] += k.cfg.ParentQty
+	if k.cfg.NoParents {
+		g.nextID++
+		return false
+	}
 	*in = event.In{Kind: event.KindParent, TS: ts, Account: k.acct, Symbol: uint32(sym), Side: event.Side(side + 1),
 		ID: g.nextID, Qty: k.cfg.ParentQty}
 	g.nextID++
 	g.stats.Parents++
+	return true
 }
 
 // child makes a child order: an IOC limit buying at the offer or selling at

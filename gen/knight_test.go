@@ -172,3 +172,76 @@ func TestScenarioConfigErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestKnightNoParents: without parents the flow is the one with parents
+// with the parent instructions left out, event for event, and the router
+// still runs away at Start.
+func TestKnightNoParents(t *testing.T) {
+	c := knightConfig(200_000)
+	c.Knight.Start = 5e8
+	with, err := Generate(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Knight.NoParents = true
+	without, err := Generate(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	router, start := KnightAccount(&c), c.StartTS+c.Knight.Start
+	i, runaway := 0, 0
+	for _, e := range with {
+		if e.Kind == event.KindParent {
+			continue
+		}
+		if i == len(without) {
+			break
+		}
+		w := without[i]
+		w.Seq = e.Seq
+		if w != e {
+			t.Fatalf("event %d without parents %+v, with parents %+v", i, without[i], e)
+		}
+		i++
+	}
+	for _, e := range without {
+		if e.Kind == event.KindParent {
+			t.Fatalf("a parent instruction in the flow without: %+v", e)
+		}
+		if e.Account == router && e.TS >= start {
+			runaway++
+		}
+	}
+	if len(without) != c.Events || runaway == 0 {
+		t.Fatalf("%d events, %d runaway orders; want %d and some", len(without), runaway, c.Events)
+	}
+}
+
+// TestEventsThrough: a flow of EventsThrough(t) events ends within a few
+// milliseconds of t, with or without the knight and an opening burst.
+func TestEventsThrough(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		edit func(c *Config)
+	}{
+		{"plain", func(c *Config) {}},
+		{"burst", func(c *Config) { c.OpenBurst, c.OpenBurstFactor = 1e9, 4 }},
+		{"knight", func(c *Config) { c.Scenario, c.Knight.Start = ScenarioKnight, 1e9 }},
+		{"knight without parents", func(c *Config) { c.Scenario, c.Knight.Start, c.Knight.NoParents = ScenarioKnight, 1e9, true }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := DefaultConfig()
+			tc.edit(&c)
+			const through = 2e9
+			c.Events = c.EventsThrough(through)
+			evs, err := Generate(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			end := evs[len(evs)-1].TS - c.StartTS
+			if d := end - through; d < -20e6 || d > 20e6 {
+				t.Fatalf("%d events end at %.3fs, want about %.3fs", c.Events, float64(end)/1e9, float64(through)/1e9)
+			}
+		})
+	}
+}

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -21,7 +20,7 @@ const benchSynopsis = "[ring|matcher|journal|e2e|all] [--duration D] [--rate R[,
 // of every scenario, `engine bench all` the long one, a scenario name runs
 // that scenario.
 func cmdBench(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("bench", benchSynopsis, stderr)
+	fs := newFlags("bench", benchSynopsis)
 	duration := fs.Duration("duration", 0, "length of each measurement (default: 700ms short, 5s for all, 100ms smoke)")
 	rates := fs.String("rate", "", "e2e offered rates in events/s, comma-separated (100000,1e6); max searches for the highest sustainable (default 100000,1000000,max)")
 	out := fs.String("out", "bench-out", "output `directory`: summary.txt, summary.json, BENCHMARKS.md, .hgrm files, SVG plots (those of an earlier run are removed first)")
@@ -37,17 +36,20 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		scenario, args = args[0], args[1:]
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return usageError{err.Error()}
+	if err := parseOnly(fs, args, stdout); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
 		if scenario != "" || fs.NArg() > 1 {
 			return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(fs.NArg()-1))}
 		}
 		scenario = fs.Arg(0)
+	}
+
+	if given(fs)["duration"] {
+		if err := positive("duration", *duration); err != nil {
+			return err
+		}
 	}
 
 	cfg := bench.ShortConfig()

@@ -21,25 +21,46 @@ type feedEncoder interface {
 }
 
 func cmdGen(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("gen", "[--out FILE|-] [--format csv|native] [--events N] [--symbols N] [--accounts N] [--seed S] [--rate R]", stderr)
+	fs := newFlags("gen", "[--out FILE|-] [--format csv|native] [--events N] [--symbols N] [--accounts N] [--seed S] [--rate R] [--scenario NAME]")
 	def := gen.DefaultConfig()
 	out := fs.String("out", "-", "file to write, - for stdout")
 	format := fs.String("format", "", "csv or native (default: native for .bin/.feed, else csv)")
-	events := fs.Int("events", 1_000_000, "number of events, symbol definitions included")
+	events := fs.Int("events", 1_000_000, "number of events, symbol definitions included (default with --scenario knight: enough for 5 s of runaway)")
 	symbols := fs.Int("symbols", def.Symbols, "number of symbols")
 	accounts := fs.Int("accounts", def.Accounts, "number of accounts")
-	seed := fs.Uint64("seed", def.Seed, "random seed: the same flags give the same flow")
+	seed := newUint(fs, "seed", def.Seed, "random seed, a non-negative `integer`: the same flags give the same flow")
 	rate := fs.Float64("rate", def.Rate, "mean events per second of event time")
-	scenario := fs.String("scenario", "", "mix in a scenario: knight (a router account runs away at --knight-rate child orders/s)")
+	scenario := fs.String("scenario", "", "mix in a scenario: "+scenarioHelp)
 	knightStart := fs.Duration("knight-start", time.Duration(gen.DefaultKnight().Start), "knight: event time after the start at which the router runs away")
 	knightRate := fs.Float64("knight-rate", gen.DefaultKnight().Rate, "knight: the runaway's child orders per second")
 	openBurst := fs.Duration("open-burst", 0, "an opening burst this long at --open-burst-factor times the rate (0: none)")
 	openFactor := fs.Float64("open-burst-factor", 4, "rate multiple of the opening burst")
-	if err := parse(fs, args); err != nil {
+	if err := parse(fs, args, stdout); err != nil {
 		return err
 	}
+	set := given(fs)
+	if err := firstErr(
+		positive("events", *events),
+		positive("symbols", *symbols),
+		positive("accounts", *accounts),
+		seed.check("seed"),
+		positive("rate", *rate),
+		nonNegative("knight-start", *knightStart),
+		positive("knight-rate", *knightRate),
+		nonNegative("open-burst", *openBurst),
+		positive("open-burst-factor", *openFactor),
+		needs(set, strings.HasPrefix(*scenario, "knight"), "--scenario knight", "knight-start", "knight-rate"),
+		needs(set, *openBurst > 0, "--open-burst", "open-burst-factor"),
+	); err != nil {
+		return err
+	}
+	if *out != "-" {
+		if err := checkOutPath("out", *out, false); err != nil {
+			return err
+		}
+	}
 	cfg := def
-	cfg.Events, cfg.Symbols, cfg.Accounts, cfg.Seed, cfg.Rate = *events, *symbols, *accounts, *seed, *rate
+	cfg.Events, cfg.Symbols, cfg.Accounts, cfg.Seed, cfg.Rate = *events, *symbols, *accounts, seed.v, *rate
 	if *openBurst > 0 {
 		cfg.OpenBurst, cfg.OpenBurstFactor = openBurst.Nanoseconds(), *openFactor
 	}
@@ -49,6 +70,7 @@ func cmdGen(args []string, stdout, stderr io.Writer) error {
 	if cfg.Scenario == gen.ScenarioKnight {
 		cfg.Knight.Start, cfg.Knight.Rate = knightStart.Nanoseconds(), *knightRate
 	}
+	sizeKnight(&cfg, set["events"])
 	g, err := gen.New(cfg)
 	if err != nil {
 		return usageError{err.Error()}
@@ -60,6 +82,9 @@ func cmdGen(args []string, stdout, stderr io.Writer) error {
 		default:
 			*format = "csv"
 		}
+	}
+	if *format != "csv" && *format != "native" {
+		return usageError{fmt.Sprintf("--format %q: want csv or native", *format)}
 	}
 
 	var w io.Writer = stdout
@@ -80,8 +105,6 @@ func cmdGen(args []string, stdout, stderr io.Writer) error {
 		if enc, err = wire.NewNativeEncoder(bw); err != nil {
 			return err
 		}
-	default:
-		return usageError{fmt.Sprintf("--format %q: want csv or native", *format)}
 	}
 	var in event.In
 	n := 0

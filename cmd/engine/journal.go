@@ -17,30 +17,36 @@ import (
 // the report says which.
 var errUnclean = errors.New("journal is not clean")
 
+const (
+	verifySynopsis = "DIR"
+	dumpSynopsis   = "DIR [--from SEQ] [--to SEQ] [--format csv|jsonl]"
+)
+
 func cmdJournal(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return usageError{"journal: want a subcommand: verify DIR, or dump DIR [--from SEQ] [--to SEQ] [--format csv|jsonl]"}
+		return usageError{"want a subcommand: verify " + verifySynopsis + ", or dump " + dumpSynopsis}
 	}
 	switch args[0] {
 	case "verify":
-		return journalVerify(args[1:], stdout, stderr)
+		return journalVerify(args[1:], stdout)
 	case "dump":
-		return journalDump(args[1:], stdout, stderr)
+		return journalDump(args[1:], stdout)
+	case "-h", "-help", "--help", "help":
+		fmt.Fprintf(stdout, "usage: engine journal verify %s\n       engine journal dump %s\n\n", verifySynopsis, dumpSynopsis)
+		fmt.Fprintln(stdout, "  verify  check every record of the journal in DIR; exit 1 when it is not clean")
+		fmt.Fprintln(stdout, "  dump    print the journal's events as CSV or JSON lines")
+		fmt.Fprintln(stdout, "\nRun 'engine journal verify -h' or 'engine journal dump -h' for their flags.")
+		return flag.ErrHelp
 	}
-	return usageError{fmt.Sprintf("journal: unknown subcommand %q: want verify or dump", args[0])}
+	return usageError{fmt.Sprintf("unknown subcommand %q: want verify or dump", args[0])}
 }
 
 // dirArg parses flags that may come before or after the one directory
 // argument.
-func dirArg(fs interface {
-	Parse([]string) error
-	NArg() int
-	Arg(int) string
-	Args() []string
-}, args []string) (string, error) {
+func dirArg(fs *flag.FlagSet, args []string, stdout io.Writer) (string, error) {
 	var dir string
 	for {
-		if err := fs.Parse(args); err != nil {
+		if err := parseOnly(fs, args, stdout); err != nil {
 			return "", err
 		}
 		if fs.NArg() == 0 {
@@ -58,11 +64,11 @@ func dirArg(fs interface {
 	return dir, nil
 }
 
-func journalVerify(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("journal verify", "DIR", stderr)
-	dir, err := dirArg(fs, args)
+func journalVerify(args []string, stdout io.Writer) error {
+	fs := newFlags("journal verify", verifySynopsis)
+	dir, err := dirArg(fs, args, stdout)
 	if err != nil {
-		return parseErr(err)
+		return err
 	}
 	rep, err := journal.Verify(dir)
 	if err != nil {
@@ -75,22 +81,17 @@ func journalVerify(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-func parseErr(err error) error {
-	var ue usageError
-	if errors.As(err, &ue) || errors.Is(err, flag.ErrHelp) {
+func journalDump(args []string, stdout io.Writer) error {
+	fs := newFlags("journal dump", dumpSynopsis)
+	from := newUint(fs, "from", 0, "first `sequence` to dump (default: the oldest kept)")
+	to := newUint(fs, "to", 0, "last `sequence` to dump (default: the last)")
+	format := fs.String("format", "csv", "csv or jsonl")
+	dir, err := dirArg(fs, args, stdout)
+	if err != nil {
 		return err
 	}
-	return usageError{err.Error()}
-}
-
-func journalDump(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("journal dump", "DIR [--from SEQ] [--to SEQ] [--format csv|jsonl]", stderr)
-	from := fs.Uint64("from", 0, "first sequence to dump (default: the oldest kept)")
-	to := fs.Uint64("to", 0, "last sequence to dump (default: the last)")
-	format := fs.String("format", "csv", "csv or jsonl")
-	dir, err := dirArg(fs, args)
-	if err != nil {
-		return parseErr(err)
+	if err := firstErr(from.check("from"), to.check("to")); err != nil {
+		return err
 	}
 	if *format != "csv" && *format != "jsonl" {
 		return usageError{fmt.Sprintf("--format %q: want csv or jsonl", *format)}
@@ -100,15 +101,15 @@ func journalDump(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	last := rep.LastSeq
-	if *to != 0 && *to < last {
-		last = *to
+	if to.v != 0 && to.v < last {
+		last = to.v
 	}
 	// Symbol names come from the definitions, which may precede --from.
 	names, err := symbolNames(dir, rep.FirstSeq, last)
 	if err != nil {
 		return err
 	}
-	start := max(*from, rep.FirstSeq)
+	start := max(from.v, rep.FirstSeq)
 	w := bufio.NewWriterSize(stdout, 1<<16)
 	if *format == "csv" {
 		fmt.Fprintln(w, "seq,ts,kind,symbol,account,id,side,type,price,qty,stp,aux,arg")

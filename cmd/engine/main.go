@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 )
 
 // exitUsage is the exit status for a command line that cannot be run.
@@ -55,11 +56,12 @@ func main() {
 }
 
 func mainErr(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 {
 		usage(stderr)
-		if len(args) == 0 {
-			return exitUsage
-		}
+		return exitUsage
+	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stdout)
 		return 0
 	}
 	for _, c := range commands() {
@@ -74,10 +76,10 @@ func mainErr(args []string, stdout, stderr io.Writer) int {
 		case errors.Is(err, flag.ErrHelp):
 			return 0
 		case errors.As(err, &ue):
-			fmt.Fprintf(stderr, "engine %s: %v\n", c.name, err)
+			fmt.Fprintf(stderr, "%s\nRun 'engine %s -h' for usage.\n", errorLine(c.name, err), c.name)
 			return exitUsage
 		default:
-			fmt.Fprintf(stderr, "engine %s: %v\n", c.name, err)
+			fmt.Fprintln(stderr, errorLine(c.name, err))
 			return 1
 		}
 	}
@@ -86,27 +88,13 @@ func mainErr(args []string, stdout, stderr io.Writer) int {
 	return exitUsage
 }
 
-// newFlags returns a flag set that reports errors instead of exiting.
-func newFlags(name, synopsis string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet("engine "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: engine %s %s\n\n", name, synopsis)
-		fs.PrintDefaults()
+// errorLine is the one line that reports err from command name: "engine
+// NAME: err", or "engine err" when err already names the command ("journal:
+// list DIR: ..."), so no prefix appears twice.
+func errorLine(name string, err error) string {
+	msg := err.Error()
+	if strings.HasPrefix(msg, name+": ") {
+		return "engine " + msg
 	}
-	return fs
-}
-
-// parse parses args, turning a flag error into a usageError.
-func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return usageError{err.Error()}
-	}
-	if fs.NArg() > 0 {
-		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
-	}
-	return nil
+	return "engine " + name + ": " + msg
 }

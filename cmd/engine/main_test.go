@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -183,17 +184,38 @@ func TestMalformedInput(t *testing.T) {
 	if s.Malformed != 2 || s.EventsIn != 9 {
 		t.Errorf("malformed %d events %d, want 2 and 9 (the good line after the bad ones still runs)", s.Malformed, s.EventsIn)
 	}
-	dl, err := os.ReadFile(filepath.Join(dir, "dead-letter.log"))
-	if err != nil {
-		t.Fatal(err)
+	// Without --out or --journal no dead-letter file is written, in the
+	// working directory or anywhere: the records go to stderr.
+	if _, err := os.Stat(filepath.Join(dir, "dead-letter.log")); !os.IsNotExist(err) {
+		t.Errorf("a run without --out, --journal or --dead-letter wrote dead-letter.log (stat err %v)", err)
 	}
-	lines := strings.Split(strings.TrimSpace(string(dl)), "\n")
-	if len(lines) != 2 || !strings.HasPrefix(lines[0], "line 8\t") || !strings.HasPrefix(lines[1], "line 9\t") {
-		t.Errorf("dead letter:\n%s", dl)
+	if !strings.Contains(r.stderr, "malformed: line 8\t") || !strings.Contains(r.stderr, "malformed: line 9\t") ||
+		!strings.Contains(r.stderr, "2 malformed feed records") {
+		t.Errorf("stderr does not show the malformed records: %s", r.stderr)
 	}
-	if !strings.Contains(r.stderr, "2 malformed feed records") {
-		t.Errorf("stderr does not report the malformed records: %s", r.stderr)
+
+	// With --out FILE they go beside it; --dead-letter names the file.
+	checkDL := func(name string) {
+		t.Helper()
+		dl, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimSpace(string(dl)), "\n")
+		if len(lines) != 2 || !strings.HasPrefix(lines[0], "line 8\t") || !strings.HasPrefix(lines[1], "line 9\t") {
+			t.Errorf("dead letter %s:\n%s", name, dl)
+		}
 	}
+	r = engine(t, dir, "", "run", "--cpu", "-1", "--feed", "feed.csv", "--out", "o.csv", "--quiet")
+	if r.code != 0 || !strings.Contains(r.stderr, "written to o.csv.dead-letter") {
+		t.Fatalf("--out: exit %d: %s", r.code, r.stderr)
+	}
+	checkDL("o.csv.dead-letter")
+	r = engine(t, dir, "", "run", "--cpu", "-1", "--feed", "feed.csv", "--dead-letter", "bad.log", "--quiet")
+	if r.code != 0 {
+		t.Fatalf("--dead-letter: exit %d: %s", r.code, r.stderr)
+	}
+	checkDL("bad.log")
 
 	r = engine(t, dir, "", "run", "--cpu", "-1", "--strict", "--feed", "feed.csv")
 	if r.code != 1 || !strings.Contains(r.stderr, "line 8") {
@@ -262,7 +284,7 @@ func TestUsageErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := engine(t, t.TempDir(), "", tt.args...)
-			if r.code != tt.code || !strings.Contains(r.stderr, tt.want) {
+			if r.code != tt.code || !strings.Contains(r.stderr+r.stdout, tt.want) {
 				t.Errorf("exit %d stderr %q; want exit %d containing %q", r.code, r.stderr, tt.code, tt.want)
 			}
 		})
@@ -439,5 +461,211 @@ func TestRiskFlags(t *testing.T) {
 	r = engine(t, dir, "", "run", "--cpu", "-1", "--events", "100", "--risk", "bad.conf")
 	if r.code == 0 || !strings.Contains(r.stderr, "bad.conf:2") {
 		t.Fatalf("bad config: exit %d stderr %q, want a refusal naming bad.conf:2", r.code, r.stderr)
+	}
+}
+
+// inProcess runs mainErr in the test's process, in dir.
+func inProcess(t *testing.T, dir string, args ...string) result {
+	t.Helper()
+	if dir != "" {
+		t.Chdir(dir)
+	}
+	var out, errb bytes.Buffer
+	code := mainErr(args, &out, &errb)
+	return result{out.String(), errb.String(), code}
+}
+
+// TestFlagRules: a flag that needs another, a value that cannot be, and a
+// negative number where a positive one is needed are usage errors (exit 2)
+// that say which flag and why, in every subcommand, before anything runs.
+func TestFlagRules(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"durability without journal", []string{"run", "--durability", "sync"}, "--durability needs --journal"},
+		{"resume without journal", []string{"run", "--resume", "new"}, "--resume needs --journal"},
+		{"snapshot-every without journal", []string{"run", "--snapshot-every", "100"}, "--snapshot-every needs --journal"},
+		{"keep-snapshots without journal", []string{"run", "--keep-snapshots", "3"}, "--keep-snapshots needs --journal"},
+		{"retain-segments without journal", []string{"run", "--retain-segments", "3"}, "--retain-segments needs --journal"},
+		{"retain-age without journal", []string{"run", "--retain-age", "1h"}, "--retain-age needs --journal"},
+		{"batch-records without journal", []string{"run", "--batch-records", "8"}, "--batch-records needs --journal"},
+		{"batch-interval without journal", []string{"run", "--batch-interval", "1ms"}, "--batch-interval needs --journal"},
+		{"segment-size without journal", []string{"run", "--segment-size", "1048576"}, "--segment-size needs --journal"},
+		{"truncate-corrupt without journal", []string{"run", "--truncate-corrupt"}, "--truncate-corrupt needs --journal"},
+		{"batch-records with sync", []string{"run", "--journal", "j", "--durability", "sync", "--batch-records", "8"}, "--batch-records needs --durability batch"},
+		{"batch-interval with none", []string{"run", "--journal", "j", "--durability", "none", "--batch-interval", "1ms"}, "--batch-interval needs --durability batch"},
+		{"unknown durability without journal", []string{"run", "--durability", "fast"}, `--durability "fast": want none, batch or sync`},
+		{"unknown resume without journal", []string{"run", "--resume", "maybe"}, `--resume "maybe": want skip or new`},
+		{"symbol without feed", []string{"run", "--symbol", "AMZN"}, "--symbol needs a lobster feed"},
+		{"book with csv feed", []string{"run", "--feed", "f.csv", "--format", "csv", "--book", "b.csv"}, "--book needs a lobster feed"},
+		{"events with feed", []string{"run", "--feed", "f.csv", "--events", "10"}, "--events is for the embedded flow"},
+		{"seed with feed", []string{"run", "--feed", "f.csv", "--seed", "3"}, "--seed is for the embedded flow"},
+		{"scenario with feed", []string{"run", "--feed", "f.csv", "--scenario", "knight"}, "--scenario is for the embedded flow"},
+		{"out-format without out", []string{"run", "--out-format", "jsonl"}, "--out-format needs --out"},
+		{"unknown scenario", []string{"run", "--scenario", "queen"}, `--scenario "queen": want knight or knight-noparents`},
+		{"run negative events", []string{"run", "--events", "-5"}, "--events -5: must be positive"},
+		{"run zero events", []string{"run", "--events", "0"}, "--events 0: must be positive"},
+		{"run negative seed", []string{"run", "--seed", "-1"}, "--seed -1: must not be negative"},
+		{"run negative snapshot-every", []string{"run", "--journal", "j", "--snapshot-every", "-10"}, "--snapshot-every -10: must not be negative"},
+		{"run negative batch-records", []string{"run", "--journal", "j", "--batch-records", "-1"}, "--batch-records -1: must be positive"},
+		{"run negative retain-age", []string{"run", "--journal", "j", "--retain-age", "-1h"}, "--retain-age -1h0m0s: must not be negative"},
+		{"run negative cpu", []string{"run", "--cpu", "-2"}, "--cpu -2: want a CPU number or -1"},
+		{"gen negative events", []string{"gen", "--events", "-5"}, "--events -5: must be positive"},
+		{"gen negative seed", []string{"gen", "--seed", "-5"}, "--seed -5: must not be negative"},
+		{"gen negative symbols", []string{"gen", "--symbols", "-1"}, "--symbols -1: must be positive"},
+		{"gen negative rate", []string{"gen", "--rate", "-100"}, "--rate -100: must be positive"},
+		{"gen knight-start without knight", []string{"gen", "--knight-start", "1s"}, "--knight-start needs --scenario knight"},
+		{"gen burst factor without burst", []string{"gen", "--open-burst-factor", "3"}, "--open-burst-factor needs --open-burst"},
+		{"dump negative from", []string{"journal", "dump", "j", "--from", "-3"}, "--from -3: must not be negative"},
+		{"dump negative to", []string{"journal", "dump", "--to", "-1", "j"}, "--to -1: must not be negative"},
+		{"bench negative duration", []string{"bench", "ring", "--duration", "-1s"}, "--duration -1s: must be positive"},
+		{"journal unknown subcommand", []string{"journal", "frob"}, `engine journal: unknown subcommand "frob"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			r := inProcess(t, dir, tt.args...)
+			if r.code != exitUsage || !strings.Contains(r.stderr, tt.want) {
+				t.Errorf("exit %d stderr %q; want exit %d containing %q", r.code, r.stderr, exitUsage, tt.want)
+			}
+			if n := strings.Count(r.stderr, tt.want); n > 1 {
+				t.Errorf("the error is printed %d times:\n%s", n, r.stderr)
+			}
+			if strings.Contains(r.stderr, "journal: journal:") || strings.Contains(r.stderr, "parse error") {
+				t.Errorf("stacked or unhelpful message: %s", r.stderr)
+			}
+			if ents, _ := os.ReadDir(dir); len(ents) != 0 {
+				t.Errorf("a refused command line created %v", ents)
+			}
+		})
+	}
+}
+
+// TestHelp: --help of the binary and of every command and subcommand
+// prints the usage to stdout and exits 0.
+func TestHelp(t *testing.T) {
+	for _, args := range [][]string{
+		{"--help"}, {"-h"}, {"help"},
+		{"run", "--help"}, {"gen", "--help"}, {"bench", "--help"}, {"bench", "all", "-h"},
+		{"journal", "--help"}, {"journal", "-h"},
+		{"journal", "verify", "--help"}, {"journal", "dump", "--help"}, {"journal", "dump", "DIR", "-h"},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			r := inProcess(t, t.TempDir(), args...)
+			if r.code != 0 || !strings.Contains(r.stdout, "usage: engine") || r.stderr != "" {
+				t.Errorf("exit %d stdout %q stderr %q; want exit 0 and the usage on stdout", r.code, r.stdout, r.stderr)
+			}
+		})
+	}
+}
+
+// TestOutputPathsCheckedFirst: an output path that cannot be written stops
+// the run before it starts: nothing is read, journaled or written, the
+// error is printed once, and no summary.
+func TestOutputPathsCheckedFirst(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"summary in a missing directory", []string{"--summary", "/nonexistent/dir/x.json"}, "--summary /nonexistent/dir/x.json: directory /nonexistent/dir does not exist"},
+		{"summary is a directory", []string{"--summary", "sub"}, "--summary sub: is a directory"},
+		{"out in a missing directory", []string{"--out", "nodir/o.csv"}, "--out nodir/o.csv: directory nodir does not exist"},
+		{"out is a directory", []string{"--out", "sub"}, "--out sub: is a directory"},
+		{"dead-letter under a file", []string{"--dead-letter", "old.csv/dl.log"}, "--dead-letter old.csv/dl.log: old.csv is not a directory"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			os.Mkdir(filepath.Join(dir, "sub"), 0o755)
+			os.WriteFile(filepath.Join(dir, "old.csv"), []byte("keep me\n"), 0o644)
+			os.WriteFile(filepath.Join(dir, "feed.csv"), []byte(handFeed), 0o644)
+			args := append([]string{"run", "--cpu", "-1", "--feed", "feed.csv", "--journal", "j"}, tt.args...)
+			if !slices.Contains(tt.args, "--out") {
+				args = append(args, "--out", "old.csv")
+			}
+			r := engine(t, dir, "", args...)
+			if r.code == 0 || strings.Count(r.stderr, tt.want) != 1 || strings.Count(r.stderr, "\n") != 1 {
+				t.Fatalf("exit %d stderr %q; want a failure printing once %q", r.code, r.stderr, tt.want)
+			}
+			if r.stdout != "" {
+				t.Errorf("a run that never started printed %q", r.stdout)
+			}
+			if _, err := os.Stat(filepath.Join(dir, "j")); !os.IsNotExist(err) {
+				t.Errorf("the journal was created: events were processed (stat err %v)", err)
+			}
+			if b, _ := os.ReadFile(filepath.Join(dir, "old.csv")); string(b) != "keep me\n" {
+				t.Errorf("--out old.csv was truncated or written: %q", b)
+			}
+			ents, _ := os.ReadDir(dir)
+			if len(ents) != 3 {
+				t.Errorf("the directory holds %v, want only sub, old.csv and feed.csv", ents)
+			}
+		})
+	}
+}
+
+// TestStartFailureNoSummary: a run that fails before it starts prints its
+// error once, with no stacked prefix, and neither prints nor writes an
+// all-zero summary.
+func TestStartFailureNoSummary(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "notadir"), nil, 0o644)
+	r := engine(t, dir, "", "run", "--cpu", "-1", "--events", "1000", "--journal", "notadir", "--summary", "s.json")
+	if r.code != 1 || strings.Count(r.stderr, "\n") != 1 || !strings.Contains(r.stderr, "not a directory") {
+		t.Fatalf("exit %d stderr %q; want exit 1 and one line of error", r.code, r.stderr)
+	}
+	if strings.Contains(r.stderr, "journal: journal:") {
+		t.Errorf("stacked prefixes: %s", r.stderr)
+	}
+	if r.stdout != "" {
+		t.Errorf("printed a summary of a run that never started:\n%s", r.stdout)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "s.json")); !os.IsNotExist(err) {
+		t.Errorf("wrote a summary of a run that never started (stat err %v)", err)
+	}
+}
+
+// TestKnightDefaults: the knight scenarios with their defaults run away and
+// are stopped, from gen's feed as in run's embedded flow; without parent
+// instructions the execution anomaly detector stops the router.
+func TestKnightDefaults(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs 3 million events twice")
+	}
+	dir := t.TempDir()
+	// gen writes the flow that run embeds (TestSameFeedSameDigest): the
+	// same number of events, reaching past the runaway.
+	g := engine(t, dir, "", "gen", "--scenario", "knight", "--out", "/dev/null")
+	if g.code != 0 {
+		t.Fatalf("gen: exit %d: %s", g.code, g.stderr)
+	}
+	var wrote int64
+	if _, err := fmt.Sscanf(g.stderr, "engine gen: wrote %d events", &wrote); err != nil {
+		t.Fatalf("gen: %v: %s", err, g.stderr)
+	}
+	for _, tc := range []struct{ scenario, reason string }{{"knight", "out_vs_in"}, {"knight-noparents", "exec_anomaly"}} {
+		t.Run(tc.scenario, func(t *testing.T) {
+			r := engine(t, dir, "", "run", "--cpu", "-1", "--scenario", tc.scenario, "--summary", tc.scenario+".json")
+			if r.code != 0 {
+				t.Fatalf("exit %d: %s", r.code, r.stderr)
+			}
+			if !strings.Contains(r.stdout, "by "+tc.reason) {
+				t.Fatalf("the runaway was not stopped by %s:\n%s", tc.reason, r.stdout)
+			}
+			var s riskSummary
+			b, _ := os.ReadFile(filepath.Join(dir, tc.scenario+".json"))
+			if err := json.Unmarshal(b, &s); err != nil {
+				t.Fatal(err)
+			}
+			if ra := s.Risk.Runaway; ra == nil || !ra.Killed || ra.TimeToKill > 100e6 || ra.Leaked >= 1000 {
+				t.Fatalf("runaway %+v: want killed within 100 ms with fewer than 1000 executions leaked", ra)
+			}
+			if tc.scenario == "knight" && readSummary(t, filepath.Join(dir, "knight.json")).EventsIn != wrote {
+				t.Errorf("gen --scenario knight wrote %d events, run --scenario knight ran another number", wrote)
+			}
+		})
 	}
 }

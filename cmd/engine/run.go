@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/tradeengine/engine/event"
 	"github.com/tradeengine/engine/gen"
@@ -24,45 +25,93 @@ import (
 )
 
 func cmdRun(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("run", "[--feed FILE|-|tcp://HOST:PORT] [--out FILE|-] [--summary FILE] [flags]", stderr)
+	fs := newFlags("run", "[--feed FILE|-|tcp://HOST:PORT] [--out FILE|-] [--summary FILE] [flags]")
 	def := pipeline.DefaultConfig()
 	feed := fs.String("feed", "", "feed to run: a file, - for stdin, or tcp://HOST:PORT; empty runs the embedded generated flow")
 	format := fs.String("format", "auto", "feed format: auto, native, csv or lobster")
-	symbol := fs.String("symbol", "", "symbol name for a lobster feed (default: the file name's prefix)")
-	book := fs.String("book", "", "LOBSTER orderbook file whose first row seeds the book (default: the one beside the message file)")
+	symbol := fs.String("symbol", "", "lobster feed: the symbol's name (default: the file name's prefix)")
+	book := fs.String("book", "", "lobster feed: the orderbook file whose first row seeds the book (default: the one beside the message file)")
 	out := fs.String("out", "", "write output events to FILE (- for stdout); empty writes none")
 	outFormat := fs.String("out-format", "", "output format: csv, jsonl or native (default: from --out's extension, else csv)")
 	summary := fs.String("summary", "", "write the run summary as JSON to FILE")
 	strict := fs.Bool("strict", false, "stop with a non-zero exit at the first malformed feed record")
-	deadLetter := fs.String("dead-letter", "dead-letter.log", "file that receives malformed feed records (created on the first one)")
+	deadLetter := fs.String("dead-letter", "", "file that receives malformed feed records, created on the first one (default: OUT.dead-letter beside --out FILE, else JOURNAL/dead-letter.log with --journal, else none: they are counted and the first "+strconv.Itoa(deadLetterShown)+" printed to stderr)")
 	clock := fs.String("clock", "feed", "event time: feed (the feed's timestamps) or wall (stamped at ingest)")
 	cpu := fs.Int("cpu", def.CPU, fmt.Sprintf("CPU to pin the logic to, -1 for none (default: the last CPU on machines with at least %d, else none)", pipeline.PinMinCPUs))
 	wait := fs.String("wait", "yield", "how idle stages wait: spin, yield or park")
-	events := fs.Int("events", 2_000_000, "events in the embedded generated flow")
-	seed := fs.Uint64("seed", 1, "seed of the embedded generated flow")
+	events := fs.Int("events", 2_000_000, "embedded flow: number of events (default with --scenario knight: enough for 5 s of runaway)")
+	seed := newUint(fs, "seed", 1, "embedded flow: random seed, a non-negative `integer`")
 	quiet := fs.Bool("quiet", false, "do not print the summary")
 	riskFlag := fs.String("risk", "default", "risk guard: default (the built-in limits, see risk/testdata/default.conf), off, or a configuration FILE")
 	runaway := fs.String("runaway", "", "ACCOUNT[@TS]: report how the risk guard stopped this account, running away from event time TS (default 0)")
-	scenario := fs.String("scenario", "", "embedded flow scenario: knight (a router account runs away at 10,000 orders/s; its stopping is reported)")
+	scenario := fs.String("scenario", "", "embedded flow scenario: "+scenarioHelp)
 	jdir := fs.String("journal", "", "journal every event to DIR before acting on it; an existing journal is recovered and continued")
 	durability := fs.String("durability", "batch", "journal durability: none (page cache), batch (group commit) or sync (msync before the logic acts)")
-	batchRecords := fs.Int("batch-records", 0, "batch durability: msync after this many events are waiting (default 1024)")
-	batchInterval := fs.Duration("batch-interval", 0, "batch durability: msync at least this often (default 200µs)")
+	batchRecords := fs.Int("batch-records", 1024, "batch durability: msync after this many events are waiting")
+	batchInterval := fs.Duration("batch-interval", 200*time.Microsecond, "batch durability: msync at least this often")
 	segmentSize := fs.Int64("segment-size", 64<<20, "journal segment size in bytes")
-	snapshotEvery := fs.Uint64("snapshot-every", 0, "write a snapshot of the logic state every N events and at the end (0: none; SIGUSR1 asks for one)")
+	snapshotEvery := newUint(fs, "snapshot-every", 0, "write a snapshot of the logic state every `N` events and at the end (0: none; SIGUSR1 asks for one)")
 	keepSnapshots := fs.Int("keep-snapshots", 2, "snapshots to keep")
 	retainSegments := fs.Int("retain-segments", 0, "keep at most N journal segments (never one the newest snapshot needs; 0: keep all)")
 	retainAge := fs.Duration("retain-age", 0, "delete journal segments older than this (never one the newest snapshot needs; 0: keep all)")
 	resume := fs.String("resume", "skip", "on an existing journal, the feed: skip (starts at the journal's first event; journaled events are checked and skipped) or new (holds only new events)")
 	truncateCorrupt := fs.Bool("truncate-corrupt", false, "recover a journal whose newest segment is corrupt by cutting it at the corruption (reported)")
-	if err := parse(fs, args); err != nil {
+	if err := parse(fs, args, stdout); err != nil {
 		return err
+	}
+
+	// Flags that need another, values that cannot be: all before anything
+	// is opened.
+	set := given(fs)
+	d, err := journal.ParseDurability(*durability)
+	if err != nil {
+		return usageError{fmt.Sprintf("--durability %q: want none, batch or sync", *durability)}
+	}
+	rs, err := pipeline.ParseResume(*resume)
+	if err != nil {
+		return usageError{fmt.Sprintf("--resume %q: want skip or new", *resume)}
+	}
+	if err := firstErr(
+		needs(set, *jdir != "", "--journal", "durability", "resume", "snapshot-every", "keep-snapshots",
+			"retain-segments", "retain-age", "batch-records", "batch-interval", "segment-size", "truncate-corrupt"),
+		needs(set, d == journal.Batch, "--durability batch", "batch-records", "batch-interval"),
+		needs(set, *feed != "" && (*format == "auto" || *format == "lobster"), "a lobster feed (--feed FILE --format lobster)", "symbol", "book"),
+		needs(set, *out != "", "--out", "out-format"),
+		needs(set, *feed != "", "--feed", "format"),
+		excludes(set, *feed != "", "is for the embedded flow; a feed carries its own events", "events", "seed", "scenario"),
+		positive("events", *events),
+		seed.check("seed"),
+		snapshotEvery.check("snapshot-every"),
+		positive("batch-records", *batchRecords),
+		positive("batch-interval", *batchInterval),
+		positive("segment-size", *segmentSize),
+		positive("keep-snapshots", *keepSnapshots),
+		nonNegative("retain-segments", *retainSegments),
+		nonNegative("retain-age", *retainAge),
+	); err != nil {
+		return err
+	}
+	if *cpu < pipeline.NoPin {
+		return usageError{fmt.Sprintf("--cpu %d: want a CPU number or %d for none", *cpu, pipeline.NoPin)}
+	}
+
+	// Every output path is checked before the run starts.
+	dlPath := deadLetterPath(*deadLetter, *out, *jdir)
+	for _, o := range []struct {
+		flag, path string
+		byRename   bool
+	}{{"out", *out, false}, {"summary", *summary, true}, {"dead-letter", *deadLetter, false}} {
+		if o.path == "" || o.path == "-" {
+			continue
+		}
+		if err := checkOutPath(o.flag, o.path, o.byRename); err != nil {
+			return err
+		}
 	}
 
 	cfg := def
 	cfg.CPU = *cpu
 	cfg.Strict = *strict
-	var err error
 	if cfg.Clock, err = pipeline.ParseClock(*clock); err != nil {
 		return usageError{err.Error()}
 	}
@@ -73,26 +122,23 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		cfg.Progress = os.Stderr
 	}
 	if *jdir != "" {
-		d, err := journal.ParseDurability(*durability)
-		if err != nil {
-			return usageError{err.Error()}
-		}
-		rs, err := pipeline.ParseResume(*resume)
-		if err != nil {
-			return usageError{err.Error()}
-		}
 		cfg.Journal = &pipeline.JournalConfig{
 			Dir: *jdir,
 			Options: journal.Options{
-				Durability: d, SegmentSize: *segmentSize, BatchRecords: *batchRecords,
-				BatchInterval: *batchInterval, TruncateCorrupt: *truncateCorrupt,
+				Durability: d, SegmentSize: *segmentSize, TruncateCorrupt: *truncateCorrupt,
 			},
-			SnapshotEvery: *snapshotEvery,
+			SnapshotEvery: snapshotEvery.v,
 			KeepSnapshots: *keepSnapshots,
 			Retention:     journal.Retention{MaxSegments: *retainSegments, MaxAge: *retainAge},
 			Resume:        rs,
 		}
-		if *snapshotEvery > 0 {
+		if set["batch-records"] {
+			cfg.Journal.Options.BatchRecords = *batchRecords
+		}
+		if set["batch-interval"] {
+			cfg.Journal.Options.BatchInterval = *batchInterval
+		}
+		if snapshotEvery.v > 0 {
 			req := make(chan struct{}, 1)
 			usr1 := make(chan os.Signal, 1)
 			signal.Notify(usr1, syscall.SIGUSR1)
@@ -131,18 +177,16 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		}
 		cfg.Runaway = &ra
 	}
-	dl := &lazyFile{path: *deadLetter}
+	dl := newDeadLetter(dlPath, stderr)
 	defer dl.Close()
 	cfg.DeadLetter = dl
 
-	if *scenario != "" && *feed != "" {
-		return usageError{"--scenario is for the embedded flow; a feed file carries its own scenario"}
-	}
 	gc := gen.DefaultConfig()
-	gc.Events, gc.Seed = *events, *seed
+	gc.Events, gc.Seed = *events, seed.v
 	if err := setScenario(&gc, *scenario); err != nil {
 		return err
 	}
+	sizeKnight(&gc, set["events"])
 	if gc.Scenario == gen.ScenarioKnight && cfg.Runaway == nil {
 		cfg.Runaway = &pipeline.Runaway{Account: gen.KnightAccount(&gc), Start: gc.StartTS + gc.Knight.Start}
 	}
@@ -166,8 +210,14 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if err := dl.Close(); err != nil && runErr == nil {
 		runErr = err
 	}
+	if runErr != nil && sum.EventsIn == 0 {
+		// The run failed before it started (pipeline.Run returns a zero
+		// summary then): the error says it all, an all-zero summary
+		// would only hide it.
+		return runErr
+	}
 	if sum.Malformed > 0 {
-		fmt.Fprintf(stderr, "engine run: %d malformed feed records written to %s\n", sum.Malformed, *deadLetter)
+		fmt.Fprintf(stderr, "engine run: %d malformed feed records %s\n", sum.Malformed, dl.where())
 	}
 	if !*quiet {
 		w := stdout
@@ -182,6 +232,21 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	return runErr
+}
+
+// deadLetterPath is where malformed records go: the --dead-letter FILE,
+// else OUT.dead-letter beside an output file, else dead-letter.log in the
+// journal's directory, else nowhere ("").
+func deadLetterPath(flagPath, out, jdir string) string {
+	switch {
+	case flagPath != "":
+		return flagPath
+	case out != "" && out != "-":
+		return out + ".dead-letter"
+	case jdir != "":
+		return filepath.Join(jdir, "dead-letter.log")
+	}
+	return ""
 }
 
 func parseWait(s string) (ring.WaitStrategy, error) {
@@ -222,17 +287,33 @@ func parseRunaway(s string) (pipeline.Runaway, error) {
 	return ra, nil
 }
 
+// scenarioHelp lists the scenarios for the flags' help.
+const scenarioHelp = "knight (a router account runs away at 10,000 orders/s after 10 s; its stopping is reported) or knight-noparents (the same router without parent instructions, which only the execution anomaly detector can stop)"
+
+// knightTail is how long a knight flow of the default size goes on after
+// the runaway begins: long enough to see it stopped (within 100 ms).
+const knightTail = 5e9
+
 // setScenario mixes a named scenario into a generator configuration.
 func setScenario(gc *gen.Config, name string) error {
 	switch name {
 	case "":
-	case "knight":
+	case "knight", "knight-noparents":
 		gc.Scenario = gen.ScenarioKnight
 		gc.Knight = gen.DefaultKnight()
+		gc.Knight.NoParents = name == "knight-noparents"
 	default:
-		return usageError{fmt.Sprintf("--scenario %q: want knight", name)}
+		return usageError{fmt.Sprintf("--scenario %q: want knight or knight-noparents", name)}
 	}
 	return nil
+}
+
+// sizeKnight gives a knight flow whose --events was not given enough
+// events to run knightTail past the runaway's start.
+func sizeKnight(gc *gen.Config, eventsGiven bool) {
+	if gc.Scenario == gen.ScenarioKnight && !eventsGiven {
+		gc.Events = max(gc.Events, gc.EventsThrough(gc.Knight.Start+knightTail))
+	}
 }
 
 // genSource adapts the generator to pipeline.Source.
@@ -289,6 +370,14 @@ func openFeed(spec, format, symbol, book string, gc gen.Config) (pipeline.Source
 			return nil, nop, fmt.Errorf("feed %s: %w", spec, err)
 		}
 		fmtWanted = f
+	}
+	if fmtWanted != wire.FormatLOBSTER && (symbol != "" || book != "") {
+		closer()
+		flag := "--symbol"
+		if symbol == "" {
+			flag = "--book"
+		}
+		return nil, nop, usageError{fmt.Sprintf("%s needs a lobster feed: %s is %v", flag, spec, fmtWanted)}
 	}
 	switch fmtWanted {
 	case wire.FormatNative:
@@ -380,15 +469,33 @@ func openOut(path, format string, stdout io.Writer) (pipeline.Sink, func() error
 	return nil, nop, usageError{fmt.Sprintf("--out-format %q: want csv, jsonl or native", format)}
 }
 
-// lazyFile creates its file on the first write, so a clean run leaves no
-// empty dead-letter file behind.
-type lazyFile struct {
-	path string
-	f    *os.File
-	w    *bufio.Writer
+// deadLetterShown is how many malformed records a run without a
+// dead-letter file prints to stderr.
+const deadLetterShown = 10
+
+// deadLetter receives the malformed records, one line per Write: into its
+// file, created on the first one so that a clean run leaves no empty file
+// behind, or, without a file, the first deadLetterShown to stderr.
+type deadLetter struct {
+	path   string
+	f      *os.File
+	w      *bufio.Writer
+	stderr io.Writer
+	n      int
 }
 
-func (l *lazyFile) Write(p []byte) (int, error) {
+func newDeadLetter(path string, stderr io.Writer) *deadLetter {
+	return &deadLetter{path: path, stderr: stderr}
+}
+
+func (l *deadLetter) Write(p []byte) (int, error) {
+	l.n++
+	if l.path == "" {
+		if l.n <= deadLetterShown {
+			fmt.Fprintf(l.stderr, "engine run: malformed: %s", p)
+		}
+		return len(p), nil
+	}
 	if l.f == nil {
 		f, err := os.OpenFile(l.path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 		if err != nil {
@@ -399,7 +506,18 @@ func (l *lazyFile) Write(p []byte) (int, error) {
 	return l.w.Write(p)
 }
 
-func (l *lazyFile) Close() error {
+// where says where the malformed records went.
+func (l *deadLetter) where() string {
+	switch {
+	case l.path != "":
+		return "written to " + l.path
+	case l.n > deadLetterShown:
+		return fmt.Sprintf("(the first %d printed above; --dead-letter FILE keeps them all)", deadLetterShown)
+	}
+	return "(printed above)"
+}
+
+func (l *deadLetter) Close() error {
 	if l.f == nil {
 		return nil
 	}
