@@ -127,7 +127,10 @@ func parseRates(s string) ([]float64, error) {
 			mult, f = 1e6, f[:len(f)-1]
 		}
 		r, err := strconv.ParseFloat(f, 64)
-		if err != nil || r <= 0 {
+		if err == nil && r <= 0 {
+			return nil, fmt.Errorf("--rate %s: must be positive", f)
+		}
+		if err != nil {
 			return nil, fmt.Errorf("bad rate %q: want events per second (100000, 1e6, 250K, 2M) or max", f)
 		}
 		rs = append(rs, r*mult)

@@ -521,6 +521,7 @@ func TestFlagRules(t *testing.T) {
 		{"dump negative from", []string{"journal", "dump", "j", "--from", "-3"}, "--from -3: must not be negative"},
 		{"dump negative to", []string{"journal", "dump", "--to", "-1", "j"}, "--to -1: must not be negative"},
 		{"bench negative duration", []string{"bench", "ring", "--duration", "-1s"}, "--duration -1s: must be positive"},
+		{"bench negative rate", []string{"bench", "e2e", "--rate", "100000,-5"}, "--rate -5: must be positive"},
 		{"journal unknown subcommand", []string{"journal", "frob"}, `engine journal: unknown subcommand "frob"`},
 	}
 	for _, tt := range tests {
