@@ -42,6 +42,14 @@ type Config struct {
 	// the best opposite price, 0 to 10000 (a band of 0 still allows one
 	// tick).
 	ProtectionBps int64
+	// HashKey keys the hash of the order id index (see internal/idindex),
+	// so that a feed cannot choose order ids that collide in it. The
+	// caller chooses it per journal and keeps it secret from the feed's
+	// senders (the pipeline passes the journal's id); 0 is a fixed default
+	// key. It changes where ids sit in the index, never an answer, and it
+	// is part of the state ([Engine.AppendState]), so that a loaded engine
+	// keeps the key it was written with.
+	HashKey uint64
 }
 
 // DefaultConfig returns the default sizes: 1<<16 symbols, 1<<24 resting

@@ -34,10 +34,15 @@ func New(cfg Config) (*Engine, error) {
 	}
 	return &Engine{
 		pool: newPool(cfg.InitialOrders, cfg.MaxOrders),
-		ids:  idindex.New(cfg.InitialOrders, minIndexSize),
+		ids:  idindex.New(cfg.InitialOrders, minIndexSize, cfg.HashKey),
 		cfg:  cfg,
 	}, nil
 }
+
+// HashKey returns the key of the order id index's hash: [Config.HashKey],
+// or the key of the state loaded by [Engine.LoadState]. The risk guard
+// keys its own tables with it.
+func (e *Engine) HashKey() uint64 { return e.ids.Key() }
 
 // book returns the book of symbol sym, or nil when sym is not defined.
 func (e *Engine) book(sym uint32) *book {

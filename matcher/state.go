@@ -13,11 +13,11 @@ import (
 // engine loaded from it answers every later input exactly as the engine it
 // was taken from. Part of the snapshot format.
 //
-//	header (16 bytes):
-//	+------------------+---------+----------+----------+
-//	| magic "TEMSTATE" | version | reserved | nsymbols |
-//	| 8                | u16 = 1 | u16 = 0  | u32      |
-//	+------------------+---------+----------+----------+
+//	header (24 bytes):
+//	+------------------+---------+----------+----------+----------+
+//	| magic "TEMSTATE" | version | reserved | nsymbols | hash key |
+//	| 8                | u16 = 2 | u16 = 0  | u32      | u64      |
+//	+------------------+---------+----------+----------+----------+
 //	per symbol, by ascending id (24 bytes):
 //	+-----+------+--------+----------+-------+-------+
 //	| id  | name | halted | reserved | nbids | nasks |
@@ -29,10 +29,16 @@ import (
 //	| id  | price | qty | account | type | stp | reserved |
 //	| u64 | i64   | i64 | u32     | u8   | u8  | 2 bytes  |
 //	+-----+-------+-----+---------+------+-----+----------+
+//
+// The hash key is [Config.HashKey] of the engine written: a loaded engine
+// keys its order id index with it. Version 1, written before the index was
+// keyed, has a 16-byte header without it; [Engine.LoadState] still reads
+// it, and the engine keeps its configured key (the key changes no answer).
 const (
 	stateMagic      = "TEMSTATE"
-	stateVersion    = 1
-	stateHeaderSize = 16
+	stateVersion    = 2
+	stateHeaderSize = 24
+	stateHeaderV1   = 16
 	stateSymbolSize = 24
 	stateOrderSize  = 32
 )
@@ -53,6 +59,7 @@ func (e *Engine) AppendState(b []byte) []byte {
 	b = binary.LittleEndian.AppendUint16(b, stateVersion)
 	b = binary.LittleEndian.AppendUint16(b, 0)
 	b = binary.LittleEndian.AppendUint32(b, uint32(nsym))
+	b = binary.LittleEndian.AppendUint64(b, e.ids.Key())
 	for sym := range e.books {
 		bk := &e.books[sym]
 		if !bk.defined {
@@ -102,20 +109,28 @@ func (e *Engine) LoadState(b []byte) error {
 	if len(e.books) != 0 || e.resting != 0 {
 		return fmt.Errorf("%w: engine is not empty", ErrState)
 	}
-	if len(b) < stateHeaderSize {
-		return fmt.Errorf("%w: %d bytes, header needs %d", ErrState, len(b), stateHeaderSize)
+	if len(b) < stateHeaderV1 {
+		return fmt.Errorf("%w: %d bytes, header needs %d", ErrState, len(b), stateHeaderV1)
 	}
 	if string(b[:8]) != stateMagic {
 		return fmt.Errorf("%w: bad magic %q", ErrState, b[:8])
 	}
-	if v := binary.LittleEndian.Uint16(b[8:]); v != stateVersion {
-		return fmt.Errorf("%w: version %d, want %d", ErrState, v, stateVersion)
+	off := stateHeaderSize
+	switch v := binary.LittleEndian.Uint16(b[8:]); v {
+	case stateVersion:
+		if len(b) < stateHeaderSize {
+			return fmt.Errorf("%w: %d bytes, header needs %d", ErrState, len(b), stateHeaderSize)
+		}
+		e.ids.SetKey(binary.LittleEndian.Uint64(b[16:]))
+	case 1:
+		off = stateHeaderV1 // no key: keep the configured one
+	default:
+		return fmt.Errorf("%w: version %d, want 1 or %d", ErrState, v, stateVersion)
 	}
 	if r := binary.LittleEndian.Uint16(b[10:]); r != 0 {
 		return fmt.Errorf("%w: reserved header bytes %#x", ErrState, r)
 	}
 	nsym := binary.LittleEndian.Uint32(b[12:])
-	off := stateHeaderSize
 	if uint64(nsym)*stateSymbolSize > uint64(len(b)-off) {
 		return fmt.Errorf("%w: %d symbols do not fit in %d bytes", ErrState, nsym, len(b)-off)
 	}

@@ -104,7 +104,7 @@ func TestStateLayout(t *testing.T) {
 	if want := stateHeaderSize + 2*stateSymbolSize + 3*stateOrderSize; len(st) != want {
 		t.Fatalf("state is %d bytes, want %d", len(st), want)
 	}
-	if string(st[:8]) != stateMagic || binary.LittleEndian.Uint32(st[12:]) != 2 {
+	if string(st[:8]) != stateMagic || binary.LittleEndian.Uint32(st[12:]) != 2 || binary.LittleEndian.Uint16(st[8:]) != stateVersion {
 		t.Fatalf("bad header % x", st[:16])
 	}
 	first := stateHeaderSize + stateSymbolSize // AAPL's first bid

@@ -7,10 +7,14 @@ import "github.com/tradeengine/engine/internal/idindex"
 // client order id) pairs and a hash index over it. Memory is bounded by the
 // size (48 bytes a pair at most, ring and index), not by the day; an id
 // older than the last size orders is forgotten. The index is keyed by a
-// 64-bit hash of the pair; two different pairs with the same hash are told
-// apart by the ring entry, and the later one is then simply not remembered
-// (so a collision can only miss a duplicate, never refuse a fresh id).
+// 64-bit keyed hash of the pair (the guard's hash key, see [New]); two
+// different pairs with the same hash are told apart by the ring entry, and
+// the later one is then simply not remembered (so a collision can only miss
+// a duplicate, never refuse a fresh id). The key keeps a sender from
+// choosing ids whose pairs collide with another account's, or share a home
+// in the index.
 type dupWindow struct {
+	hash idindex.Hasher
 	ring []dupEntry
 	next int // ring slot the next pair goes into
 	idx  idindex.Table
@@ -27,21 +31,18 @@ type dupEntry struct {
 // the configured size, so a small day stays small.
 const dupInitial = 4096
 
-func newDupWindow(size int) dupWindow {
+func newDupWindow(size int, key uint64) dupWindow {
+	h := idindex.NewHasher(key)
 	if size == 0 {
-		return dupWindow{}
+		return dupWindow{hash: h}
 	}
 	n := min(size, dupInitial)
-	return dupWindow{ring: make([]dupEntry, 0, n), idx: idindex.New(n, 16), size: size}
+	return dupWindow{hash: h, ring: make([]dupEntry, 0, n), idx: idindex.New(n, 16, key), size: size}
 }
 
-// dupKey hashes a pair.
-func dupKey(account uint32, id uint64) uint64 {
-	k := id ^ uint64(account)*0x9E3779B97F4A7C15
-	k ^= k >> 31
-	k *= 0xBF58476D1CE4E5B9
-	k ^= k >> 29
-	return k
+// key hashes a pair: the keyed hash of the id XOR that of the account.
+func (d *dupWindow) key(account uint32, id uint64) uint64 {
+	return d.hash.Hash(id ^ d.hash.Hash(uint64(account)))
 }
 
 // seen reports whether the pair is remembered.
@@ -49,7 +50,7 @@ func (d *dupWindow) seen(account uint32, id uint64) bool {
 	if d.size == 0 {
 		return false
 	}
-	slot, ok := d.idx.Get(dupKey(account, id))
+	slot, ok := d.idx.Get(d.key(account, id))
 	if !ok {
 		return false
 	}
@@ -62,7 +63,7 @@ func (d *dupWindow) record(account uint32, id uint64) {
 	if d.size == 0 {
 		return
 	}
-	key := dupKey(account, id)
+	key := d.key(account, id)
 	if _, taken := d.idx.Get(key); taken {
 		return // the same pair (a duplicate the caller let through) or a collision
 	}
@@ -74,7 +75,7 @@ func (d *dupWindow) record(account uint32, id uint64) {
 		slot = d.next
 		d.next = (d.next + 1) % d.size
 		old := &d.ring[slot]
-		if i, ok := d.idx.Find(dupKey(old.account, old.id)); ok && d.idx.At(i) == int32(slot) {
+		if i, ok := d.idx.Find(d.key(old.account, old.id)); ok && d.idx.At(i) == int32(slot) {
 			d.idx.DeleteAt(i)
 		}
 	}

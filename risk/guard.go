@@ -11,9 +11,10 @@ import (
 // Guard is the risk guard in front of one matcher. It is not safe for
 // concurrent use: the logic goroutine owns it, and the matcher with it.
 type Guard struct {
-	m   *matcher.Engine
-	cfg *Config
-	mon money
+	m       *matcher.Engine
+	cfg     *Config
+	mon     money
+	hashKey uint64 // keys the hashes of acctIdx, pt and dup
 
 	widths    [NumWindows]int64 // bucket widths of the windows, ns
 	lossWidth int64             // bucket width of the loss window, ns
@@ -90,6 +91,12 @@ type applyCtx struct {
 // error wrapping [ErrConfig]. The guard learns symbols from the KindSymbol
 // inputs it passes to m, so m must be fresh (no input applied yet), unless
 // the guard's state is then loaded with [Guard.LoadState].
+//
+// The guard keys the hashes of its tables of ids from the feed (accounts,
+// positions, client order ids) with m's key, [matcher.Engine.HashKey]
+// (matcher.Config.HashKey, chosen per journal), so one key covers the
+// logic. The key changes no answer; it is part of the guard's state, and
+// [Guard.LoadState] restores it.
 func New(cfg *Config, m *matcher.Engine) (*Guard, error) {
 	if m == nil {
 		return nil, fmt.Errorf("%w: no matcher", ErrConfig)
@@ -100,12 +107,14 @@ func New(cfg *Config, m *matcher.Engine) (*Guard, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	key := m.HashKey()
 	g := &Guard{
 		m:       m,
 		cfg:     cfg.clone(),
 		mon:     money{perTL: cfg.TickMicros * cfg.LotShares},
-		acctIdx: idindex.New(1024, 16),
-		pt:      newPosTable(),
+		hashKey: key,
+		acctIdx: idindex.New(1024, 16, key),
+		pt:      newPosTable(key),
 		pending: make([]trip, 0, 16),
 	}
 	for w, l := range cfg.Windows {
@@ -116,7 +125,7 @@ func New(cfg *Config, m *matcher.Engine) (*Guard, error) {
 	g.defAcct = g.internal(&cfg.Account)
 	g.defSym = g.internal(&cfg.Symbol)
 	g.refreshGlobal()
-	g.dup = newDupWindow(cfg.ClOrdIDWindow)
+	g.dup = newDupWindow(cfg.ClOrdIDWindow, key)
 	for i := range g.cfg.Accounts {
 		g.accountIndex(g.cfg.Accounts[i].ID)
 	}

@@ -1,6 +1,10 @@
 package risk
 
-import "math/bits"
+import (
+	"math/bits"
+
+	"github.com/tradeengine/engine/internal/idindex"
+)
 
 // posTable holds the positions in an open-addressing hash table keyed by
 // account id << 32 | symbol, with linear probing. The line every order reads
@@ -8,8 +12,10 @@ import "math/bits"
 // the line executions update (posCold) is in a parallel array. Positions are
 // never deleted. The table doubles when it is half full, which moves
 // positions to other slots: a slot number is valid until the next insert
-// that grows the table (grown tells).
+// that grows the table (grown tells). The hash is keyed (see
+// internal/idindex): account ids come from the feed.
 type posTable struct {
+	hash  idindex.Hasher
 	hot   []position
 	cold  []posCold
 	mask  uint64
@@ -21,8 +27,8 @@ type posTable struct {
 // minPosTable is the size of a new table.
 const minPosTable = 256
 
-func newPosTable() posTable {
-	var t posTable
+func newPosTable(key uint64) posTable {
+	t := posTable{hash: idindex.NewHasher(key)}
 	t.alloc(minPosTable)
 	return t
 }
@@ -35,10 +41,9 @@ func (t *posTable) alloc(size int) {
 	t.shift = uint8(64 - bits.TrailingZeros64(uint64(size)))
 }
 
-// home returns the home slot of key (a Fibonacci hash, as idindex's).
+// home returns the home slot of key (the top bits of its keyed hash).
 func (t *posTable) home(key uint64) uint64 {
-	key ^= key >> 32
-	return (key * 0x9E3779B97F4A7C15) >> (t.shift & 63) // the mask spares the compiler a check
+	return t.hash.Hash(key) >> (t.shift & 63) // the mask spares the compiler a check
 }
 
 // find returns the slot holding key.

@@ -23,11 +23,12 @@ import (
 //	header (16 bytes):
 //	+------------------+---------+----------+-------------+
 //	| magic "TERISKST" | version | reserved | body length |
-//	| 8                | u16 = 1 | u16 = 0  | u32         |
+//	| 8                | u16 = 2 | u16 = 0  | u32         |
 //	+------------------+---------+----------+-------------+
 //	body:
 //	  units and windows (48): tick micros, lot shares, 3 window lengths,
 //	    loss window (i64 each): must equal the loading guard's configuration
+//	  hash key (8): u64, the key of the guard's hashes (see [New])
 //	  clock (32): started u8, 7 reserved; now, t0, trips (i64)
 //	  engine: killAll u8, killedBy u8, breaker state u8, 5 reserved;
 //	    message and order TAT, breaker breaches, since, until (i64);
@@ -53,9 +54,13 @@ import (
 //	windows (992 bytes): born i64; per window: bucket number i64, totals
 //	  (3 x i64), buckets (10 x 3 x i64), mean (3 x i64), mean absolute
 //	  deviation (3 x i64), periods learned i64
+//
+// Version 1, written before the guard's hashes were keyed, has no hash key;
+// [Guard.LoadState] still reads it, and the guard keeps the key it was made
+// with (the key changes no answer).
 const (
 	stateMagic   = "TERISKST"
-	stateVersion = 1
+	stateVersion = 2
 	stateHeader  = 16
 	windowsSize  = 8 + NumWindows*(8+3*8+nBuckets*3*8+3*8+3*8+8)
 	valuesSize   = int(numLimits) * 8
@@ -77,6 +82,7 @@ func (g *Guard) AppendState(b []byte) []byte {
 	for _, v := range []int64{g.cfg.TickMicros, g.cfg.LotShares, g.cfg.Windows[0], g.cfg.Windows[1], g.cfg.Windows[2], g.cfg.LossWindow} {
 		b = le64(b, v)
 	}
+	b = le64(b, g.hashKey)
 	b = append(b, bool8(g.started), 0, 0, 0, 0, 0, 0, 0)
 	b = le64(b, g.now)
 	b = le64(b, g.t0)
@@ -322,8 +328,9 @@ func (g *Guard) LoadState(b []byte) error {
 	if string(b[:8]) != stateMagic {
 		return fmt.Errorf("%w: bad magic %q", ErrState, b[:8])
 	}
-	if v := binary.LittleEndian.Uint16(b[8:]); v != stateVersion {
-		return fmt.Errorf("%w: version %d, want %d", ErrState, v, stateVersion)
+	version := binary.LittleEndian.Uint16(b[8:])
+	if version != 1 && version != stateVersion {
+		return fmt.Errorf("%w: version %d, want 1 or %d", ErrState, version, stateVersion)
 	}
 	if v := binary.LittleEndian.Uint16(b[10:]); v != 0 {
 		return fmt.Errorf("%w: reserved header bytes %#x", ErrState, v)
@@ -337,7 +344,11 @@ func (g *Guard) LoadState(b []byte) error {
 			r.fail("unit or window %d is %d, the configuration says %d", i, v, want)
 		}
 	}
-	if err := g.loadBody(r); err != nil {
+	key := g.hashKey
+	if version >= 2 {
+		key = uint64(r.i64())
+	}
+	if err := g.loadBody(r, key); err != nil {
 		return err
 	}
 	if r.off != len(b) {
@@ -346,8 +357,9 @@ func (g *Guard) LoadState(b []byte) error {
 	return nil
 }
 
-// loadBody decodes everything after the units into g.
-func (g *Guard) loadBody(r *reader) error {
+// loadBody decodes everything after the units and the hash key into g,
+// whose tables it makes with key.
+func (g *Guard) loadBody(r *reader, key uint64) error {
 	started := r.u8()
 	r.zeros(7)
 	now, t0, trips := r.i64(), r.i64(), r.i64()
@@ -364,8 +376,8 @@ func (g *Guard) loadBody(r *reader) error {
 	// Start afresh: a fresh guard holds the configured accounts.
 	*g = Guard{
 		m: g.m, cfg: g.cfg, mon: g.mon, widths: g.widths, lossWidth: g.lossWidth, profiles: g.profiles,
-		acctIdx: idindex.New(1024, 16), pt: newPosTable(), pending: g.pending[:0],
-		dup: newDupWindow(g.cfg.ClOrdIDWindow),
+		hashKey: key, acctIdx: idindex.New(1024, 16, key), pt: newPosTable(key), pending: g.pending[:0],
+		dup: newDupWindow(g.cfg.ClOrdIDWindow, key),
 	}
 	g.started, g.now, g.t0, g.trips = started == 1, now, t0, trips
 	if g.started {

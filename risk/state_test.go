@@ -111,7 +111,7 @@ func TestLoadStateErrors(t *testing.T) {
 		return b
 	}
 	const body = stateHeader
-	accounts := body + 48 + 32 + 8 + 16 + 24 + 3*valuesSize + windowsSize
+	accounts := body + 56 + 32 + 8 + 16 + 24 + 3*valuesSize + windowsSize
 	cases := []struct {
 		name string
 		b    []byte
@@ -128,8 +128,8 @@ func TestLoadStateErrors(t *testing.T) {
 		}()},
 		{"tick differs", put64(body, 1)},
 		{"window differs", put64(body+16, 2e9)},
-		{"started flag", func() []byte { b := append([]byte(nil), st...); b[body+48] = 2; return b }()},
-		{"t0 after now", put64(body+48+16, 1<<62)},
+		{"started flag", func() []byte { b := append([]byte(nil), st...); b[body+56] = 2; return b }()},
+		{"t0 after now", put64(body+56+16, 1<<62)},
 		{"account count", func() []byte {
 			b := append([]byte(nil), st...)
 			binary.LittleEndian.PutUint32(b[accounts:], 1<<30)
@@ -145,7 +145,7 @@ func TestLoadStateErrors(t *testing.T) {
 			binary.LittleEndian.PutUint32(b[accounts+12:], 1<<31)
 			return b
 		}()},
-		{"limit out of range", put64(body+48+32+8+16+24+8*int(LimitMaxOrderQty), 1<<62)},
+		{"limit out of range", put64(body+56+32+8+16+24+8*int(LimitMaxOrderQty), 1<<62)},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

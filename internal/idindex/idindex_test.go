@@ -48,7 +48,7 @@ func TestNewSizes(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(fmt.Sprintf("cap=%d,min=%d", c.capacity, c.minSize), func(t *testing.T) {
-			x := New(c.capacity, c.minSize)
+			x := New(c.capacity, c.minSize, 0)
 			if x.Size() != c.size || len(x.buf) != c.total || x.Capacity() != c.total/2 {
 				t.Fatalf("size %d of %d (capacity %d), want %d of %d", x.Size(), len(x.buf), x.Capacity(), c.size, c.total)
 			}
@@ -57,7 +57,7 @@ func TestNewSizes(t *testing.T) {
 }
 
 func TestBasic(t *testing.T) {
-	x := New(4, 16)
+	x := New(4, 16, 0)
 	m := map[uint64]int32{}
 	for _, k := range []uint64{0, 1, 2, 1 << 63, ^uint64(0), 42} {
 		if _, ok := x.Get(k); ok {
@@ -92,7 +92,7 @@ func TestBasic(t *testing.T) {
 func TestCollisions(t *testing.T) {
 	for _, name := range []string{"middle", "wrap"} {
 		t.Run(name, func(t *testing.T) {
-			x := New(32, 64) // 64 entries
+			x := New(32, 64, 0) // 64 entries
 			want := uint64(3)
 			if name == "wrap" {
 				want = x.mask - 1
@@ -145,7 +145,7 @@ func TestGrowth(t *testing.T) {
 	}
 	for _, kc := range keys {
 		t.Run(kc.name, func(t *testing.T) {
-			x := New(2000, 16)
+			x := New(2000, 16, 0)
 			if x.Size() != 16 || len(x.buf) != 4096 {
 				t.Fatalf("initial size %d of %d, want 16 of 4096", x.Size(), len(x.buf))
 			}
@@ -181,7 +181,7 @@ func TestGrowthNoAlloc(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector allocates")
 	}
-	x := New(1<<12, 16)
+	x := New(1<<12, 16, 0)
 	k := uint64(0)
 	allocs := testing.AllocsPerRun(1, func() {
 		for x.Len() < 1<<12 {
@@ -210,7 +210,7 @@ func TestChurn(t *testing.T) {
 	for _, sh := range shapes {
 		t.Run(sh.name, func(t *testing.T) {
 			r := rand.New(rand.NewPCG(7, 11))
-			x := New(8, 16)
+			x := New(8, 16, 0)
 			m := map[uint64]int32{}
 			var live []uint64
 			for i := range 100000 {
@@ -274,7 +274,7 @@ func TestCheckFindsDamage(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			x := New(64, 64)
+			x := New(64, 64, 0)
 			for k := range uint64(30) {
 				x.Insert(k*64, int32(k))
 			}
@@ -300,7 +300,7 @@ func BenchmarkTable(b *testing.B) {
 			keys[i] = r.Uint64()
 		}
 		b.Run(fmt.Sprintf("get/n=%d", n), func(b *testing.B) {
-			x := New(n, 16)
+			x := New(n, 16, 0)
 			for i, k := range keys {
 				x.Insert(k, int32(i))
 			}
@@ -312,7 +312,7 @@ func BenchmarkTable(b *testing.B) {
 			}
 		})
 		b.Run(fmt.Sprintf("insert+delete/n=%d", n), func(b *testing.B) {
-			x := New(n+1, 16)
+			x := New(n+1, 16, 0)
 			for i, k := range keys[:n/2] {
 				x.Insert(k, int32(i))
 			}
