@@ -126,6 +126,13 @@ func (r *run) recover(jc *JournalConfig, out *Output, st *sinkState) (*journal.J
 		j.Close()
 		return nil, nil, err
 	}
+	// The hash key of the logic's id tables is the journal's id: random,
+	// drawn when the journal was created, never in the feed, and the same
+	// across restarts.
+	r.cfg.Matcher.HashKey = j.ID()
+	if r.logic, err = newLogic(&r.cfg); err != nil {
+		return fail(err)
+	}
 	last := j.LastSeq()
 	first := jc.firstSeq()
 
@@ -286,9 +293,7 @@ func (r *run) replay(dir string, from, to, emitFrom uint64, cfgs []configFile, c
 	defer er.Close()
 	var outs []event.Out
 	var n int64
-	if emitFrom <= from {
-		r.seedWriter(st)
-	}
+	seeded := false
 	for seq := from; seq <= to; seq++ {
 		for cur+1 < len(cfgs) && cfgs[cur+1].seq <= seq {
 			cur++
@@ -305,8 +310,9 @@ func (r *run) replay(dir string, from, to, emitFrom uint64, cfgs []configFile, c
 			}
 			return n, fmt.Errorf("pipeline: replay: journal ends at %d, want %d", seq-1, to)
 		}
-		if seq == emitFrom && emitFrom > from {
-			r.seedWriter(st)
+		if seq >= emitFrom && !seeded {
+			r.seedWriter(st) // the names of the outputs not emitted again
+			seeded = true
 		}
 		outs = r.logic.apply(in, outs[:0])
 		if seq >= emitFrom {
@@ -320,6 +326,9 @@ func (r *run) replay(dir string, from, to, emitFrom uint64, cfgs []configFile, c
 		rec.lastTS = in.TS
 		n++
 	}
+	if !seeded {
+		r.seedWriter(st)
+	}
 	return n, nil
 }
 
@@ -332,13 +341,16 @@ func (r *run) seedWriter(st *sinkState) {
 		return
 	}
 	if defs := r.logic.symbols(); len(defs) > 0 {
-		sd.SeedSymbols(defs)
+		if err := sd.SeedSymbols(defs); err != nil {
+			st.writing = false
+			r.setErr(fmt.Errorf("pipeline: output: %w", err))
+		}
 	}
 }
 
 // symbolSeeder is implemented by writers that can be told symbol names.
 type symbolSeeder interface {
-	SeedSymbols([]wire.SymbolDef)
+	SeedSymbols([]wire.SymbolDef) error
 }
 
 // EventReader reads the input events of a journal one at a time, from a

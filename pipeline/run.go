@@ -2,6 +2,8 @@ package pipeline
 
 import (
 	"context"
+	cryptorand "crypto/rand"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"sync"
@@ -12,6 +14,7 @@ import (
 	"github.com/tradeengine/engine/journal"
 	"github.com/tradeengine/engine/ring"
 	"github.com/tradeengine/engine/risk"
+	"github.com/tradeengine/engine/wire"
 )
 
 // Source is a feed of input events: wire's decoders, the generator, or
@@ -90,11 +93,18 @@ func Run(ctx context.Context, cfg Config, src Source, sink Sink) (Summary, error
 	if cfg.Wait == nil {
 		cfg.Wait = ring.SpinYield()
 	}
-	l, err := newLogic(&cfg)
-	if err != nil {
-		return Summary{}, err
+	if cfg.Journal == nil && cfg.Matcher.HashKey == 0 {
+		// Without a journal nothing is kept: a key of the moment keeps a
+		// feed from choosing ids that collide (the key changes no answer).
+		cfg.Matcher.HashKey = randomKey()
 	}
-	r := &run{cfg: cfg, logic: l}
+	r := &run{cfg: cfg}
+	var err error
+	if cfg.Journal == nil { // else recover builds it, keyed by the journal's id
+		if r.logic, err = newLogic(&cfg); err != nil {
+			return Summary{}, err
+		}
+	}
 	var report *risk.Report
 	if cfg.Risk != nil {
 		ra := event.Any
@@ -148,6 +158,10 @@ func Run(ctx context.Context, cfg Config, src Source, sink Sink) (Summary, error
 		if j != nil {
 			j.Close()
 		}
+	}
+	if err := r.seedSource(src, sum.Recovery); err != nil {
+		closeJournal()
+		return Summary{}, err
 	}
 	if r.in, err = ring.New[event.In](cfg.InRing, cfg.Wait); err != nil {
 		closeJournal()
@@ -247,6 +261,50 @@ func Run(ctx context.Context, cfg Config, src Source, sink Sink) (Summary, error
 		return sum, fmt.Errorf("pipeline: stopped: %w", err)
 	}
 	return sum, nil
+}
+
+// randomKey returns a random, non-zero hash key.
+func randomKey() uint64 {
+	var b [8]byte
+	for {
+		if _, err := cryptorand.Read(b[:]); err != nil {
+			return 0x9e3779b97f4a7c15 // the fixed default is the fallback
+		}
+		if k := binary.LittleEndian.Uint64(b[:]); k != 0 {
+			return k
+		}
+	}
+}
+
+// seedSource tells a decoder that numbers symbols or checks account scopes
+// what the run already knows: the accounts the risk configuration names,
+// and on a restart whose feed holds only new events (ResumeNew) the
+// journal's symbol table and the accounts the logic knows, so that a name
+// keeps its number for the life of the journal.
+func (r *run) seedSource(src Source, rec *Recovery) error {
+	if ss, ok := src.(*skipSource); ok {
+		src = ss.src
+	}
+	sd, ok := src.(wire.Seeder)
+	if !ok {
+		return nil
+	}
+	var syms []wire.SymbolDef
+	var accts []uint32
+	if rec != nil && rec.ResumedFrom > r.cfg.Journal.firstSeq() && r.cfg.Journal.Resume == ResumeNew {
+		syms, accts = r.logic.symbols(), r.logic.accounts()
+	} else if r.cfg.Risk != nil {
+		for _, a := range r.cfg.Risk.Accounts {
+			accts = append(accts, a.ID)
+		}
+	}
+	if len(syms) == 0 && len(accts) == 0 {
+		return nil
+	}
+	if err := sd.Seed(syms, accts); err != nil {
+		return fmt.Errorf("pipeline: feed: %w", err)
+	}
+	return nil
 }
 
 func (r *run) progress(stop <-chan struct{}, done chan<- struct{}, start time.Time) {

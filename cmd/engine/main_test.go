@@ -356,6 +356,11 @@ func TestJournalRunRestartVerifyDump(t *testing.T) {
 		t.Errorf("split runs: %d+%d events, %d+%d trades; one run: %d events, %d trades",
 			s1.EventsIn, s2.EventsIn, s1.Trades, s2.Trades, all.EventsIn, all.Trades)
 	}
+	// The summary's digest covers the journal's whole run: two summaries
+	// show that a stopped and restarted run equals one uninterrupted run.
+	if s2.OutputDigest != all.OutputDigest {
+		t.Errorf("restarted run's output digest %s, one run's %s", s2.OutputDigest, all.OutputDigest)
+	}
 	rest, _ := os.ReadFile(filepath.Join(dir, "rest.csv"))
 	if first := strings.SplitN(string(rest), "\n", 3)[1]; !strings.HasPrefix(first, fmt.Sprintf("%d,", s1.EventsIn+1)) {
 		t.Errorf("restart output starts with %q, want sequence %d: outputs duplicated", first, s1.EventsIn+1)

@@ -54,6 +54,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	keepSnapshots := fs.Int("keep-snapshots", 2, "snapshots to keep")
 	retainSegments := fs.Int("retain-segments", 0, "keep at most N journal segments (never one the newest snapshot needs; 0: keep all)")
 	retainAge := fs.Duration("retain-age", 0, "delete journal segments older than this (never one the newest snapshot needs; 0: keep all)")
+	configChange := fs.Bool("config-change", false, "on an existing journal, run under this configuration even where it differs from the one in force in the journal (the change is journaled; without it such a restart is refused)")
 	resume := fs.String("resume", "skip", "on an existing journal, the feed: skip (starts at the journal's first event; journaled events are checked and skipped) or new (holds only new events)")
 	truncateCorrupt := fs.Bool("truncate-corrupt", false, "recover a journal whose newest segment is corrupt by cutting it at the corruption (reported)")
 	if err := parse(fs, args, stdout); err != nil {
@@ -73,7 +74,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	}
 	if err := firstErr(
 		needs(set, *jdir != "", "--journal", "durability", "resume", "snapshot-every", "keep-snapshots",
-			"retain-segments", "retain-age", "batch-records", "batch-interval", "segment-size", "truncate-corrupt"),
+			"retain-segments", "retain-age", "batch-records", "batch-interval", "segment-size", "truncate-corrupt", "config-change"),
 		needs(set, d == journal.Batch, "--durability batch", "batch-records", "batch-interval"),
 		needs(set, *feed != "" && (*format == "auto" || *format == "lobster"), "a lobster feed (--feed FILE --format lobster)", "symbol", "book"),
 		needs(set, *out != "", "--out", "out-format"),
@@ -127,10 +128,11 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 			Options: journal.Options{
 				Durability: d, SegmentSize: *segmentSize, TruncateCorrupt: *truncateCorrupt,
 			},
-			SnapshotEvery: snapshotEvery.v,
-			KeepSnapshots: *keepSnapshots,
-			Retention:     journal.Retention{MaxSegments: *retainSegments, MaxAge: *retainAge},
-			Resume:        rs,
+			SnapshotEvery:     snapshotEvery.v,
+			KeepSnapshots:     *keepSnapshots,
+			Retention:         journal.Retention{MaxSegments: *retainSegments, MaxAge: *retainAge},
+			Resume:            rs,
+			AllowConfigChange: *configChange,
 		}
 		if set["batch-records"] {
 			cfg.Journal.Options.BatchRecords = *batchRecords
@@ -196,17 +198,15 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	}
 	defer closeFeed()
 
-	sink, closeOut, err := openOut(*out, *outFormat, stdout)
+	sink, output, err := openOut(*out, *outFormat, stdout)
 	if err != nil {
 		return err
 	}
+	cfg.Output = output
 
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
 	sum, runErr := pipeline.Run(ctx, cfg, src, sink)
-	if err := closeOut(); err != nil && runErr == nil {
-		runErr = err
-	}
 	if err := dl.Close(); err != nil && runErr == nil {
 		runErr = err
 	}
@@ -425,12 +425,13 @@ func openFeed(spec, format, symbol, book string, gc gen.Config) (pipeline.Source
 	return nil, nop, usageError{fmt.Sprintf("--format %q not supported for feeds", format)}
 }
 
-// openOut opens the output sink; close flushes nothing (the pipeline flushes)
-// but closes the file and reports its error.
-func openOut(path, format string, stdout io.Writer) (pipeline.Sink, func() error, error) {
-	nop := func() error { return nil }
+// openOut returns where the outputs go: a sink on stdout for "-", or the
+// pipeline's Output for a file, which a run on a journal continues across
+// restarts (the pipeline opens it: afresh, or truncated at its checkpoint
+// and appended to).
+func openOut(path, format string, stdout io.Writer) (pipeline.Sink, *pipeline.Output, error) {
 	if path == "" {
-		return nil, nop, nil
+		return nil, nil, nil
 	}
 	if format == "" {
 		switch strings.ToLower(filepath.Ext(path)) {
@@ -442,31 +443,36 @@ func openOut(path, format string, stdout io.Writer) (pipeline.Sink, func() error
 			format = "csv"
 		}
 	}
-	var w io.Writer = stdout
-	closeFn := nop
-	if path != "-" {
-		f, err := os.Create(path)
-		if err != nil {
-			return nil, nop, fmt.Errorf("output: %w", err)
-		}
-		w = f
-		closeFn = f.Close
-	}
+	var open func(w io.Writer, appending bool) (pipeline.Sink, error)
 	switch format {
 	case "csv":
-		return wire.NewOutCSV(w), closeFn, nil
-	case "jsonl":
-		return wire.NewOutJSON(w), closeFn, nil
-	case "native":
-		s, err := wire.NewOutNative(w)
-		if err != nil {
-			closeFn()
-			return nil, nop, fmt.Errorf("output: %w", err)
+		open = func(w io.Writer, appending bool) (pipeline.Sink, error) {
+			if appending {
+				return wire.NewOutCSVAppend(w), nil
+			}
+			return wire.NewOutCSV(w), nil
 		}
-		return s, closeFn, nil
+	case "jsonl":
+		open = func(w io.Writer, _ bool) (pipeline.Sink, error) { return wire.NewOutJSON(w), nil }
+	case "native":
+		open = func(w io.Writer, appending bool) (pipeline.Sink, error) {
+			if appending {
+				return wire.NewOutNativeAppend(w), nil
+			}
+			s, err := wire.NewOutNative(w)
+			if err != nil {
+				return nil, fmt.Errorf("output: %w", err)
+			}
+			return s, nil
+		}
+	default:
+		return nil, nil, usageError{fmt.Sprintf("--out-format %q: want csv, jsonl or native", format)}
 	}
-	closeFn()
-	return nil, nop, usageError{fmt.Sprintf("--out-format %q: want csv, jsonl or native", format)}
+	if path == "-" {
+		s, err := open(stdout, false)
+		return s, nil, err
+	}
+	return nil, &pipeline.Output{Path: path, Open: open}, nil
 }
 
 // deadLetterShown is how many malformed records a run without a
