@@ -134,6 +134,8 @@ const (
 	ReasonKilled           Reason = 77 // kill switch tripped for the scope
 	ReasonParentExceeded   Reason = 78 // child orders would exceed the parent instructions
 	ReasonBadLimit         Reason = 79 // setlimit: limit id undefined, not settable for the scope, or value out of range
+	ReasonTooManyAccounts  Reason = 80 // a new account, and the guard holds max_accounts accounts
+	ReasonTooManyParents   Reason = 81 // a parent instruction for a new account and symbol, and max_parents hold one
 
 	// Kill-switch trips (OutKill) and breaker states (OutBreaker).
 	ReasonOperator        Reason = 96  // an operator's KindKill
@@ -191,6 +193,8 @@ var reasonNames = [256]string{
 	ReasonKilled:           "killed",
 	ReasonParentExceeded:   "parent_exceeded",
 	ReasonBadLimit:         "bad_limit",
+	ReasonTooManyAccounts:  "too_many_accounts",
+	ReasonTooManyParents:   "too_many_parents",
 
 	ReasonOperator:        "operator",
 	ReasonExecCeiling:     "exec_ceiling",

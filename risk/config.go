@@ -104,6 +104,18 @@ type Config struct {
 	// CancelOnTrip lists the automatic trips that also cancel the resting
 	// orders of the scope they kill.
 	CancelOnTrip ReasonSet
+	// MaxAccounts bounds the accounts the guard holds state for (about 2
+	// KB each in memory, 1.6 KB in a snapshot): the configured accounts,
+	// and those made by new orders not rejected, parent instructions and
+	// operator commands. A new order (or parent instruction, or operator
+	// command) naming a new account beyond it is rejected with
+	// event.ReasonTooManyAccounts. From 1 (and at least len(Accounts)) to
+	// 1<<24.
+	MaxAccounts int
+	// MaxParents bounds the (account, symbol) pairs holding a parent
+	// instruction's allowance; a parent instruction for a new pair beyond
+	// it is rejected with event.ReasonTooManyParents. From 1 to 1<<24.
+	MaxParents int
 
 	Global  Values // engine-wide limits ([global])
 	Account Values // every account's defaults ([defaults])
@@ -139,6 +151,8 @@ func DefaultConfig() *Config {
 		AnomalyRatioPct:   300,
 		LossWindow:        60e9,
 		ClOrdIDWindow:     1 << 20,
+		MaxAccounts:       100_000,
+		MaxParents:        100_000,
 	}
 	for _, r := range tripReasons {
 		c.CancelOnTrip = c.CancelOnTrip.With(r)
@@ -205,6 +219,12 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("%w: anomaly ratio %d%%, want 100 to 100000", ErrConfig, c.AnomalyRatioPct)
 	case c.ClOrdIDWindow < 0 || c.ClOrdIDWindow > 1<<24:
 		return fmt.Errorf("%w: client order id window %d, want 0 to %d", ErrConfig, c.ClOrdIDWindow, 1<<24)
+	case c.MaxAccounts < 1 || c.MaxAccounts > 1<<24:
+		return fmt.Errorf("%w: max_accounts %d, want 1 to %d", ErrConfig, c.MaxAccounts, 1<<24)
+	case c.MaxAccounts < len(c.Accounts):
+		return fmt.Errorf("%w: max_accounts %d below the %d accounts configured", ErrConfig, c.MaxAccounts, len(c.Accounts))
+	case c.MaxParents < 1 || c.MaxParents > 1<<24:
+		return fmt.Errorf("%w: max_parents %d, want 1 to %d", ErrConfig, c.MaxParents, 1<<24)
 	}
 	if err := checkWindow("loss window", c.LossWindow); err != nil {
 		return err

@@ -178,7 +178,8 @@
 // [global] only: tick_usd, lot_shares (they turn the _usd limits into
 // tick-lots), windows, baseline_periods, warmup_periods,
 // anomaly_deviations, anomaly_ratio_pct, loss_window, clordid_window,
-// cancel_on_trip (all, none, or trip reason names). Every other key is a
+// max_accounts, max_parents (the bounds of the guard's tables; see
+// [Config]), cancel_on_trip (all, none, or trip reason names). Every other key is a
 // [Limit]; its documentation says which sections take it, and a limit that
 // exists for accounts and symbols applies as the tighter of the two. Keys of
 // the output-volume detectors take three values, one per window. A bad file

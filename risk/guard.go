@@ -59,6 +59,8 @@ type Guard struct {
 
 	dup dupWindow
 
+	parents int // positions holding a parent allowance: at most cfg.MaxParents
+
 	trips   int64 // kill-switch trips so far, automatic and operator
 	pending []trip
 
@@ -81,6 +83,7 @@ type applyCtx struct {
 	pos     int32 // index of the input's position, -1 none
 	oldQty  int64 // a replace: the order's open quantity and price before
 	oldPx   int64
+	newPos  bool   // a new order made its position
 	taker   uint64 // the order matching now
 	tkLeft  int64
 	tkPrice int64
@@ -127,7 +130,7 @@ func New(cfg *Config, m *matcher.Engine) (*Guard, error) {
 	g.refreshGlobal()
 	g.dup = newDupWindow(cfg.ClOrdIDWindow, key)
 	for i := range g.cfg.Accounts {
-		g.accountIndex(g.cfg.Accounts[i].ID)
+		g.accountIndex(g.cfg.Accounts[i].ID) // Validate: MaxAccounts holds them
 	}
 	return g, nil
 }
@@ -182,7 +185,7 @@ func (g *Guard) Apply(in *event.In, out []event.Out) []event.Out {
 		g.now = in.TS
 		g.nowFx = min(g.now-g.t0, maxGCRATime) << gcraShift
 	}
-	g.ctx.in, g.ctx.acct, g.ctx.pos, g.ctx.tkLive = in, -1, -1, false
+	g.ctx.in, g.ctx.acct, g.ctx.pos, g.ctx.tkLive, g.ctx.newPos = in, -1, -1, false, false
 	switch in.Kind {
 	case event.KindNew:
 		return g.submit(in, out)

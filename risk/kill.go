@@ -20,12 +20,18 @@ func (g *Guard) kill(in *event.In, out []event.Out) []event.Out {
 	case in.Account == event.Any && in.Symbol == event.Any:
 		g.killAll, g.killAllBy, g.blocked = true, event.ReasonOperator, true
 	case in.Symbol == event.Any:
-		a := g.accountIndex(in.Account)
+		a, ok := g.accountIndex(in.Account)
+		if !ok {
+			return reject(in, in.Symbol, event.ReasonTooManyAccounts, out)
+		}
 		g.accts[a].killed, g.accts[a].killedBy = true, event.ReasonOperator
 	case in.Account == event.Any:
 		g.syms[in.Symbol].killed, g.syms[in.Symbol].killBy = true, event.ReasonOperator
 	default:
-		_, p := g.position(in.Account, in.Symbol)
+		_, p, ok := g.position(in.Account, in.Symbol)
+		if !ok {
+			return reject(in, in.Symbol, event.ReasonTooManyAccounts, out)
+		}
 		g.pt.hot[p].killed = true
 	}
 	g.trips++
@@ -43,7 +49,9 @@ func (g *Guard) kill(in *event.In, out []event.Out) []event.Out {
 // or its symbol is killed). Clearing also re-arms the scope's detectors: its
 // window totals start again from zero (the learned baselines are kept), an
 // account's loss is measured from its current profit and loss, and its
-// count of parent excesses restarts.
+// count of parent excesses restarts. An account (or account and symbol)
+// the guard holds no state for has nothing latched: the clear is answered
+// and no state is made.
 func (g *Guard) clear(in *event.In, out []event.Out) []event.Out {
 	if r := g.operatorScope(in); r != 0 {
 		return reject(in, in.Symbol, r, out)
@@ -54,7 +62,10 @@ func (g *Guard) clear(in *event.In, out []event.Out) []event.Out {
 		g.blocked = g.gBrk.state != breakerClosed
 		g.gHot.rearm(&g.gWins)
 	case in.Symbol == event.Any:
-		a := g.accountIndex(in.Account)
+		a, ok := g.lookupAccount(in.Account)
+		if !ok {
+			break
+		}
 		acc := &g.accts[a]
 		acc.killed, acc.killedBy = false, 0
 		g.acctCold[a].excess = 0
@@ -64,8 +75,9 @@ func (g *Guard) clear(in *event.In, out []event.Out) []event.Out {
 		g.syms[in.Symbol].killed, g.syms[in.Symbol].killBy = false, 0
 		g.symHot[in.Symbol].rearm(&g.symWins[in.Symbol])
 	default:
-		_, p := g.position(in.Account, in.Symbol)
-		g.pt.hot[p].killed = false
+		if p, ok := g.pt.find(uint64(in.Account)<<32 | uint64(in.Symbol)); ok {
+			g.pt.hot[p].killed = false
+		}
 	}
 	return append(out, event.Out{
 		Seq: in.Seq, TS: in.TS, Kind: event.OutClear, Account: in.Account, Symbol: in.Symbol,
@@ -126,14 +138,21 @@ func (g *Guard) setLimit(in *event.In, out []event.Out) []event.Out {
 		if !acctScope || !symScope {
 			return reject(in, in.Symbol, event.ReasonBadLimit, out)
 		}
-		g.restrict(g.accountIndex(in.Account), in.Symbol, v == 1)
+		a, ok := g.accountIndex(in.Account)
+		if !ok {
+			return reject(in, in.Symbol, event.ReasonTooManyAccounts, out)
+		}
+		g.restrict(a, in.Symbol, v == 1)
 	case acctScope && symScope:
 		return reject(in, in.Symbol, event.ReasonBadLimit, out)
 	case acctScope:
 		if li.scopes&scopeAccount == 0 {
 			return reject(in, in.Symbol, event.ReasonBadLimit, out)
 		}
-		a := g.accountIndex(in.Account)
+		a, ok := g.accountIndex(in.Account)
+		if !ok {
+			return reject(in, in.Symbol, event.ReasonTooManyAccounts, out)
+		}
 		if r := g.trySet(&g.acctLim[a], l, iv); r != 0 {
 			return reject(in, in.Symbol, r, out)
 		}
@@ -201,7 +220,9 @@ func (g *Guard) trySet(v *Values, l Limit, x int64) event.Reason {
 
 // parent applies KindParent: Account may send child orders in Symbol on
 // Side for Qty more lots. OutParent's Qty is what the account may still add
-// (granted minus executed and open).
+// (granted minus executed and open). At most Config.MaxParents (account,
+// symbol) pairs hold an allowance: an instruction for a new pair beyond
+// that is rejected with ReasonTooManyParents.
 func (g *Guard) parent(in *event.In, out []event.Out) []event.Out {
 	switch {
 	case in.Account == event.Any:
@@ -213,9 +234,20 @@ func (g *Guard) parent(in *event.In, out []event.Out) []event.Out {
 	case in.Qty <= 0 || in.Qty > maxLots:
 		return reject(in, in.Symbol, event.ReasonBadQty, out)
 	}
-	a, p := g.position(in.Account, in.Symbol)
+	if p, ok := g.pt.find(uint64(in.Account)<<32 | uint64(in.Symbol)); !ok || g.pt.cold[p].allow == [2]int64{} {
+		if g.parents >= g.cfg.MaxParents {
+			return reject(in, in.Symbol, event.ReasonTooManyParents, out)
+		}
+	}
+	a, p, ok := g.position(in.Account, in.Symbol)
+	if !ok {
+		return reject(in, in.Symbol, event.ReasonTooManyAccounts, out)
+	}
 	pc := &g.pt.cold[p]
 	s := sideIndex(in.Side)
+	if pc.allow == [2]int64{} {
+		g.parents++
+	}
 	pc.allow[s] = min(satAdd(pc.allow[s], in.Qty), maxAllowance)
 	g.accts[a].parents = true
 	return append(out, event.Out{

@@ -24,6 +24,20 @@ func satAdd(a, b int64) int64 {
 	return s
 }
 
+// satSub returns a-b, saturated. Write a difference of money with it, not
+// as satAdd(a, -b): -math.MinInt64 is math.MinInt64, so that form turns the
+// largest difference into the most negative one.
+func satSub(a, b int64) int64 {
+	d := a - b
+	if (d < a) != (b > 0) {
+		if b > 0 {
+			return math.MinInt64
+		}
+		return math.MaxInt64
+	}
+	return d
+}
+
 // satMul returns a*b, saturated.
 func satMul(a, b int64) int64 {
 	neg := (a < 0) != (b < 0)

@@ -53,7 +53,9 @@ func (g *Guard) locate(id, sym uint32) (int32, int32) {
 	if p := g.ctx.pos; p >= 0 && g.pt.hot[p].key == uint64(id)<<32|uint64(sym) {
 		return g.pt.hot[p].acct, p
 	}
-	a, p := g.position(id, sym)
+	// The matcher's orders passed the guard: their positions exist, and
+	// position only finds them.
+	a, p, _ := g.position(id, sym)
 	if g.ctx.pos < 0 {
 		g.ctx.acct, g.ctx.pos = a, p
 	}
@@ -152,7 +154,7 @@ func (g *Guard) fill(a, p int32, side int, q, px int64) {
 	pc.filled[side] += q
 	if side == 0 {
 		pos.net += q
-		pc.cash = satAdd(pc.cash, -n)
+		pc.cash = satSub(pc.cash, n)
 		switch {
 		case before >= 0:
 			pc.cost = satAdd(pc.cost, n)
@@ -169,9 +171,9 @@ func (g *Guard) fill(a, p int32, side int, q, px int64) {
 			pc.cost -= mulDiv(pc.cost, q, before) // average cost of what is left
 		}
 	}
-	acc.credit = satAdd(acc.credit, pc.cost-oldCost)
+	acc.credit = satAdd(acc.credit, satSub(pc.cost, oldCost))
 	pnl := satAdd(pc.cash, satMul(pos.net, px))
-	acc.pnl = satAdd(acc.pnl, satAdd(pnl, -pc.pnl))
+	acc.pnl = satAdd(acc.pnl, satSub(pnl, pc.pnl))
 	pc.pnl = pnl
 }
 
@@ -277,7 +279,7 @@ func (g *Guard) evaluate(h *winHot, ws *winSet, lim *Values, v *[nMetrics]int64)
 					t, found = trip{reason: ceilingR[m], measured: win.sum[m], limit: c, window: g.cfg.Windows[w]}, true
 				}
 			}
-			room[m] = min(room[m], satAdd(thr, -win.sum[m]))
+			room[m] = min(room[m], satSub(thr, win.sum[m]))
 		}
 		if !warm {
 			continue
@@ -292,7 +294,7 @@ func (g *Guard) evaluate(h *winHot, ws *winSet, lim *Values, v *[nMetrics]int64)
 			if !found && win.sum[m] > thr {
 				t, found = trip{reason: anomalyR[m], measured: win.sum[m], limit: thr, window: g.cfg.Windows[w]}, true
 			}
-			room[m] = min(room[m], satAdd(thr, -win.sum[m]))
+			room[m] = min(room[m], satSub(thr, win.sum[m]))
 		}
 	}
 	h.acc = [nMetrics]int64{}
@@ -315,7 +317,7 @@ func (g *Guard) checkLoss(a int32) {
 	acc.lossCur = max(acc.lossCur, acc.pnl)
 	acc.lossTop = max(acc.lossTop, acc.pnl)
 	if l := acc.maxLoss; l > 0 && !acc.killed {
-		if loss := satAdd(acc.lossTop, -acc.pnl); loss > l {
+		if loss := satSub(acc.lossTop, acc.pnl); loss > l {
 			g.tripAccount(a, trip{reason: event.ReasonLoss, measured: g.mon.toUSD(loss), limit: g.mon.toUSD(l), window: g.cfg.LossWindow})
 		}
 	}
@@ -378,11 +380,14 @@ func (g *Guard) cancelScope(acct, sym uint32, out []event.Out) []event.Out {
 }
 
 // advanceBreakers applies the timed transitions of the engine's breaker and
-// of account index a's, appending an OutBreaker for each.
+// of account index a's (none for a < 0), appending an OutBreaker for each.
 func (g *Guard) advanceBreakers(a int32, out *[]event.Out) {
 	if g.gBrk.state != breakerClosed && g.gBrk.advance(g.now, breakerOf(&g.glob)) {
 		g.blocked = g.killAll || g.gBrk.state != breakerClosed
 		*out = g.breakerOut(event.Any, &g.gBrk, *out)
+	}
+	if a < 0 {
+		return
 	}
 	acc, cold := &g.accts[a], &g.acctCold[a]
 	if cold.brk.state != breakerClosed && cold.brk.advance(g.now, breakerOf(&g.acctLim[a])) {

@@ -296,6 +296,16 @@ func (p *parser) globalKey(key, val string) (done bool, err error) {
 			return true, err
 		}
 		c.ClOrdIDWindow = int(v)
+	case "max_accounts", "max_parents":
+		var v int64
+		if err := p.intKey(key, val, 1, 1<<24, &v); err != nil {
+			return true, err
+		}
+		if key == "max_accounts" {
+			c.MaxAccounts = int(v)
+		} else {
+			c.MaxParents = int(v)
+		}
 	case "loss_window":
 		v, err := p.window(key, val)
 		if err != nil {

@@ -134,6 +134,10 @@ func TestParseErrors(t *testing.T) {
 		{"conflict through an account", "[defaults]\nmax_gross_position = 100\nmax_net_position = 50\n\n[account 3]\nmax_net_position = 200\n", 6, "[account 3]: max_net_position 200 above max_gross_position 100"},
 		{"conflict with a default", "[defaults]\nmax_gross_position = 100\n", 2, "[defaults]: max_net_position 5000000 above max_gross_position 100"},
 		{"burst missing", "[global]\nmsgs_per_sec = 10\nmsg_burst = 0\n", 3, "msg_burst is 0"},
+		{"max_accounts 0", "[global]\nmax_accounts = 0\n", 2, "max_accounts"},
+		{"max_accounts too large", "[global]\nmax_accounts = 16777217\n", 2, "max_accounts"},
+		{"max_parents 0", "[global]\nmax_parents = 0\n", 2, "max_parents"},
+		{"max_accounts in defaults", "[defaults]\nmax_accounts = 5\n", 2, "unknown key"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -201,4 +205,21 @@ func FuzzParseConfig(f *testing.F) {
 			t.Fatalf("parsed a configuration that does not validate: %v", err)
 		}
 	})
+}
+
+func TestParseBounds(t *testing.T) {
+	c, err := ParseConfig(strings.NewReader("[global]\nmax_accounts = 5000\nmax_parents = 70\n"), "bounds.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.MaxAccounts != 5000 || c.MaxParents != 70 {
+		t.Fatalf("max_accounts %d, max_parents %d; want 5000, 70", c.MaxAccounts, c.MaxParents)
+	}
+	c.Accounts = make([]AccountConfig, 5001)
+	for i := range c.Accounts {
+		c.Accounts[i].ID = uint32(i)
+	}
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "max_accounts") {
+		t.Fatalf("5001 accounts configured under max_accounts 5000: %v", err)
+	}
 }

@@ -12,7 +12,7 @@ import (
 // the line executions update (posCold) is in a parallel array. Positions are
 // never deleted. The table doubles when it is half full, which moves
 // positions to other slots: a slot number is valid until the next insert
-// that grows the table (grown tells). The hash is keyed (see
+// that grows the table (grown tells), or the next remove. The hash is keyed (see
 // internal/idindex): account ids come from the feed.
 type posTable struct {
 	hash  idindex.Hasher
@@ -91,4 +91,26 @@ func (t *posTable) double() {
 		t.hot[i], t.cold[i] = hot[j], cold[j]
 	}
 	t.grown++
+}
+
+// remove deletes the position at slot i and shifts back the positions of
+// the probe run after it that may move closer to their home (backward-shift
+// deletion, as idindex's). Only a position made by the input being applied
+// and left empty is removed (see Guard.submitSlow).
+func (t *posTable) remove(i int32) {
+	t.n--
+	hole := uint64(i)
+	j := hole
+	for {
+		j = (j + 1) & t.mask
+		if !t.hot[j].used {
+			break
+		}
+		h := t.home(t.hot[j].key)
+		if (j-h)&t.mask >= (j-hole)&t.mask {
+			t.hot[hole], t.cold[hole] = t.hot[j], t.cold[j]
+			hole = j
+		}
+	}
+	t.hot[hole], t.cold[hole] = position{}, posCold{}
 }

@@ -100,9 +100,48 @@ func (g *Guard) submit(in *event.In, out []event.Out) []event.Out {
 
 // submitSlow is submit in general form: a new position, a tripped switch or
 // open breaker, a restricted symbol, a client order id or a parent.
+//
+// A new order from an account the guard holds no state for makes that
+// state, unless the guard holds Config.MaxAccounts accounts already (then
+// it is rejected with ReasonTooManyAccounts); when the order is rejected
+// (its only outputs are rejections) the new account, or the new position of
+// a known account, is dropped again, so that orders that are never
+// accepted leave no state behind.
 func (g *Guard) submitSlow(in *event.In, out []event.Out) []event.Out {
+	_, known := g.lookupAccount(in.Account)
+	n := len(out)
+	out = g.submitNew(in, out)
+	if g.ctx.newPos && allRejected(out[n:]) {
+		// Nothing was booked in the new position, nor in a new account.
+		a := g.pt.hot[g.ctx.pos].acct
+		g.pt.remove(g.ctx.pos)
+		if !known {
+			g.dropNewest(a)
+		}
+	}
+	return out
+}
+
+// allRejected reports whether every output is a rejection.
+func allRejected(out []event.Out) bool {
+	for i := range out {
+		if out[i].Kind != event.OutRejected {
+			return false
+		}
+	}
+	return true
+}
+
+// submitNew is submitSlow's order: its position made, the order checked and
+// passed to the matcher.
+func (g *Guard) submitNew(in *event.In, out []event.Out) []event.Out {
 	sym := in.Symbol
-	a, p := g.position(in.Account, sym)
+	_, existed := g.pt.find(uint64(in.Account)<<32 | uint64(sym))
+	a, p, ok := g.position(in.Account, sym)
+	if !ok {
+		return reject(in, sym, event.ReasonTooManyAccounts, out)
+	}
+	g.ctx.newPos = !existed
 	pos := &g.pt.hot[p]
 	acc := &g.accts[a]
 	s := &g.syms[sym]
@@ -155,11 +194,26 @@ func (g *Guard) submitChecked(in *event.In, out []event.Out, a int32, s *symbol,
 // submitUnknown applies a KindNew of account event.Any or an undefined
 // symbol: the kill switches, breakers and buckets of the account apply, then
 // the matcher rejects it.
+//
+// An account the guard holds no state for gets none: the engine's switch,
+// breaker and buckets apply.
 func (g *Guard) submitUnknown(in *event.In, out []event.Out) []event.Out {
 	if in.Account == event.Any {
 		return g.m.Apply(in, out) // bad_account
 	}
-	a := g.accountIndex(in.Account)
+	a, ok := g.lookupAccount(in.Account)
+	if !ok {
+		if r := g.gate(-1, nil, -1, &out); r != 0 {
+			return reject(in, in.Symbol, r, out)
+		}
+		now := g.nowFx
+		if !g.gMsg.allows(g.gMsgTAT, now) || !g.gOrd.allows(g.gOrdTAT, now) {
+			return g.throttled(in, -1, in.Symbol, true, out)
+		}
+		g.gMsg.take(&g.gMsgTAT, now)
+		g.gOrd.take(&g.gOrdTAT, now)
+		return g.m.Apply(in, out) // unknown_symbol
+	}
 	g.ctx.acct = a
 	if r := g.gate(a, nil, -1, &out); r != 0 {
 		return reject(in, in.Symbol, r, out)
@@ -197,12 +251,21 @@ func validNew(in *event.In) bool {
 }
 
 // gate is the slow path of the first checks of an order or a replace of
-// account index a in symbol s (nil when undefined), position p: it applies
-// the breakers' timed transitions (appending their OutBreaker), then checks
-// the kill switches and the open breakers, and returns the reason to reject,
-// or 0.
+// account index a (-1: an account without state) in symbol s (nil when
+// undefined), position p: it applies the breakers' timed transitions
+// (appending their OutBreaker), then checks the kill switches and the open
+// breakers, and returns the reason to reject, or 0.
 func (g *Guard) gate(a int32, s *symbol, p int32, out *[]event.Out) event.Reason {
 	g.advanceBreakers(a, out)
+	if a < 0 {
+		switch {
+		case g.killAll:
+			return event.ReasonKilled
+		case g.gBrk.state == breakerOpen:
+			return event.ReasonBreakerOpen
+		}
+		return 0
+	}
 	acc := &g.accts[a]
 	switch {
 	case g.killAll || acc.killed:
@@ -216,18 +279,17 @@ func (g *Guard) gate(a int32, s *symbol, p int32, out *[]event.Out) event.Reason
 }
 
 // throttled rejects an order (or, with order false, a replace) of account
-// index a that found a bucket empty: the engine's message bucket, the
-// account's, then (for an order) the engine's order bucket, the account's.
-// Nothing is taken from any bucket; the breach counts for the breaker of the
-// bucket's scope, whose OutBreaker follows the rejection when it opens.
+// index a (-1: an account without state, which has no buckets) that found a
+// bucket empty: the engine's message bucket, the account's, then (for an
+// order) the engine's order bucket, the account's. Nothing is taken from
+// any bucket; the breach counts for the breaker of the bucket's scope,
+// whose OutBreaker follows the rejection when it opens.
 func (g *Guard) throttled(in *event.In, a int32, sym uint32, order bool, out []event.Out) []event.Out {
-	acc := &g.accts[a]
-	rp := &g.profiles[acc.profile]
 	now := g.nowFx
 	r, global := event.ReasonThrottleMsgs, true
 	switch {
 	case !g.gMsg.allows(g.gMsgTAT, now):
-	case !rp.msg.allows(acc.msgTAT, now):
+	case a >= 0 && !g.profiles[g.accts[a].profile].msg.allows(g.accts[a].msgTAT, now):
 		global = false
 	case !g.gOrd.allows(g.gOrdTAT, now):
 		r = event.ReasonThrottleOrders
@@ -242,7 +304,7 @@ func (g *Guard) throttled(in *event.In, a int32, sym uint32, order bool, out []e
 		}
 		return out
 	}
-	cold := &g.acctCold[a]
+	acc, cold := &g.accts[a], &g.acctCold[a]
 	if cold.brk.breach(g.now, breakerOf(&g.acctLim[a])) {
 		acc.brk = cold.brk.state
 		out = g.breakerOut(acc.id, &cold.brk, out)
@@ -381,11 +443,12 @@ func (g *Guard) replace(in *event.In, out []event.Out) []event.Out {
 	info, ok := g.m.Lookup(in.ID)
 	if in.Account == event.Any || !ok || info.Account != in.Account {
 		if in.Account != event.Any {
-			g.chargeCancel(g.accountIndex(in.Account))
+			a, _ := g.lookupAccount(in.Account) // -1 for none: no state is made
+			g.chargeCancel(a)
 		}
 		return g.m.Apply(in, out) // the matcher rejects it: unknown or not the owner's
 	}
-	a, p := g.position(in.Account, info.Symbol)
+	a, p, _ := g.position(in.Account, info.Symbol) // the order rests: both exist
 	g.ctx.acct, g.ctx.pos = a, p
 	g.ctx.oldQty, g.ctx.oldPx = info.Qty, info.Price
 	s := g.symbolState(info.Symbol)
@@ -433,7 +496,7 @@ func (g *Guard) cancel(in *event.In, out []event.Out) []event.Out {
 			acc := &g.accts[pos.acct]
 			pos.open[o.Side-1] -= o.Qty
 			if o.Side == event.Buy {
-				acc.credit = satAdd(acc.credit, -o.Qty*o.Price)
+				acc.credit = satSub(acc.credit, o.Qty*o.Price)
 			}
 			acc.openOrders--
 			now := g.nowFx
@@ -449,17 +512,18 @@ func (g *Guard) cancel(in *event.In, out []event.Out) []event.Out {
 	g.bookkeep(out, n)
 	a := g.ctx.acct
 	if a < 0 && in.Account != event.Any {
-		a = g.accountIndex(in.Account)
+		a, _ = g.lookupAccount(in.Account) // -1 for none: no state is made
 	}
 	g.chargeCancel(a)
 	return g.emit(out)
 }
 
 // massCancel applies KindMassCancel: counted, never refused by the guard.
+// An account without state gets none (it has no order to cancel).
 func (g *Guard) massCancel(in *event.In, out []event.Out) []event.Out {
 	a := int32(-1)
 	if in.Account != event.Any {
-		a = g.accountIndex(in.Account)
+		a, _ = g.lookupAccount(in.Account)
 	}
 	g.chargeCancel(a)
 	n := len(out)

@@ -578,6 +578,9 @@ func (g *Guard) loadBody(r *reader, key uint64) error {
 		if !ok || g.symbolState(s) == nil {
 			return fmt.Errorf("%w: position of account %d in symbol %d: account or symbol unknown", ErrState, id, s)
 		}
+		if p.cold.allow != [2]int64{} {
+			g.parents++
+		}
 		slot := g.pt.insert(p.hot.key)
 		p.hot.acct, p.hot.used = a, true
 		_, p.hot.restricted = slices.BinarySearch(g.acctCold[a].restricted, s)

@@ -113,11 +113,24 @@ func (s *symbol) setLast(px int64) {
 	s.collarLo, s.collarHi = px-band, px+band
 }
 
+// lookupAccount returns the index of account id, and false when the guard
+// holds no state for it.
+func (g *Guard) lookupAccount(id uint32) (int32, bool) {
+	return g.acctIdx.Get(uint64(id))
+}
+
 // accountIndex returns the index of account id, creating its state the
-// first time.
-func (g *Guard) accountIndex(id uint32) int32 {
+// first time, and false when the account is new and the guard holds
+// [Config.MaxAccounts] accounts already. Only what may need the state later
+// creates it: a new order (kept only if the order is not rejected, see
+// submitSlow), a parent instruction and an operator's command naming the
+// account; a cancel, a replace or a mass cancel never does.
+func (g *Guard) accountIndex(id uint32) (int32, bool) {
 	if i, ok := g.acctIdx.Get(uint64(id)); ok {
-		return i
+		return i, true
+	}
+	if len(g.accts) >= g.cfg.MaxAccounts {
+		return -1, false
 	}
 	i := int32(len(g.accts))
 	g.acctIdx.Insert(uint64(id), i)
@@ -146,7 +159,19 @@ func (g *Guard) accountIndex(id uint32) int32 {
 	g.acctWins = append(g.acctWins, wins)
 	g.resetLoss(i)
 	g.refreshAccount(i)
-	return i
+	return i, true
+}
+
+// dropNewest removes the state of the newest account, index a (the last),
+// made by the input being applied, which turned out not to need it.
+func (g *Guard) dropNewest(a int32) {
+	g.acctIdx.Delete(uint64(g.accts[a].id))
+	g.accts = g.accts[:a]
+	g.acctCold = g.acctCold[:a]
+	g.acctLim = g.acctLim[:a]
+	g.acctSet = g.acctSet[:a]
+	g.acctHot = g.acctHot[:a]
+	g.acctWins = g.acctWins[:a]
 }
 
 // refreshAccount derives the hot-path limits of account index a from its
@@ -246,13 +271,17 @@ func (g *Guard) symbolByName(p uint64) (uint32, bool) {
 
 // position returns the index of account id and the slot of its position
 // in symbol s, creating them the first time: one probe finds both. Creating
-// a position may move the others (posTable.grown).
-func (g *Guard) position(id, s uint32) (int32, int32) {
+// a position may move the others (posTable.grown). It returns false when
+// the account is new and there is no room for it (see accountIndex).
+func (g *Guard) position(id, s uint32) (int32, int32, bool) {
 	key := uint64(id)<<32 | uint64(s)
 	if p, ok := g.pt.find(key); ok {
-		return g.pt.hot[p].acct, p
+		return g.pt.hot[p].acct, p, true
 	}
-	a := g.accountIndex(id)
+	a, ok := g.accountIndex(id)
+	if !ok {
+		return -1, -1, false
+	}
 	grown := g.pt.grown
 	p := g.pt.insert(key)
 	if g.pt.grown != grown {
@@ -262,7 +291,7 @@ func (g *Guard) position(id, s uint32) (int32, int32) {
 	pos := &g.pt.hot[p]
 	pos.acct, pos.restricted = a, restricted
 	g.refreshPosition(p)
-	return a, p
+	return a, p, true
 }
 
 // symbolState returns the state of symbol s, or nil when it is not defined.
@@ -305,7 +334,8 @@ func (g *Guard) defineSymbol(in *event.In, out []event.Out) []event.Out {
 	for i := range g.cfg.Accounts {
 		c := &g.cfg.Accounts[i]
 		if slices.Contains(c.Restricted, name) {
-			g.restrict(g.accountIndex(c.ID), s, true)
+			a, _ := g.lookupAccount(c.ID) // configured accounts exist from New on
+			g.restrict(a, s, true)
 		}
 	}
 	return out
