@@ -40,7 +40,7 @@ const (
 // adversarial bursts every 5,000 events: 20 new orders whose ids are
 // multiples of 2^32 (they collide in an unkeyed power-of-two table), 20
 // cancels from distinct accounts nobody has seen, 20 mass cancels of the
-// same, and a malformed line.
+// same (malformed: a scope names a known account), and a malformed line.
 func writeSoakFeed(t *testing.T, path string, n int) (malformed int) {
 	t.Helper()
 	f, err := os.Create(path)
@@ -80,7 +80,8 @@ func writeSoakFeed(t *testing.T, path string, n int) (malformed int) {
 			stranger++
 		}
 		fmt.Fprintf(bw, "%d,this is not a record\n", ts)
-		malformed++
+		malformed += 1 + 20 // the mass cancels name accounts no order named: malformed too
+
 	}
 	if err := enc.Flush(); err != nil {
 		t.Fatal(err)
@@ -143,7 +144,7 @@ func TestSoak(t *testing.T) {
 	bad := writeSoakFeed(t, feed, n)
 
 	start := time.Now()
-	r := engine(t, dir, "", "run", "--cpu", "-1", "--feed", "day.csv", "--summary", "whole.json", "--out", "whole.out",
+	r := engine(t, dir, "", "run", "--cpu", "-1", "--feed", "day.csv", "--summary", "whole.json", "--out", "whole.csv",
 		"--dead-letter", "whole.dead")
 	if r.code != 0 {
 		t.Fatalf("uninterrupted run: exit %d: %s", r.code, r.stderr)
@@ -162,7 +163,7 @@ func TestSoak(t *testing.T) {
 			t.Fatalf("no run finished in %d attempts", attempt)
 		}
 		cmd := exec.Command(os.Args[0], "run", "--cpu", "-1", "--feed", "day.csv", "--journal", "j",
-			"--snapshot-every", "2000000", "--summary", "s.json", "--out", "out", "--dead-letter", "dead", "--quiet")
+			"--snapshot-every", "2000000", "--summary", "s.json", "--out", "out.csv", "--dead-letter", "dead", "--quiet")
 		cmd.Env = append(os.Environ(), "ENGINE_TEST_MAIN=1")
 		cmd.Dir = dir
 		var stderr bytes.Buffer
@@ -200,8 +201,9 @@ func TestSoak(t *testing.T) {
 	if got.OutputDigest != whole.OutputDigest {
 		t.Fatalf("digest after %d kills %s, want %s", kills, got.OutputDigest, whole.OutputDigest)
 	}
-	if a, b := fileSum(t, filepath.Join(dir, "whole.out")), fileSum(t, filepath.Join(dir, "out")); a != b {
-		t.Fatalf("output file after %d kills: %s, want the uninterrupted run's %s", kills, b, a)
+	if a, b := fileSum(t, filepath.Join(dir, "whole.csv")), fileSum(t, filepath.Join(dir, "out.csv")); a != b {
+		line, x, y := firstLineDiff(t, filepath.Join(dir, "whole.csv"), filepath.Join(dir, "out.csv"))
+		t.Fatalf("output file after %d kills: %s, want the uninterrupted run's %s; first difference at line %d: %q, want %q", kills, b, a, line, y, x)
 	}
 	if peak > soakRSSBound {
 		t.Fatalf("peak resident memory %d MiB, bound %d MiB", peak>>20, soakRSSBound>>20)
@@ -222,4 +224,25 @@ func fileSum(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return fmt.Sprintf("%d bytes, xxhash %016x", n, h.Sum64())
+}
+
+// firstLineDiff returns the first line at which two files differ.
+func firstLineDiff(t *testing.T, a, b string) (int, string, string) {
+	fa, err := os.Open(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fa.Close()
+	fb, err := os.Open(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fb.Close()
+	sa, sb := bufio.NewScanner(fa), bufio.NewScanner(fb)
+	for n := 1; ; n++ {
+		oka, okb := sa.Scan(), sb.Scan()
+		if !oka || !okb || sa.Text() != sb.Text() {
+			return n, sa.Text(), sb.Text()
+		}
+	}
 }
