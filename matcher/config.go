@@ -34,8 +34,9 @@ type Config struct {
 	// and doubles in place as resting orders grow, so a small book stays
 	// in cache.) At most MaxOrders.
 	InitialOrders int
-	// InitialLevels is the number of price levels preallocated per side of
-	// each book, when its symbol is defined. At most 1<<20; a side grows
+	// InitialLevels is the number of price levels allocated per side of
+	// each book, when the side first gets an order (a symbol defined and
+	// never traded costs no level memory). At most 1<<20; a side grows
 	// past it by reallocation.
 	InitialLevels int
 	// ProtectionBps is the market order protection band in basis points of

@@ -20,9 +20,15 @@ type level struct {
 // The key of a level is its price on the bid side and minus its price on the
 // ask side, so "better" is "greater key" on both sides and one code path
 // serves both.
+//
+// The level array is allocated on the first insert, with the configured
+// initial capacity: a symbol that is defined but never traded costs no
+// level memory (65,536 symbols defined and halted cost 1 GiB of levels
+// when they were allocated at definition).
 type ladder struct {
-	levels []level
-	sign   int64 // +1 for bids, -1 for asks: key = sign * price
+	levels  []level
+	sign    int64 // +1 for bids, -1 for asks: key = sign * price
+	initial int   // capacity of the level array allocated on the first insert
 }
 
 // scanTop is how many levels from the top find scans linearly before it
@@ -30,7 +36,7 @@ type ladder struct {
 const scanTop = 8
 
 func newLadder(side event.Side, capacity int) ladder {
-	l := ladder{levels: make([]level, 0, capacity), sign: 1}
+	l := ladder{sign: 1, initial: capacity}
 	if side == event.Sell {
 		l.sign = -1
 	}
@@ -76,6 +82,9 @@ func (l *ladder) search(key int64) (int, bool) {
 // insertAt inserts an empty level with the given key at index i and returns
 // it.
 func (l *ladder) insertAt(i int, key int64) *level {
+	if cap(l.levels) == 0 {
+		l.levels = make([]level, 0, max(l.initial, 1))
+	}
 	l.levels = append(l.levels, level{})
 	lv := l.levels
 	if i < len(lv)-1 {
