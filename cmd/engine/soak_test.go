@@ -180,7 +180,9 @@ func TestSoak(t *testing.T) {
 		if kills < soakKills {
 			select {
 			case err = <-waited:
-			case <-time.After(time.Duration(rng.Int64N(int64(took)))):
+			// Short enough that 20 kills land before the day is done,
+			// in every phase: start-up, recovery, re-emission, new events.
+			case <-time.After(100*time.Millisecond + time.Duration(rng.Int64N(int64(took)/soakKills))):
 				cmd.Process.Signal(syscall.SIGKILL)
 				err = <-waited
 				kills++
@@ -195,6 +197,9 @@ func TestSoak(t *testing.T) {
 		if ee, ok := err.(*exec.ExitError); !ok || !ee.Sys().(syscall.WaitStatus).Signaled() {
 			t.Fatalf("attempt %d: %v\n%s", attempt, err, stderr.String())
 		}
+	}
+	if kills < soakKills {
+		t.Errorf("only %d kills landed before the day was done, want %d", kills, soakKills)
 	}
 	got := readSummary(t, filepath.Join(dir, "s.json"))
 	t.Logf("%d kills; final digest %s; peak resident memory %d MiB (bound %d MiB)", kills, got.OutputDigest, peak>>20, soakRSSBound>>20)
