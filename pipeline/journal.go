@@ -135,6 +135,9 @@ func (r *run) recover(jc *JournalConfig, out *Output, st *sinkState) (*journal.J
 	}
 	last := j.LastSeq()
 	first := jc.firstSeq()
+	if last >= first {
+		st.since = event.NewDigest() // a restart: this run's outputs get a digest of their own
+	}
 
 	// Where outputs start going out again.
 	emitFrom := first

@@ -58,7 +58,7 @@ type sinkState struct {
 	file    *os.File
 	cw      *countWriter // under w when there is a file
 	digest  *event.Digest
-	since   *event.Digest // this run's outputs only
+	since   *event.Digest // this run's outputs only, on a restart (else nil: the same as digest)
 	counts  *counts
 	report  *risk.Report
 	last    uint64 // sequence of the last output added
@@ -74,14 +74,16 @@ type sinkState struct {
 }
 
 func newSinkState(rep *risk.Report) *sinkState {
-	return &sinkState{digest: event.NewDigest(), since: event.NewDigest(), counts: &counts{}, report: rep}
+	return &sinkState{digest: event.NewDigest(), counts: &counts{}, report: rep}
 }
 
 // add passes one output to the digests, the counts, the report and the
 // writer.
 func (s *sinkState) add(o *event.Out) error {
 	s.digest.Add(o)
-	s.since.Add(o)
+	if s.since != nil {
+		s.since.Add(o)
+	}
 	s.counts.add(o)
 	if s.report != nil {
 		s.report.Add(o)

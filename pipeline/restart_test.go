@@ -166,6 +166,9 @@ func TestOutputCheckpointReEmits(t *testing.T) {
 	if got.OutputDigest != want.OutputDigest {
 		t.Fatalf("output digest %s, want %s (one uninterrupted run)", got.OutputDigest, want.OutputDigest)
 	}
+	if since := digestOf(outsAfter(direct(t, testConfig(), evs), 10_000)); got.OutputDigestSinceRestart != since {
+		t.Fatalf("digest since the restart %s, want %s (the outputs after the checkpoint)", got.OutputDigestSinceRestart, since)
+	}
 	a, _ := os.ReadFile(whole)
 	b, _ := os.ReadFile(out)
 	if !bytes.Equal(a, b) {

@@ -248,7 +248,7 @@ func Run(ctx context.Context, cfg Config, src Source, sink Sink) (Summary, error
 	}
 	st.counts.fill(&sum)
 	sum.OutputDigest = st.digest.Hex()
-	if rec := sum.Recovery; rec != nil && rec.Report != nil && !rec.Report.Created {
+	if st.since != nil {
 		sum.OutputDigestSinceRestart = st.since.Hex()
 	}
 	if report != nil {
