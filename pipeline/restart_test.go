@@ -387,3 +387,30 @@ func firstDiff(a, b []byte) int {
 	}
 	return min(len(a), len(b))
 }
+
+// TestSnapshotsWaitForDurability: in Batch mode the logic runs ahead of the
+// msyncs; a snapshot or an output checkpoint is written only once the
+// journal is durable up to its sequence. With a committer that would not
+// commit for an hour, the run still ends at once (the end commits), and
+// every snapshot and the checkpoint stand for durable events only.
+func TestSnapshotsWaitForDurability(t *testing.T) {
+	evs := genFlow(t, 20_000, 34)
+	dir := t.TempDir()
+	cfg := testConfig()
+	cfg.Journal = journalConfig(dir, journal.Batch)
+	cfg.Journal.Options.BatchInterval = time.Hour
+	cfg.Journal.Options.BatchRecords = 1 << 30
+	cfg.Journal.SnapshotEvery = 5_000
+	cfg.Journal.KeepSnapshots = 10
+	sum, err := Run(context.Background(), cfg, &sliceSource{evs: evs}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Snapshots == 0 || sum.Journal.DurableSeq != uint64(len(evs)) {
+		t.Fatalf("%d snapshots, durable to %d; want snapshots and all %d durable", sum.Snapshots, sum.Journal.DurableSeq, len(evs))
+	}
+	ck, ok, err := readCheckpoint(dir)
+	if err != nil || !ok || ck.seq != uint64(len(evs)) {
+		t.Fatalf("checkpoint %+v %v %v, want one at %d", ck, ok, err, len(evs))
+	}
+}

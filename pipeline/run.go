@@ -214,6 +214,15 @@ func Run(ctx context.Context, cfg Config, src Source, sink Sink) (Summary, error
 	}
 
 	r.ingest(ctx, src, &sum)
+	if j != nil && j.Err() == nil {
+		// Ingest was the journal's appender and is done: make everything
+		// durable now, so that the sink's last checkpoint and the last
+		// snapshot, which wait for it, do not wait for the committer's
+		// next round (--batch-interval may be long).
+		if err := j.Commit(); err != nil {
+			r.setErr(fmt.Errorf("pipeline: journal commit: %w", err))
+		}
+	}
 	<-logicDone
 	<-sinkDone
 	if r.snaps != nil {
