@@ -254,7 +254,7 @@ func (r *run) recover(jc *JournalConfig, out *Output, st *sinkState) (*journal.J
 		if i >= 0 && last >= first {
 			rec.ConfigChanged = configDiff(cfgs[i].raw, now, 8)
 			if !jc.AllowConfigChange {
-				return fail(fmt.Errorf("%w: %s (%s); start with the journal's configuration, or allow the change", ErrConfigChanged, jc.Dir, strings.Join(rec.ConfigChanged, "; ")))
+				return fail(fmt.Errorf("%w: %s (%s); start with the journal's configuration, or allow the change (engine run --config-change)", ErrConfigChanged, jc.Dir, strings.Join(rec.ConfigChanged, "; ")))
 			}
 			if err := r.switchConfig(now); err != nil {
 				return fail(err)
