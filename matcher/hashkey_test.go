@@ -8,20 +8,12 @@ import (
 	"testing"
 
 	"github.com/tradeengine/engine/event"
+	"github.com/tradeengine/engine/internal/idindex/idindextest"
 )
 
-// adversarialIDs returns n distinct order ids that all share home 0 in an id
-// index of any size under the unkeyed hash the index used before it was
-// keyed, ((k ^ k>>32) * 0x9E3779B97F4A7C15) >> shift: the folded id times
-// the constant is j, 1 to n (0xF1DE83E19937733D is the constant's inverse).
-func adversarialIDs(n int) []uint64 {
-	ids := make([]uint64, n)
-	for j := range ids {
-		y := uint64(j+1) * 0xF1DE83E19937733D
-		ids[j] = y&^0xFFFFFFFF | (y^y>>32)&0xFFFFFFFF // k ^ k>>32 = y
-	}
-	return ids
-}
+// adversarialIDs returns n distinct order ids that all shared one home in
+// the id index before its hash was keyed (idindextest.CollidingIDs).
+func adversarialIDs(n int) []uint64 { return idindextest.CollidingIDs(n) }
 
 // restingFlow defines one symbol and rests n sell orders with the given ids
 // on 100 price levels, from 10 accounts.

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/tradeengine/engine/event"
+	"github.com/tradeengine/engine/internal/idindex/idindextest"
 	"github.com/tradeengine/engine/matcher"
 )
 
@@ -27,26 +28,15 @@ func unXorShift(y uint64, s uint) uint64 {
 	return x
 }
 
-// inverse returns the multiplicative inverse of odd a mod 2^64 (Newton).
-func inverse(a uint64) uint64 {
-	x := a
-	for range 6 {
-		x *= 2 - a*x
-	}
-	return x
-}
-
 // adversarialClOrdIDs returns n client order ids of account whose pairs,
 // under the old unkeyed window, all had home 0 in its index of any size:
 // oldDupKey inverts, and so does the index's old hash
 // ((k ^ k>>32) * 0x9E3779B97F4A7C15) >> shift.
 func adversarialClOrdIDs(account uint32, n int) []uint64 {
-	ids := make([]uint64, n)
-	for j := range ids {
-		y := uint64(j+1) * inverse(0x9E3779B97F4A7C15)
-		k := y&^0xFFFFFFFF | (y^y>>32)&0xFFFFFFFF // k ^ k>>32 = y
+	ids := idindextest.CollidingIDs(n) // the pairs' keys: old home 0
+	for j, k := range ids {
 		k = unXorShift(k, 29)
-		k *= inverse(0xBF58476D1CE4E5B9)
+		k *= idindextest.Inverse(0xBF58476D1CE4E5B9)
 		k = unXorShift(k, 31)
 		ids[j] = k ^ uint64(account)*0x9E3779B97F4A7C15
 	}
@@ -55,9 +45,7 @@ func adversarialClOrdIDs(account uint32, n int) []uint64 {
 
 func TestAdversarialClOrdIDsCollideUnderOldHash(t *testing.T) {
 	for _, id := range adversarialClOrdIDs(7, 5000) {
-		k := oldDupKey(7, id)
-		k ^= k >> 32
-		if h := (k * 0x9E3779B97F4A7C15) >> (64 - 20); h != 0 {
+		if h := idindextest.OldHome(oldDupKey(7, id), 64-20); h != 0 {
 			t.Fatalf("id %#x: old home %d, want 0", id, h)
 		}
 	}

@@ -3,38 +3,18 @@ package idindex
 import (
 	"fmt"
 	"testing"
+
+	"github.com/tradeengine/engine/internal/idindex/idindextest"
 )
 
-// fibInverse is the multiplicative inverse of 0x9E3779B97F4A7C15 mod 2^64:
-// the unkeyed hash this package used before its hash was keyed multiplied
-// the folded key by that constant, so multiplying by the inverse chooses
-// the product.
-const fibInverse = 0xF1DE83E19937733D
-
-// adversarialIDs returns n distinct ids that all have home 0, at every table
-// size up to 2^40 entries, under the old unkeyed hash
-// ((k ^ k>>32) * 0x9E3779B97F4A7C15) >> shift: the product is j, 1 to n.
-func adversarialIDs(n int) []uint64 {
-	ids := make([]uint64, n)
-	for j := range ids {
-		y := uint64(j+1) * fibInverse // the folded key: y * C = j+1
-		// Unfold: k's high half is y's, its low half y's low half XOR y's
-		// high half, so that k ^ k>>32 = y.
-		ids[j] = y&^0xFFFFFFFF | (y^y>>32)&0xFFFFFFFF
-	}
-	return ids
-}
-
-// oldHome is the old unkeyed hash, for checking adversarialIDs.
-func oldHome(k uint64, shift uint8) uint64 {
-	k ^= k >> 32
-	return (k * 0x9E3779B97F4A7C15) >> shift
-}
+// adversarialIDs returns n distinct ids that all have home 0 under the old
+// unkeyed hash (idindextest.CollidingIDs).
+func adversarialIDs(n int) []uint64 { return idindextest.CollidingIDs(n) }
 
 func TestAdversarialIDsCollideUnderOldHash(t *testing.T) {
 	for _, shift := range []uint8{64 - 12, 64 - 16, 64 - 24} {
 		for _, k := range adversarialIDs(20000) {
-			if h := oldHome(k, shift); h != 0 {
+			if h := idindextest.OldHome(k, shift); h != 0 {
 				t.Fatalf("id %#x: old home %d at shift %d, want 0", k, h, shift)
 			}
 		}
