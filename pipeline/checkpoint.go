@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/cespare/xxhash/v2"
+	"github.com/tradeengine/engine/internal/faultfs"
 )
 
 // The output checkpoint: a small file in the journal directory, CheckpointFile,
@@ -155,13 +156,5 @@ func writeFileSynced(dir, name string, b []byte) error {
 		os.Remove(tmp)
 		return err
 	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
+	return faultfs.OS{}.SyncDir(dir)
 }

@@ -339,7 +339,7 @@ func (r *run) replay(dir string, from, to, emitFrom uint64, cfgs []configFile, c
 // knows, which it would otherwise learn only from the symbol outputs of
 // events whose outputs went out before the restart.
 func (r *run) seedWriter(st *sinkState) {
-	sd, ok := st.w.(symbolSeeder)
+	sd, ok := st.w.(wire.OutSeeder)
 	if !ok {
 		return
 	}
@@ -349,11 +349,6 @@ func (r *run) seedWriter(st *sinkState) {
 			r.setErr(fmt.Errorf("pipeline: output: %w", err))
 		}
 	}
-}
-
-// symbolSeeder is implemented by writers that can be told symbol names.
-type symbolSeeder interface {
-	SeedSymbols([]wire.SymbolDef) error
 }
 
 // EventReader reads the input events of a journal one at a time, from a

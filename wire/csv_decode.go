@@ -1,7 +1,6 @@
 package wire
 
 import (
-	"fmt"
 	"io"
 	"math"
 	"strconv"
@@ -42,16 +41,9 @@ func NewCSVDecoder(r io.Reader) *CSVDecoder {
 // Seed makes syms and accounts known before the first Next, as [Seeder]
 // says.
 func (d *CSVDecoder) Seed(syms []SymbolDef, accounts []uint32) error {
-	if d.started || d.seeded {
-		return fmt.Errorf("%w: csv: seed after the first event or twice", ErrConfig)
-	}
-	s, err := seedSymbols(syms)
+	s, a, err := seedTables("csv", d.started || d.seeded, syms, accounts)
 	if err != nil {
-		return fmt.Errorf("wire: csv: %w", err)
-	}
-	a, err := seedAccounts(accounts)
-	if err != nil {
-		return fmt.Errorf("wire: csv: %w", err)
+		return err
 	}
 	d.syms, d.accts, d.seeded = s, a, true
 	return nil

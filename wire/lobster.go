@@ -170,15 +170,9 @@ func (d *LOBSTERDecoder) Seed(syms []SymbolDef, accounts []uint32) error {
 	if d.err != nil {
 		return d.err
 	}
-	if d.started || d.seeded {
-		return fmt.Errorf("%w: lobster: seed after the first event or twice", ErrConfig)
-	}
-	s, err := seedSymbols(syms)
+	s, _, err := seedTables("lobster", d.started || d.seeded, syms, accounts)
 	if err != nil {
-		return fmt.Errorf("wire: lobster: %w", err)
-	}
-	if _, err := seedAccounts(accounts); err != nil {
-		return fmt.Errorf("wire: lobster: %w", err)
+		return err
 	}
 	id, known := s.Lookup(d.cfg.Symbol)
 	if !known {

@@ -49,16 +49,9 @@ func NewNativeDecoder(r io.Reader) (*NativeDecoder, error) {
 // meaning: the feed continues the journal's numbering. A symbol frame maps
 // its id to the table's id of its name, or to the next id for a new name.
 func (d *NativeDecoder) Seed(syms []SymbolDef, accounts []uint32) error {
-	if d.started || d.seeded {
-		return fmt.Errorf("%w: native feed: seed after the first event or twice", ErrConfig)
-	}
-	s, err := seedSymbols(syms)
+	s, a, err := seedTables("native feed", d.started || d.seeded, syms, accounts)
 	if err != nil {
-		return fmt.Errorf("wire: native feed: %w", err)
-	}
-	a, err := seedAccounts(accounts)
-	if err != nil {
-		return fmt.Errorf("wire: native feed: %w", err)
+		return err
 	}
 	d.feedIDs = make([]uint32, s.Len())
 	for i := range d.feedIDs {

@@ -49,6 +49,23 @@ var (
 	_ Seeder = (*LOBSTERDecoder)(nil)
 )
 
+// seedTables checks a Seed of the decoder of format (done: it has started or
+// was seeded already) and returns the tables it gives.
+func seedTables(format string, done bool, syms []SymbolDef, ids []uint32) (Symbols, accounts, error) {
+	if done {
+		return Symbols{}, accounts{}, fmt.Errorf("%w: %s: seed after the first event or twice", ErrConfig, format)
+	}
+	s, err := seedSymbols(syms)
+	if err != nil {
+		return Symbols{}, accounts{}, fmt.Errorf("wire: %s: %w", format, err)
+	}
+	a, err := seedAccounts(ids)
+	if err != nil {
+		return Symbols{}, accounts{}, fmt.Errorf("wire: %s: %w", format, err)
+	}
+	return s, a, nil
+}
+
 // accounts is the set of accounts a feed has made known.
 type accounts struct {
 	m map[uint32]struct{}
