@@ -198,21 +198,23 @@ func (r *run) recover(jc *JournalConfig, out *Output, st *sinkState) (*journal.J
 		rec.OutputGap = fmt.Sprintf("outputs of sequences %d to %d are not re-emitted: the journal starts at %d", emitFrom, snap.Seq, from)
 		emitFrom = snap.Seq + 1
 	}
+	// The logic starts under the configuration in force at the snapshot,
+	// or at the first event replayed (the run's own, r.logic, if the same).
+	cur := inForce(cfgs, from)
 	if snap != nil {
-		if i := inForce(cfgs, snap.Seq); i >= 0 {
-			if r.logic, err = r.logicFor(cfgs[i].raw); err != nil {
-				return fail(err)
-			}
+		cur = inForce(cfgs, snap.Seq)
+	}
+	if cur >= 0 && !bytes.Equal(cfgs[cur].raw, now) {
+		if r.logic, err = r.logicFor(cfgs[cur].raw); err != nil {
+			return fail(err)
 		}
+	}
+	if snap != nil {
 		if err := r.logic.loadState(snap.Payload); err != nil {
 			return fail(fmt.Errorf("pipeline: snapshot %s: %w", snap.Path, err))
 		}
 		rec.SnapshotSeq, rec.SnapshotPath = snap.Seq, snap.Path
 		from = snap.Seq + 1
-	} else if i := inForce(cfgs, from); i >= 0 && last >= from {
-		if r.logic, err = r.logicFor(cfgs[i].raw); err != nil {
-			return fail(err)
-		}
 	}
 	if from < j.FirstSeq() && last >= from {
 		return fail(fmt.Errorf("pipeline: snapshot at %d needs records from %d, the journal starts at %d", rec.SnapshotSeq, from, j.FirstSeq()))
@@ -231,10 +233,6 @@ func (r *run) recover(jc *JournalConfig, out *Output, st *sinkState) (*journal.J
 	st.dir, st.id, st.j, st.ckptSeq = jc.Dir, j.ID(), j, emitFrom-1
 
 	if last >= from {
-		cur := inForce(cfgs, from)
-		if snap != nil {
-			cur = inForce(cfgs, snap.Seq)
-		}
 		n, err := r.replay(jc.Dir, from, last, emitFrom, cfgs, cur, st, rec)
 		if err != nil {
 			return fail(err)
