@@ -27,10 +27,10 @@ type Output struct {
 	Open func(w io.Writer, appending bool) (Sink, error)
 }
 
-// checkpointInterval is how often, at most, the sink writes an output
-// checkpoint while outputs flow: each costs an fsync of the output file and
-// a crash-safe write of the checkpoint (about half a millisecond here), and
-// a crash re-emits at most this much of the output.
+// checkpointInterval is how often, at most, the sink takes an output
+// checkpoint while outputs flow: each costs the checkpointer an fsync of the
+// output file and a crash-safe write of the checkpoint, and a crash
+// re-emits at most about this much of the output.
 const checkpointInterval = 200 * time.Millisecond
 
 // checkpointCheck is how many outputs pass between two reads of the clock
@@ -68,8 +68,9 @@ type sinkState struct {
 	id       uint64
 	path     string // absolute output path, "" for none
 	j        *journal.Journal
-	ckptSeq  uint64 // sequence of the last checkpoint written
-	n        int    // outputs since the clock was last read
+	ckpts    *checkpointer // nil without a journal
+	ckptSeq  uint64        // sequence of the last checkpoint handed over
+	n        int           // outputs since the clock was last read
 	lastCkpt time.Time
 }
 
@@ -101,7 +102,7 @@ func (s *sinkState) add(o *event.Out) error {
 // due reports whether a checkpoint is due; it reads the clock once every
 // checkpointCheck outputs.
 func (s *sinkState) due() bool {
-	if s.j == nil {
+	if s.ckpts == nil {
 		return false
 	}
 	if s.n++; s.n < checkpointCheck {
@@ -111,45 +112,98 @@ func (s *sinkState) due() bool {
 	return time.Since(s.lastCkpt) >= checkpointInterval
 }
 
-// checkpoint writes the output checkpoint at seq: every output of every
-// input up to seq has been added, none after. It waits until the journal is
-// durable up to seq, so that a checkpoint never vouches for outputs of an
-// input a machine crash could take out of the journal, flushes the writer
-// and fsyncs the output file.
-func (s *sinkState) checkpoint(seq uint64) error {
-	if s.j == nil || seq <= s.ckptSeq || (s.w != nil && !s.writing) {
-		return nil
+// checkpoint hands the output checkpoint at seq to the checkpointer: every
+// output of every input up to seq has been added, none after. It flushes
+// the writer and takes the file's size and the digest's state here, on the
+// sink's goroutine; the blocking part (waiting for the journal, the fsync,
+// the file) is the checkpointer's. With final unset it gives up, and
+// reports false, when the checkpointer is still busy with the one before;
+// final waits for it.
+func (s *sinkState) checkpoint(seq uint64, final bool) bool {
+	if s.ckpts == nil || seq <= s.ckptSeq || (s.w != nil && !s.writing) {
+		return true
 	}
-	s.lastCkpt = time.Now()
-	for s.j.DurableSeq() < seq {
-		if err := s.j.Err(); err != nil {
-			return nil // the journal failed: the run stops; no checkpoint past what is durable
-		}
-		time.Sleep(20 * time.Microsecond)
+	if !final && len(s.ckpts.jobs) == cap(s.ckpts.jobs) {
+		return false
 	}
 	c := checkpoint{id: s.id, seq: seq, path: s.path}
 	if s.w != nil {
 		if err := s.w.Flush(); err != nil {
 			s.writing = false
-			return fmt.Errorf("pipeline: output: %w", err)
+			s.ckpts.fail(fmt.Errorf("pipeline: output: %w", err))
+			return true
 		}
 	}
 	if s.file != nil {
-		if err := s.file.Sync(); err != nil {
-			s.writing = false
-			return fmt.Errorf("pipeline: output: %w", err)
-		}
 		c.offset = s.cw.n
 	}
 	var err error
 	if c.digest, err = s.digest.MarshalBinary(); err != nil {
-		return fmt.Errorf("pipeline: output digest: %w", err)
+		s.ckpts.fail(fmt.Errorf("pipeline: output digest: %w", err))
+		return true
 	}
-	if err := writeCheckpoint(s.dir, &c); err != nil {
-		return err
+	s.ckpts.jobs <- c // room checked above, or final: waits for the one before
+	s.ckptSeq, s.lastCkpt = seq, time.Now()
+	return true
+}
+
+// checkpointer writes the output checkpoints the sink hands it, on a
+// goroutine of its own: it waits until the journal is durable up to the
+// checkpoint's sequence, so that a checkpoint never vouches for outputs of
+// an input a machine crash could take out of the journal, fsyncs the
+// output file up to the checkpoint's offset, and writes the checkpoint
+// crash-safely. Each costs an fsync or three; the sink never waits for
+// them but at the end of the run.
+type checkpointer struct {
+	jobs chan checkpoint // one at a time: a checkpoint due while one is written waits for the next boundary
+	done chan struct{}
+	fail func(error) // the run's setErr
+}
+
+// startCheckpointer starts the checkpointer of s, once recovery has set s up.
+func (s *sinkState) startCheckpointer(fail func(error)) {
+	cp := &checkpointer{jobs: make(chan checkpoint, 1), done: make(chan struct{}), fail: fail}
+	s.ckpts = cp
+	go cp.run(s.j, s.dir, s.file)
+}
+
+// stopCheckpointer waits for the checkpoints handed over to be written.
+func (s *sinkState) stopCheckpointer() {
+	if s.ckpts != nil {
+		close(s.ckpts.jobs)
+		<-s.ckpts.done
 	}
-	s.ckptSeq = seq
-	return nil
+}
+
+func (cp *checkpointer) run(j *journal.Journal, dir string, file *os.File) {
+	defer close(cp.done)
+	for c := range cp.jobs {
+		if !waitDurable(j, c.seq) {
+			continue // the journal failed, and so the run: no checkpoint past what is durable
+		}
+		if file != nil {
+			if err := file.Sync(); err != nil {
+				cp.fail(fmt.Errorf("pipeline: output: %w", err))
+				continue
+			}
+		}
+		if err := writeCheckpoint(dir, &c); err != nil {
+			cp.fail(err)
+		}
+	}
+}
+
+// waitDurable waits until the journal is durable up to seq; false if the
+// journal failed first. The committer gets there within its interval, and
+// the end of a run commits at once (see Run).
+func waitDurable(j *journal.Journal, seq uint64) bool {
+	for j.DurableSeq() < seq {
+		if j.Err() != nil {
+			return false
+		}
+		time.Sleep(20 * time.Microsecond)
+	}
+	return true
 }
 
 // openOutput opens the output file for a run: afresh (truncated) when fresh

@@ -196,6 +196,9 @@ func Run(ctx context.Context, cfg Config, src Source, sink Sink) (Summary, error
 	if r.snaps != nil {
 		go r.snaps.write(r)
 	}
+	if j != nil {
+		st.startCheckpointer(r.setErr)
+	}
 	sinkDone := make(chan struct{})
 	go func() { defer close(sinkDone); r.sink(st) }()
 
@@ -225,6 +228,7 @@ func Run(ctx context.Context, cfg Config, src Source, sink Sink) (Summary, error
 	}
 	<-logicDone
 	<-sinkDone
+	st.stopCheckpointer()
 	if r.snaps != nil {
 		<-r.snaps.done
 		sum.Snapshots, sum.SnapshotsSkipped = r.snaps.written, r.snaps.skipped

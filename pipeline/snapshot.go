@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/tradeengine/engine/journal"
 )
@@ -92,7 +91,7 @@ func (s *snapshotter) take(l *logic, seq uint64, wait bool) {
 func (s *snapshotter) write(r *run) {
 	defer close(s.done)
 	for job := range s.pending {
-		if !s.waitDurable(job.seq) {
+		if !waitDurable(s.j, job.seq) {
 			// The journal failed, and so the run (r.fail holds why).
 			s.free <- job.buf
 			continue
@@ -116,16 +115,4 @@ func (s *snapshotter) write(r *run) {
 		}
 		s.free <- job.buf
 	}
-}
-
-// waitDurable waits until the journal is durable up to seq; false if the
-// journal failed first.
-func (s *snapshotter) waitDurable(seq uint64) bool {
-	for s.j.DurableSeq() < seq {
-		if s.j.Err() != nil {
-			return false
-		}
-		time.Sleep(20 * time.Microsecond)
-	}
-	return true
 }

@@ -205,10 +205,7 @@ func (r *run) sink(st *sinkState) {
 			o := r.out.Slot(s)
 			if due && o.Seq != st.last {
 				// Every output of st.last and before is in.
-				due = false
-				if err := st.checkpoint(st.last); err != nil {
-					r.setErr(err)
-				}
+				due = !st.checkpoint(st.last, false)
 			}
 			if err := st.add(o); err != nil {
 				r.setErr(err)
@@ -220,9 +217,7 @@ func (r *run) sink(st *sinkState) {
 		next = avail + 1
 	}
 	// The logic is done: every event it applied has all its outputs in.
-	if err := st.checkpoint(max(st.last, r.applied.Load())); err != nil {
-		r.setErr(err)
-	}
+	st.checkpoint(max(st.last, r.applied.Load()), true)
 	if st.w != nil && st.writing {
 		if err := st.w.Flush(); err != nil {
 			st.writing = false
