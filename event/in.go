@@ -62,9 +62,24 @@ const (
 	// in Symbol on Side may add up to Qty more lots, executed or open. ID is
 	// the parent's id, for the audit trail.
 	KindParent Kind = 11
+	// KindPause stops the logic at this event's boundary: the events after
+	// it are journaled and wait until a KindUnpause (or an operator's resume,
+	// which precedes its own event) lets the logic go on. It changes no
+	// answer: a replay runs through it. Answered with OutPaused.
+	KindPause Kind = 12
+	// KindUnpause is the operator's resume after a KindPause. Answered with
+	// OutUnpaused.
+	KindUnpause Kind = 13
+	// KindApprove releases the order the risk guard holds for approval
+	// (OutHeld) whose pending id is ID: it goes on to the matcher as if it
+	// arrived now.
+	KindApprove Kind = 14
+	// KindDeny refuses the held order whose pending id is ID: it is
+	// rejected with ReasonDenied.
+	KindDeny Kind = 15
 
 	// kindCount is one past the last valid kind.
-	kindCount Kind = 12
+	kindCount Kind = 16
 )
 
 // KillCancel in the Arg of a KindKill also cancels the resting orders of the
@@ -75,7 +90,7 @@ const KillCancel uint16 = 1
 func (k Kind) Valid() bool { return k > KindInvalid && k < kindCount }
 
 var kindNames = [...]string{"invalid", "new", "cancel", "replace", "masscancel", "halt", "resume", "symbol",
-	"kill", "clear", "setlimit", "parent"}
+	"kill", "clear", "setlimit", "parent", "pause", "unpause", "approve", "deny"}
 
 // String returns the kind's name as used in the CSV feed format.
 func (k Kind) String() string {

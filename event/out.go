@@ -57,15 +57,25 @@ const (
 	// OutParent: a parent instruction was granted. ID, Account, Symbol, Side;
 	// Qty is the account's allowance in Symbol on Side now.
 	OutParent OutKind = 15
+	// OutPaused answers a KindPause: the logic stops after it until resumed.
+	OutPaused OutKind = 16
+	// OutUnpaused answers a KindUnpause.
+	OutUnpaused OutKind = 17
+	// OutHeld: a new order above an approval threshold is held by the risk
+	// guard until approved, denied or timed out. ID, Account, Side, Price,
+	// Qty as given, Other the pending id (the order's input sequence),
+	// Reason the threshold crossed (ReasonApproveQty or
+	// ReasonApproveNotional).
+	OutHeld OutKind = 18
 
-	outKindCount OutKind = 16
+	outKindCount OutKind = 19
 )
 
 // Valid reports whether k is a defined output kind.
 func (k OutKind) Valid() bool { return k > OutInvalid && k < outKindCount }
 
 var outKindNames = [...]string{"invalid", "accepted", "rejected", "trade", "cancelled", "replaced", "book", "halted", "resumed", "masscancelled", "symbol",
-	"kill", "clear", "limit", "breaker", "parent"}
+	"kill", "clear", "limit", "breaker", "parent", "paused", "unpaused", "held"}
 
 // String returns the kind's name as used in the CSV and JSON output formats.
 func (k OutKind) String() string {
@@ -136,6 +146,12 @@ const (
 	ReasonBadLimit         Reason = 79 // setlimit: limit id undefined, not settable for the scope, or value out of range
 	ReasonTooManyAccounts  Reason = 80 // a new account, and the guard holds max_accounts accounts
 	ReasonTooManyParents   Reason = 81 // a parent instruction for a new account and symbol, and max_parents hold one
+	ReasonDenied           Reason = 82 // a held order denied by an operator
+	ReasonApprovalTimeout  Reason = 83 // a held order not approved in time
+	ReasonTooManyPending   Reason = 84 // an order to hold for approval, and max_pending are held
+	ReasonUnknownPending   Reason = 85 // approve or deny of no held order
+	ReasonApproveQty       Reason = 86 // held: quantity above approve_qty
+	ReasonApproveNotional  Reason = 87 // held: notional above approve_notional_usd
 
 	// Kill-switch trips (OutKill) and breaker states (OutBreaker).
 	ReasonOperator        Reason = 96  // an operator's KindKill
@@ -195,6 +211,12 @@ var reasonNames = [256]string{
 	ReasonBadLimit:         "bad_limit",
 	ReasonTooManyAccounts:  "too_many_accounts",
 	ReasonTooManyParents:   "too_many_parents",
+	ReasonDenied:           "denied",
+	ReasonApprovalTimeout:  "approval_timeout",
+	ReasonTooManyPending:   "too_many_pending",
+	ReasonUnknownPending:   "unknown_pending",
+	ReasonApproveQty:       "approve_qty",
+	ReasonApproveNotional:  "approve_notional",
 
 	ReasonOperator:        "operator",
 	ReasonExecCeiling:     "exec_ceiling",
