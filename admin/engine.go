@@ -116,53 +116,53 @@ type SnapshotInfo struct {
 // Stats are the engine's live counters. Times are wall-clock nanoseconds
 // since the Unix epoch.
 type Stats struct {
-	StartNS int64 // when the run started
-	NowNS   int64 // when these stats were read
+	StartNS int64 `json:"start_ns"` // when the run started
+	NowNS   int64 `json:"now_ns"`   // when these stats were read
 
-	Running     bool   // false once the engine is stopping or stopped
-	Paused      bool   // the logic is paused by an operator
-	PausedSince int64  // wall ns, when Paused
-	PausedAt    uint64 // the pause event's sequence, when Paused
+	Running     bool   `json:"running"`      // false once the engine is stopping or stopped
+	Paused      bool   `json:"paused"`       // the logic is paused by an operator
+	PausedSince int64  `json:"paused_since"` // wall ns, when Paused
+	PausedAt    uint64 `json:"paused_at"`    // the pause event's sequence, when Paused
 
-	EventsIn      int64  // events sequenced by ingest
-	EventsJournal int64  // events journaled (= EventsIn without a journal)
-	EventsApplied int64  // events the logic applied
-	EventsOut     int64  // output events the sink consumed
-	LastSeq       uint64 // last sequence ingest assigned
-	AppliedSeq    uint64 // last sequence the logic applied
-	Malformed     int64  // feed records dead-lettered
+	EventsIn      int64  `json:"events_in"`      // events sequenced by ingest
+	EventsJournal int64  `json:"events_journal"` // events journaled (= EventsIn without a journal)
+	EventsApplied int64  `json:"events_applied"` // events the logic applied
+	EventsOut     int64  `json:"events_out"`     // output events the sink consumed
+	LastSeq       uint64 `json:"last_seq"`       // last sequence ingest assigned
+	AppliedSeq    uint64 `json:"applied_seq"`    // last sequence the logic applied
+	Malformed     int64  `json:"malformed"`      // feed records dead-lettered
 
 	// The rings: occupancy and the lag of each consumer behind its writer,
 	// in events and, from the event times, microseconds.
-	Rings []RingStats
+	Rings []RingStats `json:"rings"`
 
 	// Latency of the logic per event (ingest stamp to the logic's answer)
 	// in nanoseconds, since start and over the last interval (about a
 	// second).
-	Latency         Percentiles
-	LatencyInterval Percentiles
+	Latency         Percentiles `json:"latency"`
+	LatencyInterval Percentiles `json:"latency_interval"`
 
 	// Published by the logic after each batch of events.
-	Trips      int64  // kill-switch trips so far
-	PendingN   int    // orders held for approval
-	Durability string // journal durability, "" without a journal
-	Journal    string // journal directory, "" without one
-	DurableSeq uint64 // the journal's durable sequence
+	Trips      int64  `json:"trips"`       // kill-switch trips so far
+	PendingN   int    `json:"pending_n"`   // orders held for approval
+	Durability string `json:"durability"`  // journal durability, "" without a journal
+	Journal    string `json:"journal"`     // journal directory, "" without one
+	DurableSeq uint64 `json:"durable_seq"` // the journal's durable sequence
 }
 
 // RingStats is one consumer of one ring.
 type RingStats struct {
-	Ring     string // "input" or "output"
-	Consumer string // "journal", "logic", "sink"
-	Size     int    // slots
-	Used     int    // slots published and not yet released by the slowest consumer
-	LagN     int64  // events the consumer is behind the writer
-	LagUS    int64  // event-time difference between the writer's newest and the consumer's, µs
+	Ring     string `json:"ring"`     // "input" or "output"
+	Consumer string `json:"consumer"` // "journal", "logic", "sink"
+	Size     int    `json:"size"`     // slots
+	Used     int    `json:"used"`     // slots published and not yet released by the slowest consumer
+	LagN     int64  `json:"lag_n"`    // events the consumer is behind the writer
+	LagUS    int64  `json:"lag_us"`   // event-time difference between the writer's newest and the consumer's, µs
 }
 
 // Percentiles of a latency distribution, nanoseconds. Count 0 means no
 // sample.
 type Percentiles struct {
-	Count                           int64
+	Count                           int64 `json:"count"`
 	P50, P90, P99, P999, P9999, Max int64
 }
