@@ -163,6 +163,11 @@ type RingStats struct {
 // Percentiles of a latency distribution, nanoseconds. Count 0 means no
 // sample.
 type Percentiles struct {
-	Count                           int64 `json:"count"`
-	P50, P90, P99, P999, P9999, Max int64
+	Count int64 `json:"count"`
+	P50   int64 `json:"p50"`
+	P90   int64 `json:"p90"`
+	P99   int64 `json:"p99"`
+	P999  int64 `json:"p99_9"`
+	P9999 int64 `json:"p99_99"`
+	Max   int64 `json:"max"`
 }
