@@ -26,10 +26,59 @@ type Consumer struct {
 	_     [16]byte    // 176:192
 
 	// Line 3 (192:256): set once by Halt, read by the writer and dependents
-	// on their slow paths.
+	// on their slow paths; alert, set by anyone (Alert) and cleared by the
+	// consumer, read only on its slow path.
 	halted atomic.Bool // 192:196
-	_      [60]byte    // 196:256
+	alert  atomic.Bool // 196:200
+	_      [56]byte    // 200:256
 }
+
+// Alert makes this consumer's waiting [Consumer.WaitForAlert] (now or the
+// next one) return without a new sequence, waking it if it is parked: a way
+// for another goroutine to get a waiting consumer's attention, for example
+// to answer a request between two batches. Anyone may call it.
+func (c *Consumer) Alert() {
+	c.alert.Store(true)
+	if c.s.parked.Load() != 0 {
+		c.s.wakeAll()
+	}
+}
+
+// WaitForAlert is [Consumer.WaitFor] that also returns when [Consumer.Alert]
+// was called since the last return that reported it: then alerted is true,
+// ok is true and avail is next-1 (nothing new), and the alert is consumed.
+// Its fast path is WaitFor's: an alert is seen only when the consumer would
+// otherwise wait.
+func (c *Consumer) WaitForAlert(next int64) (avail int64, ok, alerted bool) {
+	if next <= c.avail {
+		return c.avail, true, false
+	}
+	c.want = next
+	for n := 0; ; n++ {
+		if a := c.available(); a >= next {
+			c.avail = a
+			return a, true, false
+		}
+		if c.alert.Swap(false) {
+			return next - 1, true, true
+		}
+		if ended, depHalted := c.ended(next); ended {
+			if depHalted {
+				c.Halt()
+			}
+			return next - 1, false, false
+		}
+		if c.s.wait.Idle(n) {
+			c.s.park(alertCond{c})
+		}
+	}
+}
+
+// alertCond is the park condition of WaitForAlert: the consumer's own, or an
+// alert.
+type alertCond struct{ c *Consumer }
+
+func (a alertCond) ready() bool { return a.c.alert.Load() || a.c.ready() }
 
 // WaitFor waits until sequence next may be read and returns avail, the
 // highest sequence that may be read now (avail >= next), so that the caller

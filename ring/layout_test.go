@@ -44,6 +44,7 @@ func TestLayout(t *testing.T) {
 		{"Offsetof(Consumer.s)", unsafe.Offsetof(c.s), 144},
 		{"Offsetof(Consumer.deps)", unsafe.Offsetof(c.deps), 152},
 		{"Offsetof(Consumer.halted)", unsafe.Offsetof(c.halted), 192},
+		{"Offsetof(Consumer.alert)", unsafe.Offsetof(c.alert), 196},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
