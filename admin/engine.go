@@ -37,6 +37,11 @@ type Applied struct {
 	TS   int64       // its event time
 	Outs []event.Out // the first MaxOuts outputs answering it, in order
 	NOut int         // how many outputs answered it in all
+	// Cancelled counts the event.OutCancelled among all NOut outputs, and
+	// Last is the last of them (a kill's OutKill, a mass cancel's
+	// OutMassCancelled), also when NOut > MaxOuts.
+	Cancelled int
+	Last      event.Out
 }
 
 // ErrNotRunning is returned by an Engine that has stopped (or has not yet
