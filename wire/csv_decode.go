@@ -104,6 +104,8 @@ var (
 	killFieldNames   = [...]string{"ts", "kind", "account", "symbol", "cancel"}
 	limitFieldNames  = [...]string{"ts", "kind", "account", "symbol", "limit", "value"}
 	parentFieldNames = [...]string{"ts", "kind", "account", "symbol", "side", "qty", "id"}
+	pauseFieldNames  = [...]string{"ts", "kind"}
+	heldFieldNames   = [...]string{"ts", "kind", "pending"}
 )
 
 // parse decodes one non-blank line. It reports whether it wrote an event into
@@ -143,6 +145,14 @@ func (d *CSVDecoder) parse(line []byte, in *event.In) (bool, *problem) {
 		ev.Kind, names, lo, hi, symField = event.KindSetLimit, limitFieldNames[:], 6, 6, 4
 	case eqFold(kind, "parent"):
 		ev.Kind, names, lo, hi, symField = event.KindParent, parentFieldNames[:], 6, 7, 4
+	case eqFold(kind, "pause"):
+		ev.Kind, names, lo, hi = event.KindPause, pauseFieldNames[:], 2, 2
+	case eqFold(kind, "unpause"):
+		ev.Kind, names, lo, hi = event.KindUnpause, pauseFieldNames[:], 2, 2
+	case eqFold(kind, "approve"):
+		ev.Kind, names, lo, hi = event.KindApprove, heldFieldNames[:], 3, 3
+	case eqFold(kind, "deny"):
+		ev.Kind, names, lo, hi = event.KindDeny, heldFieldNames[:], 3, 3
 	default:
 		return false, badValue(ErrKind, kind, 2, "kind")
 	}
@@ -246,6 +256,10 @@ func (d *CSVDecoder) parse(line []byte, in *event.In) (bool, *problem) {
 			if ev.ID, p = parseU64(f[6], 7, names[6]); p != nil {
 				return false, p
 			}
+		}
+	case event.KindApprove, event.KindDeny:
+		if ev.ID, p = parseU64(f[2], 3, names[2]); p != nil {
+			return false, p
 		}
 	}
 

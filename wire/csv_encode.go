@@ -22,6 +22,10 @@ const csvHeader = `# trading engine CSV feed: one event per line, TS in ns (empt
 # TS,clear,ACCOUNT|*,SYMBOL|*
 # TS,setlimit,ACCOUNT|*,SYMBOL|*,LIMIT,VALUE
 # TS,parent,ACCOUNT,SYMBOL,SIDE,QTY[,ID]
+# TS,pause
+# TS,unpause
+# TS,approve,PENDING
+# TS,deny,PENDING
 # SYMBOL is case-sensitive; only new and symbol lines define one, and the
 # ACCOUNT of masscancel, kill, clear and setlimit is * or one a new line named
 `
@@ -149,6 +153,10 @@ func (e *CSVEncoder) Encode(in *event.In) error {
 			b = append(b, ',')
 			b = strconv.AppendUint(b, in.ID, 10)
 		}
+	case event.KindPause, event.KindUnpause:
+	case event.KindApprove, event.KindDeny:
+		b = append(b, ',')
+		b = strconv.AppendUint(b, in.ID, 10)
 	case event.KindSymbol:
 		name, ok := event.UnpackName(in.Aux)
 		if !ok {

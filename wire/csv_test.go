@@ -88,9 +88,10 @@ func TestCSVDecode(t *testing.T) {
 	}
 }
 
-// TestCSVDecodeRisk decodes the risk guard's commands.
+// TestCSVDecodeRisk decodes the risk guard's and the operator's commands.
 func TestCSVDecodeRisk(t *testing.T) {
-	const feed = `1,symbol,AAPL
+	const feed = `0,pause
+1,symbol,AAPL
 2,symbol,MSFT
 3,new,AAPL,7,1,buy,limit,100,1
 4,new,MSFT,42,2,buy,limit,100,1
@@ -105,6 +106,11 @@ func TestCSVDecodeRisk(t *testing.T) {
 108,setlimit,*,AAPL,5,1000
 109,parent,7,AAPL,buy,500
 110,parent,7,AAPL,S,300,99
+111,approve,3
+112, DENY , 18446744073709551615
+113,Pause
+114,unpause
+,approve,0
 `
 	got, errs := decodeAll(t, NewCSVDecoder(strings.NewReader(feed)))
 	if len(errs) != 0 {
@@ -112,6 +118,7 @@ func TestCSVDecodeRisk(t *testing.T) {
 	}
 	const any = event.Any
 	want := []event.In{
+		{Kind: event.KindPause, TS: 0},
 		{Kind: event.KindSymbol, TS: 1, Symbol: 0, Aux: pack(t, "AAPL")},
 		{Kind: event.KindSymbol, TS: 2, Symbol: 1, Aux: pack(t, "MSFT")},
 		{Kind: event.KindNew, TS: 3, Symbol: 0, Account: 7, ID: 1, Side: event.Buy, Type: event.Limit, Price: 100, Qty: 1},
@@ -127,6 +134,11 @@ func TestCSVDecodeRisk(t *testing.T) {
 		{Kind: event.KindSetLimit, TS: 108, Account: any, Symbol: 0, Arg: 5, Qty: 1000},
 		{Kind: event.KindParent, TS: 109, Account: 7, Symbol: 0, Side: event.Buy, Qty: 500},
 		{Kind: event.KindParent, TS: 110, Account: 7, Symbol: 0, Side: event.Sell, Qty: 300, ID: 99},
+		{Kind: event.KindApprove, TS: 111, ID: 3},
+		{Kind: event.KindDeny, TS: 112, ID: 1<<64 - 1},
+		{Kind: event.KindPause, TS: 113},
+		{Kind: event.KindUnpause, TS: 114},
+		{Kind: event.KindApprove, ID: 0},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("got %d events, want %d: %+v", len(got), len(want), got)
@@ -138,7 +150,7 @@ func TestCSVDecodeRisk(t *testing.T) {
 	}
 }
 
-// TestCSVEncodeRisk writes the risk guard's commands.
+// TestCSVEncodeRisk writes the risk guard's and the operator's commands.
 func TestCSVEncodeRisk(t *testing.T) {
 	const any = event.Any
 	var buf bytes.Buffer
@@ -151,6 +163,10 @@ func TestCSVEncodeRisk(t *testing.T) {
 		{Kind: event.KindSetLimit, TS: 5, Account: 42, Symbol: any, Arg: 32780, Qty: -7},
 		{Kind: event.KindParent, TS: 6, Account: 7, Symbol: 0, Side: event.Sell, Qty: 300},
 		{Kind: event.KindParent, TS: 7, Account: 7, Symbol: 0, Side: event.Buy, Qty: 5, ID: 99},
+		{Kind: event.KindPause, TS: 8},
+		{Kind: event.KindApprove, TS: 9, ID: 3},
+		{Kind: event.KindDeny, ID: 1<<64 - 1},
+		{Kind: event.KindUnpause, TS: 10},
 	} {
 		if err := e.Encode(&in); err != nil {
 			t.Fatal(err)
@@ -166,6 +182,10 @@ func TestCSVEncodeRisk(t *testing.T) {
 5,setlimit,42,*,32780,-7
 6,parent,7,AAPL,sell,300
 7,parent,7,AAPL,buy,5,99
+8,pause
+9,approve,3
+,deny,18446744073709551615
+10,unpause
 `
 	if buf.String() != want {
 		t.Fatalf("got\n%s\nwant\n%s", buf.String(), want)
@@ -229,6 +249,15 @@ func TestCSVDecodeErrors(t *testing.T) {
 		{"parent bad qty", "100,parent,7,ZZZ,buy,x", ErrNumber, "(field 6, qty)"},
 		{"parent bad id", "100,parent,7,ZZZ,buy,5,-1", ErrNumber, "(field 7, id)"},
 		{"parent star symbol", "100,parent,7,*,buy,5", ErrSymbolName, "(field 4, symbol)"},
+		{"pause with a field", "100,pause,1", ErrFieldCount, "pause has 3 fields, want 2"},
+		{"unpause with an empty field", "100,unpause,", ErrFieldCount, "unpause has 3 fields, want 2"},
+		{"approve without id", "100,approve", ErrFieldCount, "approve has 2 fields, want 3"},
+		{"deny too many", "100,deny,1,2", ErrFieldCount, "deny has 4 fields, want 3"},
+		{"approve empty id", "100,approve,", ErrNumber, `"" (field 3, pending)`},
+		{"approve bad id", "100,approve,x", ErrNumber, `"x" (field 3, pending)`},
+		{"deny negative id", "100,deny,-1", ErrNumber, "(field 3, pending)"},
+		{"deny id overflow", "100,deny,18446744073709551616", ErrOverflow, "(field 3, pending)"},
+		{"approve star", "100,approve,*", ErrNumber, "(field 3, pending)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -434,7 +463,8 @@ func TestCSVAllocs(t *testing.T) {
 		" 101 , NEW , AAPL , 8 , 2 , S , IOC , 18950 , 60 , CB , 99\n" +
 		"# comment\n\n" +
 		"104,cancel,7,1\n105,replace,8,2,18949,40\n106,masscancel,*,AAPL\n109,halt,AAPL\n" +
-		"110,kill,7,AAPL,cancel\n111,setlimit,8,*,1,5\n112,clear,7,AAPL\n113,symbol,AAPL\n"
+		"110,kill,7,AAPL,cancel\n111,setlimit,8,*,1,5\n112,clear,7,AAPL\n113,symbol,AAPL\n" +
+		"114,pause\n115,approve,9\n116,deny,10\n117,unpause\n"
 	d := NewCSVDecoder(&cycleReader{b: []byte(feed)})
 	var in event.In
 	for range 20 { // define the symbol

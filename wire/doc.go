@@ -64,7 +64,8 @@
 // name, numbered densely from 0 in order of definition (a feed numbered so
 // keeps its ids); a frame naming an id no symbol frame defined, or a symbol
 // frame giving a defined id another name, is malformed (see
-// [NativeDecoder]).
+// [NativeDecoder]). The kinds that name no symbol (cancel, replace, pause,
+// unpause, approve, deny) pass their symbol field through unchecked.
 //
 // # Native output
 //
@@ -101,6 +102,10 @@
 //	TS,clear,ACCOUNT|*,SYMBOL|*
 //	TS,setlimit,ACCOUNT|*,SYMBOL|*,LIMIT,VALUE
 //	TS,parent,ACCOUNT,SYMBOL,SIDE,QTY[,ID]
+//	TS,pause
+//	TS,unpause
+//	TS,approve,PENDING
+//	TS,deny,PENDING
 //
 // TS is an integer number of nanoseconds, or empty for "not given" (TS 0).
 // SIDE is buy, sell, b or s; TYPE is limit, ioc, fok, market or post; STP is
@@ -112,17 +117,20 @@
 // commands: kill (with cancel, or 1, it also cancels the scope's resting
 // orders: Arg event.KillCancel), clear, setlimit (LIMIT is the guard's limit
 // id, a uint16, carried in Arg; VALUE a signed integer, in Qty) and parent (a
-// parent instruction; ID optional). A SYMBOL is a name that event.PackName
-// accepts (1 to 8 bytes of letters, digits and . - _ / ^), case-sensitive;
-// one that differs from a known name only by case is malformed. Only new and
-// symbol lines define a symbol: the decoder numbers symbols densely from 0 in
-// order of definition (continuing a seed, see [Seeder]) and emits a
-// KindSymbol event before the new or symbol line's; every other line naming
-// an unknown symbol is malformed. The ACCOUNT of masscancel, kill, clear and
-// setlimit is '*' or an account a new line named (or a seed gave), else the
-// line is malformed; cancel, replace and parent may name any account. At
-// most [MaxAccounts] accounts are known. Lines are at most [MaxLineLen]
-// bytes.
+// parent instruction; ID optional). The operator's pause stops the logic
+// after its line until an unpause; approve and deny release or refuse the
+// order the risk guard holds for approval whose pending id is PENDING (a
+// uint64, the other field of the held output; carried in ID). A SYMBOL is a
+// name that event.PackName accepts (1 to 8 bytes of letters, digits and
+// . - _ / ^), case-sensitive; one that differs from a known name only by
+// case is malformed. Only new and symbol lines define a symbol: the decoder
+// numbers symbols densely from 0 in order of definition (continuing a seed,
+// see [Seeder]) and emits a KindSymbol event before the new or symbol line's;
+// every other line naming an unknown symbol is malformed. The ACCOUNT of
+// masscancel, kill, clear and setlimit is '*' or an account a new line named
+// (or a seed gave), else the line is malformed; cancel, replace and parent
+// may name any account. At most [MaxAccounts] accounts are known. Lines are
+// at most [MaxLineLen] bytes.
 //
 // # LOBSTER
 //

@@ -119,7 +119,7 @@ func randFeed(r *rand.Rand, nsym, n int) []event.In {
 		sym := r.Uint32N(uint32(defined))
 		var in event.In
 		in.TS = randTS()
-		k := event.Kind(1 + r.IntN(10)) // every kind but KindSymbol
+		k := event.Kind(1 + r.IntN(14)) // every kind but KindSymbol
 		if k >= event.KindSymbol {
 			k++
 		}
@@ -157,6 +157,13 @@ func randFeed(r *rand.Rand, nsym, n int) []event.In {
 		case event.KindParent:
 			in = event.In{Kind: k, TS: in.TS, Account: randAcct(), Symbol: sym, Side: event.Side(1 + r.IntN(2)), Qty: r.Int64() - r.Int64()}
 			if r.IntN(2) == 0 {
+				in.ID = r.Uint64()
+			}
+		case event.KindPause, event.KindUnpause:
+			in = event.In{Kind: k, TS: in.TS}
+		case event.KindApprove, event.KindDeny:
+			in = event.In{Kind: k, TS: in.TS, ID: r.Uint64N(1 << 40)}
+			if r.IntN(4) == 0 {
 				in.ID = r.Uint64()
 			}
 		}

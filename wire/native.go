@@ -20,6 +20,8 @@ import (
 // defined, a symbol frame redefining an id with another name or a name that
 // differs from a known one only by case, and an account scope (mass cancel,
 // kill, clear, setlimit) naming an account no new order named are malformed.
+// The kinds that name no symbol (cancel, replace, pause, unpause, approve,
+// deny) keep their symbol field as it is, unchecked.
 type NativeDecoder struct {
 	fr      frameReader
 	syms    Symbols
@@ -104,7 +106,7 @@ func (d *NativeDecoder) next(in *event.In) error {
 func (d *NativeDecoder) resolve(in *event.In) *problem {
 	scope := false
 	switch in.Kind {
-	case event.KindCancel, event.KindReplace:
+	case event.KindCancel, event.KindReplace, event.KindPause, event.KindUnpause, event.KindApprove, event.KindDeny:
 		return nil // their symbol means nothing
 	case event.KindSymbol:
 		return d.define(in)

@@ -97,6 +97,35 @@ func TestNativeRoundTrip(t *testing.T) {
 	}
 }
 
+// TestNativeOperatorKinds: pause, unpause, approve and deny name no symbol,
+// so they decode before any symbol frame, and their symbol field passes
+// through unmapped like a cancel's.
+func TestNativeOperatorKinds(t *testing.T) {
+	evs := []event.In{
+		{Kind: event.KindPause, TS: 1},
+		{Kind: event.KindApprove, TS: 2, ID: 3},
+		{Kind: event.KindDeny, TS: 3, ID: 1<<64 - 1},
+		{Kind: event.KindUnpause, TS: 4, Symbol: 9},
+		{Kind: event.KindSymbol, TS: 5, Symbol: 4, Aux: pack(t, "AAPL")}, // the feed's 4 is the table's 0
+		{Kind: event.KindApprove, TS: 6, ID: 5, Symbol: 4},
+	}
+	d, err := NewNativeDecoder(bytes.NewReader(encodeFeed(t, evs)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, errs := decodeAll(t, d)
+	if len(errs) != 0 || len(got) != len(evs) {
+		t.Fatalf("got %+v, errors %v", got, errs)
+	}
+	want := append([]event.In(nil), evs...)
+	want[4].Symbol = 0
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("event %d: got %+v, want %+v", i, got[i], want[i])
+		}
+	}
+}
+
 func header(magic [8]byte, version, frameSize uint16, reserved uint32) []byte {
 	b := make([]byte, HeaderSize)
 	copy(b, magic[:])

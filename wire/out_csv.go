@@ -19,7 +19,8 @@ const outCSVHeader = "seq,ts,kind,symbol,account,id,side,price,qty,other,other_a
 // columns as event.Out does: a kill's measured figure is in qty, its limit
 // in price and its window (ns) in other; a limit's id is in other and its
 // value in qty; a breaker's breaches are in qty and the time its state ends
-// in other; a parent's allowance is in qty.
+// in other; a parent's allowance is in qty; a held order's pending id (what
+// approve and deny name) is in other.
 type OutCSV struct {
 	bw    *bufio.Writer
 	buf   []byte

@@ -29,6 +29,9 @@ import (
 //	limit          account ("*" for all), limit (the risk limit id), value
 //	breaker        account ("*" for the engine's), reason, breaches, until
 //	parent         id, account, side, allowance
+//	paused         (nothing more)
+//	unpaused       (nothing more)
+//	held           reason, id, account, side, price, qty, pending_id
 //
 // An event of an undefined kind is written with every field under its Go
 // name in snake case. Side, kind and reason are names; numbers are JSON
@@ -83,7 +86,7 @@ func (j *OutJSON) Write(o *event.Out) error {
 		b = jsonInt(b, "price", o.Price)
 		b = jsonInt(b, "qty", o.Qty)
 		b = jsonUint(b, "orders", o.Other)
-	case event.OutHalted, event.OutResumed:
+	case event.OutHalted, event.OutResumed, event.OutPaused, event.OutUnpaused:
 	case event.OutMassCancelled:
 		b = jsonAccount(b, o.Account)
 		b = jsonInt(b, "count", o.Qty)
@@ -109,6 +112,10 @@ func (j *OutJSON) Write(o *event.Out) error {
 		b = jsonUint(b, "account", uint64(o.Account))
 		b = jsonSide(b, o.Side)
 		b = jsonInt(b, "allowance", o.Qty)
+	case event.OutHeld:
+		b = jsonReason(b, o.Reason)
+		b = jsonOrder(b, o)
+		b = jsonUint(b, "pending_id", o.Other)
 	case event.OutSymbol:
 		b = jsonUint(b, "symbol_id", uint64(o.Symbol))
 		if _, ok := event.UnpackName(o.Other); ok {

@@ -214,7 +214,7 @@ func TestOutJSONAlwaysValid(t *testing.T) {
 	for range 5000 {
 		o := event.Out{Seq: r.Uint64(), TS: r.Int64() - r.Int64(), ID: r.Uint64(), Other: r.Uint64(),
 			Price: r.Int64() - r.Int64(), Qty: r.Int64() - r.Int64(), Symbol: r.Uint32N(8), Account: r.Uint32(),
-			OtherAccount: r.Uint32(), Kind: event.OutKind(r.UintN(17)), Side: event.Side(r.UintN(256)), Reason: event.Reason(r.UintN(256))}
+			OtherAccount: r.Uint32(), Kind: event.OutKind(r.UintN(21)), Side: event.Side(r.UintN(256)), Reason: event.Reason(r.UintN(256))}
 		if r.IntN(3) == 0 {
 			o.Kind, o.Other = event.OutSymbol, pack(t, randName(r))
 		}
@@ -332,7 +332,7 @@ func BenchmarkOutWriters(b *testing.B) {
 }
 
 // riskOut is an output stream with one event of each of the risk guard's
-// kinds.
+// and the operator's kinds.
 func riskOut(t testing.TB) []event.Out {
 	const ts = 34200000000000
 	return []event.Out{
@@ -343,6 +343,39 @@ func riskOut(t testing.TB) []event.Out {
 		{Seq: 5, TS: ts + 4, Kind: event.OutLimit, Account: 42, Symbol: event.Any, Other: 1, Qty: 1000},
 		{Seq: 6, TS: ts + 5, Kind: event.OutBreaker, Account: event.Any, Symbol: event.Any, Reason: event.ReasonBreakerOpen, Qty: 20, Other: ts + 5e9},
 		{Seq: 7, TS: ts + 6, Kind: event.OutParent, ID: 9, Account: 7, Symbol: 0, Side: event.Buy, Qty: 500},
+		{Seq: 8, TS: ts + 7, Kind: event.OutPaused},
+		{Seq: 9, TS: ts + 8, Kind: event.OutUnpaused},
+		{Seq: 10, TS: ts + 9, Kind: event.OutHeld, ID: 11, Account: 7, Symbol: 0, Side: event.Sell, Price: 18950, Qty: 250000, Other: 10, Reason: event.ReasonApproveQty},
+		{Seq: 11, TS: ts + 10, Kind: event.OutHeld, ID: 12, Account: 8, Symbol: 0, Side: event.Buy, Price: 18951, Qty: 100, Other: 11, Reason: event.ReasonApproveNotional},
+	}
+}
+
+// TestOutNativeRisk: the native output carries every kind, the risk
+// guard's and the operator's among them, and reads back the same.
+func TestOutNativeRisk(t *testing.T) {
+	outs := riskOut(t)
+	var buf bytes.Buffer
+	w, err := NewOutNative(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeAll(t, w, outs)
+	d, err := NewOutNativeDecoder(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range outs {
+		var o event.Out
+		if err := d.Next(&o); err != nil {
+			t.Fatalf("event %d: %v", i, err)
+		}
+		if o != outs[i] {
+			t.Fatalf("event %d: got %+v, want %+v", i, o, outs[i])
+		}
+	}
+	var o event.Out
+	if err := d.Next(&o); err != io.EOF {
+		t.Fatalf("got %v, want io.EOF", err)
 	}
 }
 
@@ -357,6 +390,10 @@ func TestOutCSVRisk(t *testing.T) {
 5,34200000000004,limit,*,42,0,,0,1000,1,0,
 6,34200000000005,breaker,*,*,0,,0,20,34205000000000,0,breaker_open
 7,34200000000006,parent,AAPL,7,9,buy,0,500,0,0,
+8,34200000000007,paused,AAPL,0,0,,0,0,0,0,
+9,34200000000008,unpaused,AAPL,0,0,,0,0,0,0,
+10,34200000000009,held,AAPL,7,11,sell,18950,250000,10,0,approve_qty
+11,34200000000010,held,AAPL,8,12,buy,18951,100,11,0,approve_notional
 `
 	if got := buf.String(); got != want {
 		t.Fatalf("got\n%s\nwant\n%s", got, want)
@@ -374,6 +411,10 @@ func TestOutJSONRisk(t *testing.T) {
 		`{"seq":5,"ts":34200000000004,"kind":"limit","symbol":"*","account":42,"limit":1,"value":1000}`,
 		`{"seq":6,"ts":34200000000005,"kind":"breaker","symbol":"*","account":"*","reason":"breaker_open","breaches":20,"until":34205000000000}`,
 		`{"seq":7,"ts":34200000000006,"kind":"parent","symbol":"AAPL","id":9,"account":7,"side":"buy","allowance":500}`,
+		`{"seq":8,"ts":34200000000007,"kind":"paused","symbol":"AAPL"}`,
+		`{"seq":9,"ts":34200000000008,"kind":"unpaused","symbol":"AAPL"}`,
+		`{"seq":10,"ts":34200000000009,"kind":"held","symbol":"AAPL","reason":"approve_qty","id":11,"account":7,"side":"sell","price":18950,"qty":250000,"pending_id":10}`,
+		`{"seq":11,"ts":34200000000010,"kind":"held","symbol":"AAPL","reason":"approve_notional","id":12,"account":8,"side":"buy","price":18951,"qty":100,"pending_id":11}`,
 	}
 	lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
 	if len(lines) != len(want) {
