@@ -66,18 +66,20 @@ const (
 	QueryGuards                       // every kill switch, breaker and detector
 	QueryLimits                       // the limits in force
 	QueryPending                      // the orders held for approval
+	QuerySymbol                       // the id of the symbol named Symbol (Answer.SymbolID)
 )
 
 // Answer is the logic's answer to a Query, taken between two events at
 // sequence Seq (the last event the logic had applied).
 type Answer struct {
-	Seq     uint64
-	Book    *Book               // QueryBook
-	Orders  []matcher.OrderInfo // QueryOrders, by id
-	Account *risk.AccountInfo   // QueryOrders, nil when the guard never saw it (or is off)
-	Guards  []risk.GuardState   // QueryGuards
-	Limits  []risk.LimitValue   // QueryLimits
-	Pending []risk.Held         // QueryPending, oldest first
+	Seq      uint64
+	Book     *Book               // QueryBook
+	Orders   []matcher.OrderInfo // QueryOrders, by id
+	Account  *risk.AccountInfo   // QueryOrders, nil when the guard never saw it (or is off)
+	Guards   []risk.GuardState   // QueryGuards
+	Limits   []risk.LimitValue   // QueryLimits
+	Pending  []risk.Held         // QueryPending, oldest first
+	SymbolID uint32              // QuerySymbol
 }
 
 // Book is the depth of one symbol's book.
