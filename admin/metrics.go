@@ -47,7 +47,7 @@ import (
 //	engine_ring_size_slots{ring}              gauge
 //	engine_ring_used_slots{ring}              gauge    published, not released by the slowest consumer
 //	engine_ring_lag_events{ring,consumer}     gauge
-//	engine_ring_lag_seconds{ring,consumer}    gauge    event-time lag
+//	engine_ring_lag_seconds{ring,consumer}    gauge    event-time lag (Stats gives µs)
 //	engine_logic_latency_seconds{quantile}    summary  since start, with _count (no _sum: not kept)
 //	engine_logic_latency_max_seconds          gauge    since start
 //	engine_logic_latency_interval_seconds{quantile}  summary  over the last interval, quantiles only

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -303,8 +304,10 @@ func TestMetricsDeterministic(t *testing.T) {
 	}
 }
 
-// fakeSource is a StatsSource whose answers the test sets.
+// fakeSource is a StatsSource whose answers the test sets (under mu, once
+// it is in use by a server).
 type fakeSource struct {
+	mu       sync.Mutex
 	stats    []Stats // returned in turn; the last one again when they run out
 	n        int
 	statsErr error // returned by Stats after errAfter samples
@@ -315,6 +318,8 @@ type fakeSource struct {
 }
 
 func (f *fakeSource) Stats(ctx context.Context) (Stats, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	if err := ctx.Err(); err != nil {
 		return Stats{}, err
 	}
@@ -327,6 +332,8 @@ func (f *fakeSource) Stats(ctx context.Context) (Stats, error) {
 }
 
 func (f *fakeSource) Query(ctx context.Context, q Query) (Answer, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	if err := ctx.Err(); err != nil {
 		return Answer{}, err
 	}
@@ -389,14 +396,18 @@ func TestMetricsHandler(t *testing.T) {
 	}
 
 	// The guards' query fails: the page is served without them.
+	src.mu.Lock()
 	src.queryErr = errors.New("guard is off")
+	src.mu.Unlock()
 	resp, body = get("GET", "/metrics")
 	if resp.StatusCode != http.StatusOK || strings.Contains(body, "engine_guard_state") || !strings.Contains(body, "engine_events_in_total 10000\n") {
 		t.Errorf("guards failing: %s\n%s", resp.Status, body)
 	}
 
 	// The engine has gone: 503.
+	src.mu.Lock()
 	src.statsErr = ErrNotRunning
+	src.mu.Unlock()
 	if resp, body := get("GET", "/metrics"); resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, ErrNotRunning.Error()) {
 		t.Errorf("engine gone: %s %q", resp.Status, body)
 	}

@@ -357,3 +357,44 @@ func TestIsTerminal(t *testing.T) {
 		t.Errorf("/dev/ptmx is not a terminal")
 	}
 }
+
+func ExampleRenderTop() {
+	start := time.Date(2026, 1, 2, 9, 0, 0, 0, time.UTC).UnixNano()
+	prev := Stats{StartNS: start, NowNS: start + 60e9, Running: true,
+		EventsIn: 60_000, EventsJournal: 60_000, EventsApplied: 59_990, EventsOut: 80_000}
+	cur := prev
+	cur.NowNS += 1e9
+	cur.EventsIn += 2_500
+	cur.EventsJournal += 2_500
+	cur.EventsApplied += 2_510
+	cur.EventsOut += 3_000
+	cur.LastSeq, cur.AppliedSeq = 62_500, 62_500
+	cur.Rings = []RingStats{{Ring: "input", Consumer: "logic", Size: 65536, Used: 4, LagN: 4, LagUS: 3}}
+	cur.Latency = Percentiles{Count: 62_500, P50: 900, P90: 1_800, P99: 4_000, P999: 9_000, P9999: 30_000, Max: 250_000}
+	guards := &Answer{Guards: []risk.GuardState{
+		{Kind: "kill", Account: event.Any, Symbol: event.Any, State: "ok"},
+		{Kind: "breaker", Account: event.Any, Symbol: event.Any, Metric: "execs", Window: int64(time.Second), State: "closed", Figure: 40, Limit: 1_000},
+	}}
+	RenderTop(os.Stdout, prev, cur, guards, &Answer{}, 80)
+	// Output:
+	// engine RUNNING  up 1m1s  2026-01-02 09:01:01Z
+	// seq 62,500  applied 62,500  durable 0  journal none  trips 0
+	// stage       total  rate/s over 1.00s
+	// ingest     62,500   2,500
+	// journal    62,500   2,500
+	// logic      62,500   2,510
+	// output     83,000   3,000
+	// malformed       0       0
+	// ring   consumer  lag  lag µs  used/size
+	// input  logic       4       3   4/65,536
+	// latency    count    p50     p90     p99   p99.9  p99.99    max
+	// start     62,500  900ns  1.80µs  4.00µs  9.00µs  30.0µs  250µs
+	// interval       0      -       -       -       -       -      -
+	// kill switches: 0 tripped of 1
+	//   state  account  symbol  reason
+	//   ok     all      all
+	// guards: 1, 0 not ok
+	//   kind     acct  sym  metric  window  state   now/limit
+	//   breaker  all   all  execs   1s      closed   40/1,000
+	// pending approvals: 0
+}
