@@ -116,6 +116,16 @@ type Config struct {
 	// instruction's allowance; a parent instruction for a new pair beyond
 	// it is rejected with event.ReasonTooManyParents. From 1 to 1<<24.
 	MaxParents int
+	// ApprovalTimeout is how long, in event time, an order held for
+	// approval (see [LimitApproveQty]) waits for an operator: the first
+	// input at or after it rejects the order with
+	// event.ReasonApprovalTimeout. 0: it waits until approved, denied or
+	// cancelled. At most a day.
+	ApprovalTimeout int64
+	// MaxPending bounds the orders held for approval at once (about 150
+	// bytes each); an order to hold beyond it is rejected with
+	// event.ReasonTooManyPending. From 1 to 1<<20.
+	MaxPending int
 
 	Global  Values // engine-wide limits ([global])
 	Account Values // every account's defaults ([defaults])
@@ -124,6 +134,13 @@ type Config struct {
 	Accounts []AccountConfig // [account N] sections, sorted by ID
 	Symbols  []SymbolConfig  // [symbol NAME] sections, sorted by Name
 }
+
+// Defaults and bounds of the approval settings.
+const (
+	defaultApprovalTimeout = 60e9 // a minute: an operator has time to look, a forgotten order does not linger
+	defaultMaxPending      = 10_000
+	maxPendingBound        = 1 << 20
+)
 
 // set sets the windowed limit base in v to the values of ws.
 func (v *Values) setWindows(base Limit, ws [NumWindows]int64) {
@@ -153,6 +170,8 @@ func DefaultConfig() *Config {
 		ClOrdIDWindow:     1 << 20,
 		MaxAccounts:       100_000,
 		MaxParents:        100_000,
+		ApprovalTimeout:   defaultApprovalTimeout,
+		MaxPending:        defaultMaxPending,
 	}
 	for _, r := range tripReasons {
 		c.CancelOnTrip = c.CancelOnTrip.With(r)
@@ -225,6 +244,10 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("%w: max_accounts %d below the %d accounts configured", ErrConfig, c.MaxAccounts, len(c.Accounts))
 	case c.MaxParents < 1 || c.MaxParents > 1<<24:
 		return fmt.Errorf("%w: max_parents %d, want 1 to %d", ErrConfig, c.MaxParents, 1<<24)
+	case c.ApprovalTimeout < 0 || c.ApprovalTimeout > maxDuration:
+		return fmt.Errorf("%w: approval_timeout %dns, want 0 to 24h", ErrConfig, c.ApprovalTimeout)
+	case c.MaxPending < 1 || c.MaxPending > maxPendingBound:
+		return fmt.Errorf("%w: max_pending %d, want 1 to %d", ErrConfig, c.MaxPending, maxPendingBound)
 	}
 	if err := checkWindow("loss window", c.LossWindow); err != nil {
 		return err

@@ -2,6 +2,7 @@ package risk
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/tradeengine/engine/event"
 	"github.com/tradeengine/engine/internal/idindex"
@@ -64,6 +65,12 @@ type Guard struct {
 	trips   int64 // kill-switch trips so far, automatic and operator
 	pending []trip
 
+	// Orders held for approval, oldest first, and the event time the
+	// oldest one times out at (math.MaxInt64: none, or no timeout).
+	held     heldTable
+	heldNext int64
+	approved event.In // the held order being approved, with the approval's Seq and TS
+
 	// ctx is the input being applied.
 	ctx applyCtx
 }
@@ -119,6 +126,9 @@ func New(cfg *Config, m *matcher.Engine) (*Guard, error) {
 		acctIdx: idindex.New(1024, 16, key),
 		pt:      newPosTable(key),
 		pending: make([]trip, 0, 16),
+		held:    newHeldTable(cfg.MaxPending, key),
+
+		heldNext: math.MaxInt64,
 	}
 	for w, l := range cfg.Windows {
 		g.widths[w] = l / nBuckets
@@ -172,11 +182,13 @@ func (g *Guard) Config() *Config { return g.cfg.clone() }
 // Apply answers one input by appending its outputs to out, with the same
 // contract as [matcher.Engine.Apply]: every input gets at least one output,
 // every output carries the input's Seq and TS. The guard's own inputs
-// (KindKill, KindClear, KindSetLimit, KindParent) are answered by the guard;
-// new orders and replaces pass the guard's checks first, and a rejection
-// (OutRejected with a risk reason) changes nothing in the matcher. See the
-// package documentation for the order of the checks and what each output
-// means. Apply does not allocate in steady state.
+// (KindKill, KindClear, KindSetLimit, KindParent, KindApprove, KindDeny)
+// are answered by the guard; new orders and replaces pass the guard's
+// checks first, and a rejection (OutRejected with a risk reason) changes
+// nothing in the matcher. Before anything else, held orders whose approval
+// timed out are rejected (their outputs come first). See the package
+// documentation for the order of the checks and what each output means.
+// Apply does not allocate in steady state.
 func (g *Guard) Apply(in *event.In, out []event.Out) []event.Out {
 	if !g.started {
 		g.start(in.TS)
@@ -186,6 +198,9 @@ func (g *Guard) Apply(in *event.In, out []event.Out) []event.Out {
 		g.nowFx = min(g.now-g.t0, maxGCRATime) << gcraShift
 	}
 	g.ctx.in, g.ctx.acct, g.ctx.pos, g.ctx.tkLive, g.ctx.newPos = in, -1, -1, false, false
+	if g.now >= g.heldNext {
+		out = g.expire(out)
+	}
 	switch in.Kind {
 	case event.KindNew:
 		return g.submit(in, out)
@@ -205,6 +220,10 @@ func (g *Guard) Apply(in *event.In, out []event.Out) []event.Out {
 		return g.setLimit(in, out)
 	case event.KindParent:
 		return g.parent(in, out)
+	case event.KindApprove:
+		return g.approve(in, out)
+	case event.KindDeny:
+		return g.deny(in, out)
 	}
 	return g.m.Apply(in, out) // halt, resume and undefined kinds: the matcher's
 }

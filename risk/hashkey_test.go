@@ -177,9 +177,10 @@ func TestStateHashKey(t *testing.T) {
 		t.Fatalf("loaded guard has key %d", g.hashKey)
 	}
 	keyAt := stateHeader + 48
-	v1 := append(append([]byte(nil), st[:keyAt]...), st[keyAt+8:]...)
-	v1[8] = 1
-	v1[12] -= 8 // body length, little-endian: 8 bytes shorter
+	v1 := h.g.appendState(nil, 1)
+	if string(v1[8:10]) != "\x01\x00" || string(v1[stateHeader:keyAt]) != string(st[stateHeader:keyAt]) {
+		t.Fatal("version 1 state: header or units differ")
+	}
 	g := load(v1, 5)
 	if g.hashKey != 5 {
 		t.Fatalf("version 1 state: key %d, want the guard's 5", g.hashKey)

@@ -104,8 +104,18 @@ const (
 	// LimitFloorNotional: the anomaly floor of traded notional, USD.
 	LimitFloorNotional Limit = 47
 
-	// numLimits is one past the last limit id.
-	numLimits Limit = 50
+	// LimitApproveQty: quantity of one order, lots, above which the order
+	// is held for an operator's approval (event.OutHeld,
+	// ReasonApproveQty). Account, symbol: the tighter applies.
+	LimitApproveQty Limit = 50
+	// LimitApproveNotional: notional of one order, USD, above which the
+	// order is held for an operator's approval (ReasonApproveNotional).
+	// Account, symbol: the tighter applies.
+	LimitApproveNotional Limit = 51
+
+	// numLimits is one past the last limit id. Part of the state
+	// encoding (version 3; versions 1 and 2 hold 50 limits per scope).
+	numLimits Limit = 52
 
 	// LimitGlobal, or-ed into the Arg of a KindSetLimit with Account and
 	// Symbol both event.Any, sets the engine-wide value of a limit that has
@@ -189,6 +199,8 @@ var limitInfos = [numLimits]limitInfo{
 	LimitFloorExecs:        {key: "anomaly_floor_execs", scopes: scopeAccount | scopeSymbol | scopeGlobal, unit: unitCount, max: maxExecCount, windowed: true},
 	LimitFloorQty:          {key: "anomaly_floor_qty", scopes: scopeAccount | scopeSymbol | scopeGlobal, unit: unitLots, max: maxLots * 1024, windowed: true},
 	LimitFloorNotional:     {key: "anomaly_floor_notional_usd", scopes: scopeAccount | scopeSymbol | scopeGlobal, unit: unitUSD, max: maxUSD, windowed: true},
+	LimitApproveQty:        {key: "approve_qty", scopes: scopeAccount | scopeSymbol, unit: unitLots, max: maxLots},
+	LimitApproveNotional:   {key: "approve_notional_usd", scopes: scopeAccount | scopeSymbol, unit: unitUSD, max: maxUSD},
 }
 
 // info returns the description of l, and false for an id that is not a

@@ -369,13 +369,17 @@ func (g *Guard) emit(out []event.Out) []event.Out {
 }
 
 // cancelScope cancels the resting orders of a scope through the matcher's
-// mass cancel, with the input's Seq and TS, and books the cancels.
+// mass cancel, with the input's Seq and TS, and books the cancels; then it
+// rejects the orders of the scope held for approval with ReasonKilled.
 func (g *Guard) cancelScope(acct, sym uint32, out []event.Out) []event.Out {
 	in := g.ctx.in
 	mc := event.In{Seq: in.Seq, TS: in.TS, Kind: event.KindMassCancel, Account: acct, Symbol: sym}
 	n := len(out)
 	out = g.m.Apply(&mc, out)
 	g.bookkeep(out, n)
+	if g.held.n != 0 {
+		out = g.rejectHeldIn(acct, sym, event.ReasonKilled, out)
+	}
 	return out
 }
 

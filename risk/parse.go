@@ -40,6 +40,7 @@ const (
 	secSymbols
 	secAccount
 	secSymbol
+	secAdmin // package admin's: skipped
 )
 
 // parser holds the state of one ParseConfig.
@@ -111,6 +112,9 @@ func (p *parser) parseLine(line string) error {
 		}
 		return p.section(strings.TrimSpace(s[1 : len(s)-1]))
 	}
+	if p.sec == secAdmin {
+		return nil // package admin reads its section
+	}
 	key, val, ok := strings.Cut(s, "=")
 	if !ok {
 		return p.errorf("%q is neither a section header nor key = value", s)
@@ -169,6 +173,12 @@ func (p *parser) section(h string) error {
 		canon = "symbol " + arg
 		p.sec = secSymbol
 		p.cfg.Symbols = append(p.cfg.Symbols, SymbolConfig{Name: arg})
+	case "admin":
+		// The admin socket's roles (package admin): its lines, up to the
+		// next section header, are skipped unread, and nothing of them is
+		// in the Config.
+		p.sec, p.keys = secAdmin, nil
+		return nil
 	default:
 		return p.errorf("unknown section [%s]: want [global], [defaults], [symbols], [account N] or [symbol NAME]", h)
 	}
@@ -296,6 +306,24 @@ func (p *parser) globalKey(key, val string) (done bool, err error) {
 			return true, err
 		}
 		c.ClOrdIDWindow = int(v)
+	case "approval_timeout":
+		v, ok := parseDuration(val)
+		if val == "off" {
+			v, ok = 0, true
+		}
+		if !ok {
+			return true, p.errorf("approval_timeout: %q is not a duration (a number and ns, us, ms, s, m or h)", val)
+		}
+		if v > maxDuration {
+			return true, p.errorf("approval_timeout: %s out of range 0 to 24h", val)
+		}
+		c.ApprovalTimeout = v
+	case "max_pending":
+		var v int64
+		if err := p.intKey(key, val, 1, maxPendingBound, &v); err != nil {
+			return true, err
+		}
+		c.MaxPending = int(v)
 	case "max_accounts", "max_parents":
 		var v int64
 		if err := p.intKey(key, val, 1, 1<<24, &v); err != nil {

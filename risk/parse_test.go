@@ -175,7 +175,8 @@ func TestLimitNames(t *testing.T) {
 		{LimitMaxExecs + 2, "max_execs/2"},
 		{LimitGlobal | LimitMsgsPerSec, "global:msgs_per_sec"},
 		{23, "limit23"},
-		{LimitFloorNotional + 3, "limit50"},
+		{LimitFloorNotional + 3, "approve_qty"},
+		{LimitApproveNotional + 1, "limit52"},
 	} {
 		if got := c.l.String(); got != c.want {
 			t.Errorf("Limit(%d).String() = %q, want %q", c.l, got, c.want)

@@ -27,7 +27,7 @@ func (g *Guard) submit(in *event.In, out []event.Out) []event.Out {
 	acc := &g.accts[a]
 	s := &g.syms[sym]
 	if g.blocked || acc.killed || acc.brk != breakerClosed || s.killed || pos.killed ||
-		pos.restricted || in.Aux != 0 || acc.parents {
+		pos.restricted || in.Aux != 0 || acc.parents || acc.approve || s.approve {
 		return g.submitSlow(in, out)
 	}
 	g.ctx.acct, g.ctx.pos = a, p
@@ -45,6 +45,9 @@ func (g *Guard) submit(in *event.In, out []event.Out) []event.Out {
 
 	if !validNew(in) {
 		return g.m.Apply(in, out) // the matcher rejects it with its reason
+	}
+	if g.held.n != 0 && g.isHeld(in.ID) {
+		return reject(in, sym, event.ReasonDuplicateID, out)
 	}
 	px, qty := in.Price, in.Qty
 	if px == 0 {
@@ -164,12 +167,24 @@ func (g *Guard) submitNew(in *event.In, out []event.Out) []event.Out {
 	if !validNew(in) {
 		return g.m.Apply(in, out) // the matcher rejects it with its reason
 	}
+	if g.held.n != 0 && g.isHeld(in.ID) {
+		return reject(in, sym, event.ReasonDuplicateID, out)
+	}
 	return g.submitChecked(in, out, a, s, p)
+}
+
+// isHeld reports whether a held order has order id id: the id is taken,
+// as the id of a resting order is (a new order with it is rejected with
+// ReasonDuplicateID).
+func (g *Guard) isHeld(id uint64) bool {
+	_, ok := g.held.holdsOrder(id)
+	return ok
 }
 
 // submitChecked finishes a new order of account index a in symbol s,
 // position p, that passed the gate and the buckets: the pre-trade checks
-// through pretrade, then the matcher.
+// through pretrade, then the approval thresholds (see hold), then the
+// matcher.
 func (g *Guard) submitChecked(in *event.In, out []event.Out, a int32, s *symbol, p int32) []event.Out {
 	sym := in.Symbol
 	px, qty := in.Price, in.Qty
@@ -182,6 +197,15 @@ func (g *Guard) submitChecked(in *event.In, out []event.Out, a int32, s *symbol,
 		rests: in.Type == event.Limit || in.Type == event.PostOnly}
 	if r := g.pretrade(in, a, s, p, &c); r != 0 {
 		return g.emit(reject(in, sym, r, out))
+	}
+	if g.accts[a].approve || s.approve {
+		// An order the matcher refuses at once (its symbol halted, its id
+		// resting) goes to it rather than to an operator.
+		if r := g.approvalReason(in, a, c.notional); r != 0 && !g.m.Halted(sym) {
+			if _, live := g.m.Lookup(in.ID); !live {
+				return g.hold(in, r, out)
+			}
+		}
 	}
 	if in.Aux != 0 {
 		g.dup.record(in.Account, in.Aux)
@@ -486,6 +510,11 @@ func (g *Guard) replace(in *event.In, out []event.Out) []event.Out {
 // account is found through the order the matcher cancels: one probe finds
 // its position and its account.
 func (g *Guard) cancel(in *event.In, out []event.Out) []event.Out {
+	if g.held.n != 0 {
+		if s, ok := g.held.holdsOrder(in.ID); ok {
+			return g.cancelHeld(in, s, out)
+		}
+	}
 	n := len(out)
 	out = g.m.Cancel(in, out)
 	if len(out) == n+2 && out[n].Kind == event.OutCancelled && out[n+1].Kind == event.OutBook {

@@ -23,7 +23,7 @@ import (
 //	header (16 bytes):
 //	+------------------+---------+----------+-------------+
 //	| magic "TERISKST" | version | reserved | body length |
-//	| 8                | u16 = 2 | u16 = 0  | u32         |
+//	| 8                | u16 = 3 | u16 = 0  | u32         |
 //	+------------------+---------+----------+-------------+
 //	body:
 //	  units and windows (48): tick micros, lot shares, 3 window lengths,
@@ -33,13 +33,13 @@ import (
 //	  engine: killAll u8, killedBy u8, breaker state u8, 5 reserved;
 //	    message and order TAT, breaker breaches, since, until (i64);
 //	    limits of the engine, of every account, of every symbol
-//	    (50 x i64 each); the engine's windows
+//	    (52 x i64 each: one per limit id); the engine's windows
 //	  accounts: count u32, 4 reserved; per account by ascending id:
 //	    id u32, open orders i32, flags u8 (1 killed, 2 parents), killedBy,
 //	    breaker state u8, 5 reserved; message TAT, order TAT, credit, pnl,
 //	    breaker breaches, since, until, parent excesses, since, loss bucket
 //	    number (i64), loss peaks (10 x i64), limits set u64, limits
-//	    (50 x i64), restricted count u32, 4 reserved, symbol ids (u32
+//	    (52 x i64), restricted count u32, 4 reserved, symbol ids (u32
 //	    each, ascending), the account's windows
 //	  positions: count u32, 4 reserved; per position by ascending key
 //	    (account id << 32 | symbol): key u64, flags u8 (1 killed), 7
@@ -47,24 +47,33 @@ import (
 //	    filled sell, allowed buy, allowed sell (i64)
 //	  symbols: count u32, 4 reserved; per defined symbol by ascending id:
 //	    id u32, flags u8 (1 killed), killedBy u8, 2 reserved; name u64;
-//	    last trade price i64; limits set u64; limits (50 x i64); the
+//	    last trade price i64; limits set u64; limits (52 x i64); the
 //	    symbol's windows
 //	  client order ids: count u32, 4 reserved; oldest first, account u32,
 //	    id u64
+//	  held orders: count u32, 4 reserved; oldest first (the order they
+//	    were held in), the order as it arrived (64 bytes, event.In's
+//	    canonical encoding; its Seq is the pending id), event time held
+//	    i64, reason u8, 7 reserved
 //	windows (992 bytes): born i64; per window: bucket number i64, totals
 //	  (3 x i64), buckets (10 x 3 x i64), mean (3 x i64), mean absolute
 //	  deviation (3 x i64), periods learned i64
 //
 // Version 1, written before the guard's hashes were keyed, has no hash key;
 // [Guard.LoadState] still reads it, and the guard keeps the key it was made
-// with (the key changes no answer).
+// with (the key changes no answer). Versions 1 and 2, written before the
+// approval limits and the held orders, have 50 limits per scope (the
+// approval limits load as 0, off) and no held orders section. A state of
+// an older version is written back in the current one.
 const (
 	stateMagic   = "TERISKST"
-	stateVersion = 2
+	stateVersion = 3
 	stateHeader  = 16
 	windowsSize  = 8 + NumWindows*(8+3*8+nBuckets*3*8+3*8+3*8+8)
 	valuesSize   = int(numLimits) * 8
 	posSize      = 16 + 10*8
+	heldSize     = event.Size + 16
+	v2Limits     = 50 // limits per scope in versions 1 and 2
 )
 
 // ErrState is wrapped by the errors of [Guard.LoadState].
@@ -73,16 +82,28 @@ var ErrState = errors.New("risk: bad state")
 // AppendState appends the canonical encoding of the guard's state to b. It
 // allocates (it sorts), and is meant for snapshots and digests, not the hot
 // path.
-func (g *Guard) AppendState(b []byte) []byte {
+func (g *Guard) AppendState(b []byte) []byte { return g.appendState(b, stateVersion) }
+
+// appendState appends the encoding of version (from 1 to stateVersion) of
+// the guard's state. An older version leaves out what it cannot hold (the
+// hash key before 2; the approval limits and held orders before 3): tests
+// make the states of older versions with it.
+func (g *Guard) appendState(b []byte, version uint16) []byte {
+	nlim := int(numLimits)
+	if version < 3 {
+		nlim = v2Limits
+	}
 	start := len(b)
 	b = append(b, stateMagic...)
-	b = le16(b, stateVersion)
+	b = le16(b, version)
 	b = le16(b, 0)
 	b = le32(b, 0) // body length, patched below
 	for _, v := range []int64{g.cfg.TickMicros, g.cfg.LotShares, g.cfg.Windows[0], g.cfg.Windows[1], g.cfg.Windows[2], g.cfg.LossWindow} {
 		b = le64(b, v)
 	}
-	b = le64(b, g.hashKey)
+	if version >= 2 {
+		b = le64(b, g.hashKey)
+	}
 	b = append(b, bool8(g.started), 0, 0, 0, 0, 0, 0, 0)
 	b = le64(b, g.now)
 	b = le64(b, g.t0)
@@ -92,9 +113,9 @@ func (g *Guard) AppendState(b []byte) []byte {
 	b = le64(b, g.gMsgTAT)
 	b = le64(b, g.gOrdTAT)
 	b = appendBreaker(b, &g.gBrk)
-	b = appendValues(b, &g.glob)
-	b = appendValues(b, &g.defAcct)
-	b = appendValues(b, &g.defSym)
+	b = appendValues(b, &g.glob, nlim)
+	b = appendValues(b, &g.defAcct, nlim)
+	b = appendValues(b, &g.defSym, nlim)
 	b = g.appendWindows(b, &g.gHot, &g.gWins)
 
 	order := make([]int32, len(g.accts))
@@ -125,7 +146,7 @@ func (g *Guard) AppendState(b []byte) []byte {
 			b = le64(b, p)
 		}
 		b = le64(b, g.acctSet[a])
-		b = appendValues(b, &g.acctLim[a])
+		b = appendValues(b, &g.acctLim[a], nlim)
 		b = le32(b, uint32(len(cold.restricted)))
 		b = le32(b, 0)
 		for _, s := range cold.restricted {
@@ -170,7 +191,7 @@ func (g *Guard) AppendState(b []byte) []byte {
 		b = le64(b, sym.name)
 		b = le64(b, sym.last)
 		b = le64(b, g.symSet[s])
-		b = appendValues(b, &g.symLim[s])
+		b = appendValues(b, &g.symLim[s], nlim)
 		b = g.appendWindows(b, &g.symHot[s], &g.symWins[s])
 	}
 
@@ -180,6 +201,19 @@ func (g *Guard) AppendState(b []byte) []byte {
 	for _, e := range ids {
 		b = le32(b, e.account)
 		b = le64(b, e.id)
+	}
+
+	if version >= 3 {
+		b = le32(b, uint32(g.held.n))
+		b = le32(b, 0)
+		var rec [event.Size]byte
+		for h := g.held.head; h >= 0; h = g.held.slots[h].next {
+			e := &g.held.slots[h]
+			e.order.Encode(rec[:])
+			b = append(b, rec[:]...)
+			b = le64(b, e.since)
+			b = append(b, byte(e.reason), 0, 0, 0, 0, 0, 0, 0)
+		}
 	}
 	binary.LittleEndian.PutUint32(b[start+12:], uint32(len(b)-start-stateHeader))
 	return b
@@ -218,8 +252,9 @@ func appendBreaker(b []byte, br *breaker) []byte {
 	return le64(b, br.until)
 }
 
-func appendValues(b []byte, v *Values) []byte {
-	for _, x := range v {
+// appendValues appends the first n limits of v.
+func appendValues(b []byte, v *Values, n int) []byte {
+	for _, x := range v[:n] {
 		b = le64(b, x)
 	}
 	return b
@@ -240,9 +275,11 @@ func bool8(v bool) byte {
 
 // reader decodes the state, remembering the first error.
 type reader struct {
-	b   []byte
-	off int
-	err error
+	b       []byte
+	off     int
+	err     error
+	version uint16
+	nlim    int // limits per scope in this version
 }
 
 func (r *reader) fail(format string, args ...any) {
@@ -329,8 +366,8 @@ func (g *Guard) LoadState(b []byte) error {
 		return fmt.Errorf("%w: bad magic %q", ErrState, b[:8])
 	}
 	version := binary.LittleEndian.Uint16(b[8:])
-	if version != 1 && version != stateVersion {
-		return fmt.Errorf("%w: version %d, want 1 or %d", ErrState, version, stateVersion)
+	if version < 1 || version > stateVersion {
+		return fmt.Errorf("%w: version %d, want 1 to %d", ErrState, version, stateVersion)
 	}
 	if v := binary.LittleEndian.Uint16(b[10:]); v != 0 {
 		return fmt.Errorf("%w: reserved header bytes %#x", ErrState, v)
@@ -338,7 +375,10 @@ func (g *Guard) LoadState(b []byte) error {
 	if n := binary.LittleEndian.Uint32(b[12:]); uint64(n) != uint64(len(b)-stateHeader) {
 		return fmt.Errorf("%w: body length %d, %d bytes present", ErrState, n, len(b)-stateHeader)
 	}
-	r := &reader{b: b, off: stateHeader}
+	r := &reader{b: b, off: stateHeader, version: version, nlim: int(numLimits)}
+	if version < 3 {
+		r.nlim = v2Limits
+	}
 	for i, want := range []int64{g.cfg.TickMicros, g.cfg.LotShares, g.cfg.Windows[0], g.cfg.Windows[1], g.cfg.Windows[2], g.cfg.LossWindow} {
 		if v := r.i64(); r.err == nil && v != want {
 			r.fail("unit or window %d is %d, the configuration says %d", i, v, want)
@@ -377,7 +417,7 @@ func (g *Guard) loadBody(r *reader, key uint64) error {
 	*g = Guard{
 		m: g.m, cfg: g.cfg, mon: g.mon, widths: g.widths, lossWidth: g.lossWidth, profiles: g.profiles,
 		hashKey: key, acctIdx: idindex.New(1024, 16, key), pt: newPosTable(key), pending: g.pending[:0],
-		dup: newDupWindow(g.cfg.ClOrdIDWindow, key),
+		dup: newDupWindow(g.cfg.ClOrdIDWindow, key), held: newHeldTable(g.cfg.MaxPending, key), heldNext: math.MaxInt64,
 	}
 	g.started, g.now, g.t0, g.trips = started == 1, now, t0, trips
 	if g.started {
@@ -403,7 +443,7 @@ func (g *Guard) loadBody(r *reader, key uint64) error {
 	// Symbols come after accounts and positions in the encoding, but those
 	// refer to them: decode the accounts and positions into a side list,
 	// then the symbols, then build.
-	n := r.count(16 + 8*8 + 3*8 + 10*8 + 8 + valuesSize + 8 + windowsSize)
+	n := r.count(16 + 8*8 + 3*8 + 10*8 + 8 + r.nlim*8 + 8 + windowsSize)
 	type acctRec struct {
 		acc        account
 		cold       accountCold
@@ -488,7 +528,7 @@ func (g *Guard) loadBody(r *reader, key uint64) error {
 		poss = append(poss, p)
 	}
 
-	ns := r.count(24 + 8 + valuesSize + windowsSize)
+	ns := r.count(24 + 8 + r.nlim*8 + windowsSize)
 	prev := int64(-1)
 	for range ns {
 		id := r.u32()
@@ -544,6 +584,11 @@ func (g *Guard) loadBody(r *reader, key uint64) error {
 	if r.err != nil {
 		return r.err
 	}
+	if r.version >= 3 {
+		if err := g.loadHeld(r); err != nil {
+			return err
+		}
+	}
 
 	// Build the accounts and positions.
 	for i := range accts {
@@ -590,6 +635,58 @@ func (g *Guard) loadBody(r *reader, key uint64) error {
 	return nil
 }
 
+// loadHeld decodes the orders held for approval: at most
+// Config.MaxPending, oldest first, held at or after the first input and
+// not after now, in that order; each a canonically encoded new order
+// that passes the matcher's field checks, of a defined symbol, with a
+// reason of approval, and with a pending id and an order id no other held
+// order has, nor (the id) a resting order.
+func (g *Guard) loadHeld(r *reader) error {
+	n := r.count(heldSize)
+	if n > g.cfg.MaxPending {
+		r.fail("%d held orders, max_pending is %d", n, g.cfg.MaxPending)
+	}
+	prev := g.t0
+	var o event.In
+	var again [event.Size]byte
+	for range n {
+		p := r.take(event.Size)
+		since := r.i64()
+		reason := event.Reason(r.u8())
+		r.zeros(7)
+		if r.err != nil {
+			return r.err
+		}
+		if err := o.Decode(p); err != nil {
+			r.fail("held order: %v", err)
+			return r.err
+		}
+		o.Encode(again[:])
+		_, heldSeq := g.held.pending(o.Seq)
+		_, heldID := g.held.holdsOrder(o.ID)
+		_, rests := g.m.Lookup(o.ID)
+		switch {
+		case string(again[:]) != string(p):
+			r.fail("held order %d: not in canonical form", o.Seq)
+		case o.Kind != event.KindNew || !validNew(&o) || o.Account == event.Any || g.symbolState(o.Symbol) == nil:
+			r.fail("held order %d: not a valid new order of a defined symbol", o.Seq)
+		case reason != event.ReasonApproveQty && reason != event.ReasonApproveNotional:
+			r.fail("held order %d: reason %d", o.Seq, reason)
+		case !g.started || since < prev || since > g.now:
+			r.fail("held order %d: held at %d, after %d and before now %d", o.Seq, since, prev, g.now)
+		case heldSeq || heldID || rests:
+			r.fail("held order %d: pending id or order id %d taken", o.Seq, o.ID)
+		}
+		if r.err != nil {
+			return r.err
+		}
+		prev = since
+		g.held.add(&o, since, reason)
+	}
+	g.refreshHeldNext()
+	return r.err
+}
+
 // flag decodes a 0/1 flag.
 func (r *reader) flag(v byte) bool {
 	if v > 1 {
@@ -625,9 +722,11 @@ func (r *reader) breaker(state byte) breaker {
 	return br
 }
 
-// values decodes the limits of a scope, in the guard's units.
+// values decodes the limits of a scope, in the guard's units: the
+// version's number of them, the others 0.
 func (r *reader) values(v *Values, s scope, g *Guard) {
-	for l := range numLimits {
+	*v = Values{}
+	for l := range Limit(r.nlim) {
 		v[l] = r.i64()
 		if r.err != nil {
 			return

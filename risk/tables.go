@@ -21,7 +21,8 @@ type account struct {
 	parents     bool  // has received a parent instruction: every order is a child
 	brk         uint8 // state of the account's breaker (cold.brk.state)
 	killedBy    event.Reason
-	_           [4]byte
+	approve     bool // an approval threshold is set (LimitApproveQty, LimitApproveNotional)
+	_           [3]byte
 	msgTAT      int64 // GCRA times of the message and new-order buckets
 	ordTAT      int64
 	credit      int64 // open buy notional plus long positions at cost, tick-lots
@@ -93,6 +94,7 @@ type symbol struct {
 	killed      bool
 	requireRef  bool
 	killBy      event.Reason
+	approve     bool   // an approval threshold is set
 	name        uint64 // packed
 	last        int64  // last trade price, 0 before the first trade
 	collarBps   int64
@@ -181,6 +183,7 @@ func (g *Guard) refreshAccount(a int32) {
 	acc.maxOpen = clamp32(lim[LimitMaxOpenOrders])
 	acc.creditLimit = lim[LimitCredit]
 	acc.maxLoss = lim[LimitMaxLoss]
+	acc.approve = lim[LimitApproveQty]|lim[LimitApproveNotional] != 0
 	acc.profile = g.profileOf(rateProfile{
 		msg: rateOf(lim[LimitMsgsPerSec], lim[LimitMsgBurst]),
 		ord: rateOf(lim[LimitOrdersPerSec], lim[LimitOrderBurst]),
@@ -212,6 +215,7 @@ func (g *Guard) refreshSymbol(s uint32) {
 	sym, lim := &g.syms[s], &g.symLim[s]
 	sym.collarBps, sym.collarTicks = lim[LimitCollarBps], lim[LimitCollarTicks]
 	sym.refPrice, sym.requireRef = lim[LimitRefPrice], lim[LimitRequireReference] != 0
+	sym.approve = lim[LimitApproveQty]|lim[LimitApproveNotional] != 0
 	sym.setLast(sym.last)
 	g.symHot[s].next = 0
 }
