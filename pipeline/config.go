@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 
 	"github.com/tradeengine/engine/matcher"
 	"github.com/tradeengine/engine/ring"
@@ -81,6 +82,18 @@ type Config struct {
 	// SnapshotRequests, when not nil, asks for a snapshot (with a journal
 	// and SnapshotEvery set) each time a value arrives.
 	SnapshotRequests <-chan struct{}
+	// Control, when not nil, lets an admin socket (or a test) drive the run
+	// and read its counters: commands, queries, pause, snapshots, shutdown.
+	// It serves one run.
+	Control *Control
+	// LiveFeed says the source may block for long in Next (stdin, a TCP
+	// connection): it is then read on a goroutine of its own, so that
+	// ingest goes on taking operator commands and noticing a stop while
+	// the feed is quiet.
+	LiveFeed bool
+	// Log, when not nil, gets a record of every kill-switch trip and clear
+	// and every breaker change, from the sink, as they go out.
+	Log *slog.Logger
 }
 
 // PinMinCPUs is the least number of CPUs the process may use for

@@ -400,7 +400,8 @@ func (r *EventReader) Close() error { return r.rd.Close() }
 
 // AppendEvents decodes the input events of rec, a record of any of the
 // input types, and appends them to dst in sequence order: a
-// RecordInputBlock's Count events; the one event of a RecordInput,
+// RecordInputBlock's Count events; the event of a RecordCommand; the one
+// event of a RecordInput,
 // checking that its header and payload agree; the one of a
 // RecordInputPacked, taking the sequence and the time from the header.
 // Errors wrap ErrRecord.
@@ -410,6 +411,13 @@ func AppendEvents(dst []event.In, rec journal.Record) ([]event.In, error) {
 			return dst, fmt.Errorf("%w: record %d: block of 0 events", ErrRecord, rec.Seq)
 		}
 		return appendBlock(dst, rec)
+	}
+	if rec.Type == RecordCommand {
+		c, err := DecodeCommand(rec)
+		if err != nil {
+			return dst, err
+		}
+		return append(dst, c.In), nil
 	}
 	if rec.Count > 1 {
 		return dst, fmt.Errorf("%w: record %d: type %d covers %d sequences, want 1", ErrRecord, rec.Seq, rec.Type, rec.Count)
@@ -446,7 +454,7 @@ func decodeSingle(rec journal.Record, in *event.In) error {
 		}
 		return nil
 	}
-	return fmt.Errorf("%w: record %d: type %d, want %d, %d or %d (input)", ErrRecord, rec.Seq, rec.Type, RecordInputBlock, RecordInputPacked, RecordInput)
+	return fmt.Errorf("%w: record %d: type %d, want %d, %d, %d or %d (input)", ErrRecord, rec.Seq, rec.Type, RecordInputBlock, RecordCommand, RecordInputPacked, RecordInput)
 }
 
 // ErrRecord is wrapped by the errors of AppendEvents.
@@ -467,6 +475,11 @@ type journaler struct {
 	buf   []byte // a block's payload
 	limit int    // the most bytes of a block: the buffer, or the journal's MaxPayload
 	next  int64  // the next ring sequence to journal
+	// cmds are the operator commands published and not yet journaled, in
+	// sequence order (ingest's, like the rest of the journaler): each is
+	// written as a RecordCommand of its own.
+	cmds []Command
+	cbuf []byte
 }
 
 // prefaultWindow is how far ahead of the engine's appends the journal keeps
@@ -502,15 +515,29 @@ func (r *run) journal() bool {
 	}
 	for lo := jr.next; lo <= avail; {
 		first := r.in.Slot(lo)
-		jr.enc.start(first.TS)
-		p := jr.buf[:0]
-		hi := lo
-		for ; hi <= avail && hi-lo < journalBatch && len(p)+blockEventMax <= jr.limit; hi++ {
-			p = jr.enc.append(p, r.in.Slot(hi))
-		}
-		hi--
 		rec := &jr.rec[0]
-		rec.Seq, rec.TS, rec.Count, rec.Payload = first.Seq, first.TS, uint16(hi-lo+1), p
+		hi := lo
+		if len(jr.cmds) > 0 && jr.cmds[0].In.Seq == first.Seq {
+			jr.cbuf = appendCommand(jr.cbuf[:0], &jr.cmds[0])
+			jr.cmds = jr.cmds[1:]
+			rec.Type, rec.Seq, rec.TS, rec.Count, rec.Payload = RecordCommand, first.Seq, first.TS, 1, jr.cbuf
+		} else {
+			jr.enc.start(first.TS)
+			p := jr.buf[:0]
+			stop := uint64(1<<64 - 1) // the next command's sequence ends the block
+			if len(jr.cmds) > 0 {
+				stop = jr.cmds[0].In.Seq
+			}
+			for ; hi <= avail && hi-lo < journalBatch && len(p)+blockEventMax <= jr.limit; hi++ {
+				in := r.in.Slot(hi)
+				if in.Seq == stop {
+					break
+				}
+				p = jr.enc.append(p, in)
+			}
+			hi--
+			rec.Type, rec.Seq, rec.TS, rec.Count, rec.Payload = RecordInputBlock, first.Seq, first.TS, uint16(hi-lo+1), p
+		}
 		if err := jr.j.AppendBatch(jr.rec[:]); err != nil {
 			// Release what did reach the journal, as durable as the
 			// mode promises, so the logic acts on exactly that.

@@ -659,6 +659,8 @@ func FuzzAppendEvents(f *testing.F) {
 	evs[2].Seq, evs[2].Price, evs[2].Aux = 5, -100, 1<<40
 	b := blockRecord(evs)
 	f.Add(RecordInputBlock, b.Count, b.Seq, b.TS, b.Payload)
+	kill := event.In{Kind: event.KindKill, Account: 7, Symbol: event.Any, Arg: event.KillCancel, Seq: 3, TS: 4}
+	f.Add(RecordCommand, uint16(1), uint64(3), int64(4), appendCommand(nil, &Command{In: kill, UID: 1000, GID: 1000, PID: 42, Text: "kill account 7 cancel"}))
 	f.Fuzz(func(t *testing.T, typ uint8, count uint16, seq uint64, ts int64, p []byte) {
 		r := journal.Record{Seq: seq, TS: ts, Type: typ, Count: count, Payload: p}
 		got, err := AppendEvents(nil, r)
@@ -691,6 +693,14 @@ func FuzzAppendEvents(f *testing.F) {
 			again, err := AppendEvents(nil, blockRecord(got))
 			if err != nil || !slices.Equal(again, got) {
 				t.Fatalf("re-encoded block: %v", err)
+			}
+		case RecordCommand:
+			c, err := DecodeCommand(r)
+			if err != nil || c.In != got[0] {
+				t.Fatalf("DecodeCommand: %+v, %v; AppendEvents gave %+v", c, err, got[0])
+			}
+			if again := appendCommand(nil, &c); string(again) != string(p) {
+				t.Fatalf("command encodes back to %x, was %x", again, p)
 			}
 		}
 	})

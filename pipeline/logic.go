@@ -37,6 +37,15 @@ func newLogic(cfg *Config) (*logic, error) {
 // apply answers one input: through the guard, which passes what it accepts
 // to the matcher, or straight to the matcher when the guard is off.
 func (l *logic) apply(in *event.In, out []event.Out) []event.Out {
+	if in.Kind == event.KindPause || in.Kind == event.KindUnpause {
+		// The pipeline's own: the logic's state does not change, and a
+		// replay runs through them (see Control).
+		k := event.OutPaused
+		if in.Kind == event.KindUnpause {
+			k = event.OutUnpaused
+		}
+		return append(out, event.Out{Seq: in.Seq, TS: in.TS, Kind: k, Account: event.Any, Symbol: event.Any})
+	}
 	if l.g != nil {
 		return l.g.Apply(in, out)
 	}

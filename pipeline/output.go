@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/tradeengine/engine/event"
@@ -62,6 +64,7 @@ type sinkState struct {
 	counts  *counts
 	report  *risk.Report
 	last    uint64 // sequence of the last output added
+	log     *slog.Logger
 
 	// Checkpointing, with a journal only.
 	dir      string
@@ -90,6 +93,9 @@ func (s *sinkState) add(o *event.Out) error {
 		s.report.Add(o)
 	}
 	s.last = o.Seq
+	if s.log != nil && o.Kind >= event.OutKill && o.Kind <= event.OutBreaker && o.Kind != event.OutLimit {
+		s.logGuard(o)
+	}
 	if s.writing {
 		if err := s.w.Write(o); err != nil {
 			s.writing = false
@@ -276,3 +282,23 @@ func absPath(path string) string {
 
 // errOutputBoth is returned when a run is given both an Output and a Sink.
 var errOutputBoth = errors.New("pipeline: both an output file and a sink given")
+
+// logGuard logs a kill-switch trip or clear, or a breaker change.
+func (s *sinkState) logGuard(o *event.Out) {
+	scope := func(v uint32) string {
+		if v == event.Any {
+			return "*"
+		}
+		return strconv.FormatUint(uint64(v), 10)
+	}
+	switch o.Kind {
+	case event.OutKill:
+		s.log.Warn("kill switch tripped", "seq", o.Seq, "ts", o.TS, "account", scope(o.Account), "symbol", scope(o.Symbol),
+			"reason", o.Reason.String(), "measured", o.Qty, "limit", o.Price, "window_ns", o.Other)
+	case event.OutClear:
+		s.log.Info("kill switch cleared", "seq", o.Seq, "ts", o.TS, "account", scope(o.Account), "symbol", scope(o.Symbol))
+	case event.OutBreaker:
+		s.log.Warn("rate breaker", "seq", o.Seq, "ts", o.TS, "account", scope(o.Account), "state", o.Reason.String(),
+			"breaches", o.Qty, "until", o.Other)
+	}
+}

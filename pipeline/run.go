@@ -51,12 +51,17 @@ type run struct {
 	snapNow    atomic.Bool   // a snapshot was asked for (SnapshotNow)
 	retainFrom atomic.Uint64 // oldest kept snapshot's sequence, for the journal's retention (by ingest)
 	applied    atomic.Uint64 // sequence of the last event the logic applied
+	lastSeq    atomic.Uint64 // sequence of the last event ingest published
+	ctl        *Control      // nil without an admin socket or metrics
+	tickets    *ticketQueue  // commands sequenced, for the logic to answer (with ctl)
 	lastTS     int64         // event time of the last journaled event, where ingest's clamp starts
 	eventsN    atomic.Int64  // events published by ingest, for progress
 	outN       atomic.Int64  // output events consumed by the sink, for progress
 
 	errMu sync.Mutex // guards fail; taken only on the error path
 	fail  error
+
+	cancel context.CancelFunc // ends ingest's wait for a live feed or a command
 }
 
 func (r *run) setErr(err error) {
@@ -66,6 +71,9 @@ func (r *run) setErr(err error) {
 	}
 	r.errMu.Unlock()
 	r.stop.Store(true)
+	if r.cancel != nil {
+		r.cancel()
+	}
 }
 
 func (r *run) err() error {
@@ -98,7 +106,14 @@ func Run(ctx context.Context, cfg Config, src Source, sink Sink) (Summary, error
 		// feed from choosing ids that collide (the key changes no answer).
 		cfg.Matcher.HashKey = randomKey()
 	}
-	r := &run{cfg: cfg}
+	r := &run{cfg: cfg, ctl: cfg.Control}
+	parent := ctx
+	ctx, r.cancel = context.WithCancel(ctx)
+	defer r.cancel()
+	if r.ctl != nil {
+		r.tickets = &ticketQueue{}
+		defer r.ctl.detach()
+	}
 	var err error
 	if cfg.Journal == nil { // else recover builds it, keyed by the journal's id
 		if r.logic, err = newLogic(&cfg); err != nil {
@@ -116,6 +131,7 @@ func Run(ctx context.Context, cfg Config, src Source, sink Sink) (Summary, error
 	}
 	st := newSinkState(report)
 	st.w, st.writing = sink, sink != nil
+	st.log = cfg.Log
 	defer st.close()
 	var sum Summary
 	var j *journal.Journal
@@ -181,6 +197,9 @@ func Run(ctx context.Context, cfg Config, src Source, sink Sink) (Summary, error
 	r.sinkIn = r.out.Sequencer().NewConsumer()
 
 	start := time.Now()
+	if r.ctl != nil {
+		r.ctl.attach(r)
+	}
 	var logicDone <-chan struct{}
 	if cfg.CPU == NoPin {
 		done := make(chan struct{})
@@ -270,7 +289,7 @@ func Run(ctx context.Context, cfg Config, src Source, sink Sink) (Summary, error
 	if err := r.err(); err != nil {
 		return sum, err
 	}
-	if err := ctx.Err(); err != nil {
+	if err := parent.Err(); err != nil {
 		return sum, fmt.Errorf("pipeline: stopped: %w", err)
 	}
 	return sum, nil

@@ -96,11 +96,14 @@ func (s *snapshotter) write(r *run) {
 			s.free <- job.buf
 			continue
 		}
-		if _, err := journal.WriteSnapshot(s.dir, s.j.ID(), job.seq, job.buf); err != nil {
+		if path, err := journal.WriteSnapshot(s.dir, s.j.ID(), job.seq, job.buf); err != nil {
 			r.setErr(fmt.Errorf("pipeline: snapshot at %d: %w", job.seq, err))
 		} else {
 			s.written++
 			s.lastSeq = job.seq
+			if r.ctl != nil {
+				r.ctl.snapshotWritten(job.seq, path)
+			}
 			// Snapshot retention deletes leftover temporary files too, so
 			// it runs here, where no snapshot is being written. The
 			// journal keeps what the oldest snapshot kept needs, so that

@@ -5,6 +5,7 @@
 //	engine journal verify DIR      check every record of a journal
 //	engine journal dump DIR        print a journal's events as CSV or JSON lines
 //	engine bench   [scenario]      run the benchmark suite: latency histograms, throughput, peers
+//	engine ctl     [COMMAND...]    talk to a running engine's admin socket; ctl top is its live view
 //
 // Run `engine <command> -h` for a command's flags.
 package main
@@ -33,6 +34,7 @@ func commands() []command {
 		{"gen", "write a synthetic, seeded order flow as CSV or native frames", cmdGen},
 		{"journal", "verify or dump a journal: journal verify DIR, journal dump DIR", cmdJournal},
 		{"bench", "run the benchmark suite: latency histograms, throughput, peers side by side", cmdBench},
+		{"ctl", "talk to a running engine's admin socket: ctl status, ctl kill account 7, ctl top", cmdCtl},
 	}
 }
 
@@ -70,11 +72,15 @@ func mainErr(args []string, stdout, stderr io.Writer) int {
 		}
 		err := c.run(args[1:], stdout, stderr)
 		var ue usageError
+		var ec exitCodeError
 		switch {
 		case err == nil:
 			return 0
 		case errors.Is(err, flag.ErrHelp):
 			return 0
+		case errors.As(err, &ec):
+			fmt.Fprintln(stderr, errorLine(c.name, err))
+			return ec.code
 		case errors.As(err, &ue):
 			fmt.Fprintf(stderr, "%s\nRun 'engine %s -h' for usage.\n", errorLine(c.name, err), c.name)
 			return exitUsage

@@ -3,17 +3,21 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
+	"github.com/tradeengine/engine/admin"
 	"github.com/tradeengine/engine/event"
 	"github.com/tradeengine/engine/gen"
 	"github.com/tradeengine/engine/journal"
@@ -57,6 +61,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	configChange := fs.Bool("config-change", false, "on an existing journal, run under this configuration even where it differs from the one in force in the journal (the change is journaled; without it such a restart is refused)")
 	resume := fs.String("resume", "skip", "on an existing journal, the feed: skip (starts at the journal's first event; journaled events are checked and skipped) or new (holds only new events)")
 	truncateCorrupt := fs.Bool("truncate-corrupt", false, "recover a journal whose newest segment is corrupt by cutting it at the corruption (reported)")
+	adminPath := fs.String("admin", "", "open the admin socket (engine ctl) at `PATH`, mode 0600; roles from the [admin] section of --risk FILE (default: JOURNAL/"+adminSocketName+" with --journal, else none; none turns it off)")
+	metrics := fs.String("metrics", "", "serve Prometheus metrics at http://`ADDR`/metrics (e.g. 127.0.0.1:9464)")
+	logFormat := fs.String("log-format", "text", "structured log on stderr (start, stop, operator commands, trips): text or json")
 	if err := parse(fs, args, stdout); err != nil {
 		return err
 	}
@@ -90,6 +97,10 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		nonNegative("retain-segments", *retainSegments),
 		nonNegative("retain-age", *retainAge),
 	); err != nil {
+		return err
+	}
+	log, err := newLogger(*logFormat, stderr)
+	if err != nil {
 		return err
 	}
 	if *cpu < pipeline.NoPin {
@@ -204,9 +215,75 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	}
 	cfg.Output = output
 
-	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	cfg.LiveFeed = *feed == "-" || strings.HasPrefix(*feed, "tcp://")
+	cfg.Log = log
+	sock := *adminPath
+	if sock == "" && *jdir != "" {
+		sock = filepath.Join(*jdir, adminSocketName)
+	}
+	if sock == "none" {
+		sock = ""
+	}
+	var ctl *pipeline.Control
+	if sock != "" || *metrics != "" {
+		ctl = pipeline.NewControl()
+		cfg.Control = ctl
+	}
+	if sock != "" {
+		var roles *admin.Roles
+		if *riskFlag != "off" && *riskFlag != "default" {
+			if roles, err = loadRoles(*riskFlag); err != nil {
+				return err
+			}
+		}
+		srv, err := admin.Listen(admin.ServerConfig{Path: sock, Roles: roles, Log: log}, ctl)
+		if err != nil {
+			return err
+		}
+		defer srv.Close()
+	}
+	if *metrics != "" {
+		ms, err := admin.ServeMetrics(*metrics, admin.EngineSource(ctl), log)
+		if err != nil {
+			return err
+		}
+		defer ms.Close()
+	}
+
+	// The first SIGINT or SIGTERM stops the run cleanly: the feed is no
+	// longer read, the rings drain, the journal is synced, a last
+	// snapshot written; a second one exits at once.
+	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	var signalled atomic.Bool
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	go func() {
+		s, ok := <-sigs
+		if !ok {
+			return
+		}
+		signalled.Store(true)
+		log.Info("stopping", "signal", s.String())
+		cancel()
+		if s, ok = <-sigs; ok {
+			log.Error("second signal: exiting at once", "signal", s.String())
+			os.Exit(130)
+		}
+	}()
+	log.Info("engine started", "feed", feedName(*feed), "journal", *jdir, "admin", sock, "metrics", *metrics,
+		"durability", *durability, "risk", *riskFlag)
 	sum, runErr := pipeline.Run(ctx, cfg, src, sink)
+	if runErr != nil && signalled.Load() && errors.Is(runErr, context.Canceled) {
+		runErr = nil // stopped as asked: what was taken is processed
+	}
+	stopAttrs := []any{"events_in", sum.EventsIn, "events_out", sum.EventsOut, "output_digest", sum.OutputDigest}
+	if runErr != nil {
+		log.Error("engine stopped", append(stopAttrs, "error", runErr.Error())...)
+	} else {
+		log.Info("engine stopped", stopAttrs...)
+	}
 	if err := dl.Close(); err != nil && runErr == nil {
 		runErr = err
 	}
@@ -269,6 +346,38 @@ func loadRiskConfig(path string) (*risk.Config, error) {
 	}
 	defer f.Close()
 	return risk.ParseConfig(f, path)
+}
+
+// loadRoles reads the [admin] section of a risk configuration file.
+func loadRoles(path string) (*admin.Roles, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("risk config: %w", err)
+	}
+	defer f.Close()
+	return admin.ParseRoles(f, path)
+}
+
+// newLogger returns the structured log on w in format text or json.
+func newLogger(format string, w io.Writer) (*slog.Logger, error) {
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, nil)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, nil)), nil
+	}
+	return nil, usageError{fmt.Sprintf("--log-format %q: want text or json", format)}
+}
+
+// feedName names the feed for the log.
+func feedName(spec string) string {
+	switch spec {
+	case "":
+		return "embedded"
+	case "-":
+		return "stdin"
+	}
+	return spec
 }
 
 // parseRunaway parses ACCOUNT[@TS].

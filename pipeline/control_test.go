@@ -1,0 +1,352 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"io"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tradeengine/engine/admin"
+	"github.com/tradeengine/engine/event"
+	"github.com/tradeengine/engine/journal"
+)
+
+// chanSource is a live feed: Next blocks until the test sends an event or
+// closes the channel.
+type chanSource struct{ ch chan event.In }
+
+func (s *chanSource) Next(in *event.In) error {
+	e, ok := <-s.ch
+	if !ok {
+		return io.EOF
+	}
+	*in = e
+	return nil
+}
+
+// Buffered says what a live decoder says: whether the next Next would
+// not block.
+func (s *chanSource) Buffered() int { return len(s.ch) }
+
+// feed sends evs to s (on its own goroutine when the ring may fill).
+func (s *chanSource) feed(evs []event.In) {
+	for _, e := range evs {
+		s.ch <- e
+	}
+}
+
+// waitFor polls cond, which reads state the engine publishes, until it
+// holds; it fails the test after a generous deadline.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+type liveRun struct {
+	src  *chanSource
+	ctl  *Control
+	rec  *recorder
+	sum  Summary
+	err  error
+	done chan struct{}
+}
+
+// startLive starts a run of cfg on a live feed with a Control.
+func startLive(t *testing.T, cfg Config) *liveRun {
+	t.Helper()
+	lr := &liveRun{src: &chanSource{ch: make(chan event.In)}, ctl: NewControl(), rec: &recorder{}, done: make(chan struct{})}
+	cfg.Control = lr.ctl
+	cfg.LiveFeed = true
+	go func() {
+		defer close(lr.done)
+		lr.sum, lr.err = Run(context.Background(), cfg, lr.src, lr.rec)
+	}()
+	waitFor(t, "the run to start", func() bool { return lr.ctl.run.Load() != nil })
+	return lr
+}
+
+func (lr *liveRun) finish(t *testing.T) {
+	t.Helper()
+	close(lr.src.ch)
+	<-lr.done
+	if lr.err != nil {
+		t.Fatal(lr.err)
+	}
+}
+
+func submit(t *testing.T, c *Control, in event.In, text string) admin.Applied {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	a, err := c.Submit(ctx, admin.Op{In: in, Peer: admin.Peer{UID: 1000, GID: 1000, PID: 4242}, Text: text}, nil)
+	if err != nil {
+		t.Fatalf("%s: %v", text, err)
+	}
+	return a
+}
+
+// replayJournal applies every event of the journal at dir to fresh logic
+// and returns the outputs: what a replay of the day gives.
+func replayJournal(t *testing.T, cfg Config, dir string) []event.Out {
+	t.Helper()
+	cfg.Matcher.HashKey = journalID(t, dir)
+	l, err := newLogic(&cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var outs []event.Out
+	for _, in := range readJournal(t, dir) {
+		outs = l.apply(&in, outs)
+	}
+	return outs
+}
+
+// TestAdminKill: a kill over the control during a running feed is
+// sequenced and journaled with its peer and text; it cancels the account's
+// resting orders (the answer counts them), the account's first new order
+// after it is rejected as killed, and a replay of the journal gives the
+// same outputs.
+func TestAdminKill(t *testing.T) {
+	dir := t.TempDir()
+	cfg := testConfig()
+	cfg.Journal = journalConfig(dir, journal.Batch)
+	evs := genFlow(t, 6000, 3)
+	lr := startLive(t, cfg)
+	lr.src.feed(evs[:3000])
+	waitFor(t, "3000 events applied", func() bool { return lr.ctl.Stats().EventsApplied == 3000 })
+
+	// The account with resting orders that trades most after the kill.
+	acct := uint32(0)
+	for _, e := range evs[3000:] {
+		if e.Kind == event.KindNew {
+			acct = e.Account
+			break
+		}
+	}
+	ans, err := lr.ctl.Query(context.Background(), admin.Query{Kind: admin.QueryOrders, Account: acct})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := submit(t, lr.ctl, event.In{Kind: event.KindKill, Account: acct, Symbol: event.Any, Arg: event.KillCancel}, "kill account 7 cancel")
+	if a.Seq != 3001 {
+		t.Errorf("kill got seq %d, want 3001", a.Seq)
+	}
+	if a.Cancelled != len(ans.Orders) {
+		t.Errorf("kill cancelled %d orders, the account had %d resting", a.Cancelled, len(ans.Orders))
+	}
+	if a.Outs[0].Kind != event.OutKill || a.Outs[0].Account != acct {
+		t.Errorf("kill answered %+v first, want OutKill of account %d", a.Outs[0], acct)
+	}
+	lr.src.feed(evs[3000:])
+	lr.finish(t)
+
+	// The account's first new order after the kill is rejected as killed.
+	found := false
+	for _, o := range lr.rec.outs {
+		if o.Seq > a.Seq && o.Account == acct && (o.Kind == event.OutAccepted || o.Kind == event.OutRejected) {
+			if o.Kind != event.OutRejected || o.Reason != event.ReasonKilled {
+				t.Fatalf("account %d's first order after the kill: %v %v", acct, o.Kind, o.Reason)
+			}
+			found = true
+			break
+		}
+	}
+	if !found {
+		t.Fatalf("account %d sent no order after the kill", acct)
+	}
+
+	// The journal holds the command, with who sent it.
+	rd, err := journal.NewReader(dir, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rd.Close()
+	var cmds []Command
+	for rd.Next() {
+		if rec := rd.Record(); rec.Type == RecordCommand {
+			c, err := DecodeCommand(rec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cmds = append(cmds, c)
+		}
+	}
+	if len(cmds) != 1 || cmds[0].In.Seq != a.Seq || cmds[0].UID != 1000 || cmds[0].PID != 4242 || cmds[0].Text != "kill account 7 cancel" {
+		t.Fatalf("journaled commands %+v", cmds)
+	}
+	if got, want := digestOf(replayJournal(t, cfg, dir)), digestOf(lr.rec.outs); got != want {
+		t.Fatalf("replay digest %s, live %s", got, want)
+	}
+	if lr.sum.EventsIn != 6001 {
+		t.Fatalf("%d events in, want 6001", lr.sum.EventsIn)
+	}
+}
+
+// TestAdminPauseResume: after a pause the logic applies nothing more while
+// ingest goes on taking and journaling the feed until the input ring is
+// full (and waits: nothing dropped); queries are answered while paused;
+// after the resume every event is processed once, in order, and the
+// outputs are those of a run without the pause.
+func TestAdminPauseResume(t *testing.T) {
+	dir := t.TempDir()
+	cfg := testConfig()
+	cfg.InRing = 64
+	cfg.Batch = 16
+	cfg.Journal = journalConfig(dir, journal.Batch)
+	evs := genFlow(t, 3000, 5)
+	lr := startLive(t, cfg)
+	lr.src.feed(evs[:1000])
+	waitFor(t, "1000 events in", func() bool { return lr.ctl.Stats().LastSeq == 1000 })
+	p := submit(t, lr.ctl, event.In{Kind: event.KindPause}, "pause")
+	if p.Seq != 1001 || p.Outs[0].Kind != event.OutPaused {
+		t.Fatalf("pause: seq %d, outputs %+v", p.Seq, p.Outs)
+	}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); lr.src.feed(evs[1000:]) }()
+	// The ring fills: ingest has journaled a ring's worth and waits.
+	waitFor(t, "the input ring to fill", func() bool {
+		st := lr.ctl.Stats()
+		return st.LastSeq == p.Seq+uint64(cfg.InRing)
+	})
+	st := lr.ctl.Stats()
+	if !st.Paused || st.PausedAt != p.Seq || st.AppliedSeq != p.Seq || st.EventsJournal != st.EventsIn {
+		t.Fatalf("while paused: %+v", st)
+	}
+	if _, err := lr.ctl.Query(context.Background(), admin.Query{Kind: admin.QueryLimits}); err != nil {
+		t.Fatalf("query while paused: %v", err)
+	}
+	r := submit(t, lr.ctl, event.In{Kind: event.KindUnpause}, "resume")
+	if r.Outs[0].Kind != event.OutUnpaused || r.Seq <= p.Seq {
+		t.Fatalf("resume: %+v", r)
+	}
+	wg.Wait()
+	lr.finish(t)
+
+	// Every event once, in order: the outputs without the two commands'
+	// are a run's without them, sequence numbers mapped.
+	var got []event.Out
+	for _, o := range lr.rec.outs {
+		switch {
+		case o.Seq == p.Seq || o.Seq == r.Seq:
+			continue
+		case o.Seq > r.Seq:
+			o.Seq -= 2
+		case o.Seq > p.Seq:
+			o.Seq--
+		}
+		got = append(got, o)
+	}
+	cfg.Matcher.HashKey = journalID(t, dir)
+	want := direct(t, cfg, evs)
+	if digestOf(got) != digestOf(want) || len(got) != len(want) {
+		t.Fatalf("paused run: %d outputs, digest %s; without the pause %d, %s", len(got), digestOf(got), len(want), digestOf(want))
+	}
+	if got, want := digestOf(replayJournal(t, cfg, dir)), digestOf(lr.rec.outs); got != want {
+		t.Fatalf("replay digest %s, live %s", got, want)
+	}
+}
+
+// TestAdminQueryIdle: with the feed quiet the logic waits, and a query
+// still gets an answer (the alert wakes it); the answer is the state after
+// the last event.
+func TestAdminQueryIdle(t *testing.T) {
+	cfg := testConfig()
+	cfg.Wait = nil
+	evs := genFlow(t, 500, 9)
+	lr := startLive(t, cfg)
+	lr.src.feed(evs)
+	waitFor(t, "500 events applied", func() bool { return lr.ctl.Stats().EventsApplied == 500 })
+	name, ok := "", false
+	for _, e := range evs {
+		if e.Kind == event.KindSymbol {
+			name, ok = event.UnpackName(e.Aux)
+			break
+		}
+	}
+	if !ok {
+		t.Fatal("no symbol in the flow")
+	}
+	ans, err := lr.ctl.Query(context.Background(), admin.Query{Kind: admin.QueryBook, Symbol: name, Levels: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ans.Seq != 500 || ans.Book == nil || ans.Book.Symbol != name || len(ans.Book.Bids)+len(ans.Book.Asks) == 0 {
+		t.Fatalf("book answer %+v", ans)
+	}
+	if _, err := lr.ctl.Query(context.Background(), admin.Query{Kind: admin.QueryBook, Symbol: "NOPE"}); err == nil {
+		t.Fatal("a book of an unknown symbol answered")
+	}
+	lr.finish(t)
+}
+
+// TestAdminShutdown: Shutdown during a quiet live feed stops the run
+// without an error, with every event it took processed and journaled.
+func TestAdminShutdown(t *testing.T) {
+	dir := t.TempDir()
+	cfg := testConfig()
+	cfg.Journal = journalConfig(dir, journal.Batch)
+	evs := genFlow(t, 800, 11)
+	lr := startLive(t, cfg)
+	lr.src.feed(evs)
+	waitFor(t, "800 events applied", func() bool { return lr.ctl.Stats().EventsApplied == 800 })
+	lr.ctl.Shutdown()
+	<-lr.done
+	if lr.err != nil {
+		t.Fatalf("shutdown: %v", lr.err)
+	}
+	if n := len(readJournal(t, dir)); n != 800 || lr.sum.EventsIn != 800 {
+		t.Fatalf("journal holds %d events, summary %d, want 800", n, lr.sum.EventsIn)
+	}
+	if _, err := lr.ctl.Submit(context.Background(), admin.Op{In: event.In{Kind: event.KindPause}}, nil); !errors.Is(err, admin.ErrNotRunning) {
+		t.Fatalf("submit after the end: %v", err)
+	}
+}
+
+// TestQueriesDoNotChangeOutputs: a goroutine hammering Stats and queries
+// during a run changes nothing in what the run outputs.
+func TestQueriesDoNotChangeOutputs(t *testing.T) {
+	cfg := testConfig()
+	cfg.InRing, cfg.OutRing, cfg.Batch = 256, 256, 32
+	evs := genFlow(t, 20000, 13)
+	ctl := NewControl()
+	cfg.Control = ctl
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	var answered int
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			_ = ctl.Stats()
+			if _, err := ctl.Query(context.Background(), admin.Query{Kind: admin.QueryGuards}); err == nil {
+				answered++
+			}
+		}
+	}()
+	rec := &recorder{}
+	cfg.Matcher.HashKey = 77
+	_, err := Run(context.Background(), cfg, &sliceSource{evs: evs}, rec)
+	close(stop)
+	wg.Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := digestOf(rec.outs), digestOf(direct(t, cfg, evs)); got != want {
+		t.Fatalf("with queries %s, direct %s", got, want)
+	}
+	t.Logf("%d queries answered during the run", answered)
+}
