@@ -358,7 +358,19 @@ type EventReader struct {
 	from uint64
 	evs  []event.In // the events of the record being read
 	i    int        // the next of them
+	cmd  bool       // they come from a RecordCommand
 	err  error
+}
+
+// Command reports whether the event Next returned last is an operator's
+// command from the admin socket (a RecordCommand), not a feed's event.
+func (r *EventReader) Command() bool { return r.cmd }
+
+// Unread makes the next Next return the event the last one returned again.
+func (r *EventReader) Unread() {
+	if r.i > 0 {
+		r.i--
+	}
 }
 
 // NewEventReader returns a reader of the events of the journal in dir from
@@ -385,7 +397,9 @@ func (r *EventReader) Next() (*event.In, bool) {
 			r.err = r.rd.Err()
 			return nil, false
 		}
-		r.evs, r.err = AppendEvents(r.evs[:0], r.rd.Record())
+		rec := r.rd.Record()
+		r.evs, r.err = AppendEvents(r.evs[:0], rec)
+		r.cmd = rec.Type == RecordCommand
 		r.i = 0
 	}
 	return nil, false
@@ -599,12 +613,10 @@ type skipSource struct {
 
 func (s *skipSource) Next(in *event.In) error {
 	for s.left > 0 {
-		if err := s.src.Next(in); err != nil {
-			return err // end of feed, malformed records and failures as usual
-		}
+		var c *event.In
 		if s.rd != nil && s.seq >= s.from {
-			c, ok := s.rd.Next()
-			if !ok {
+			var ok bool
+			if c, ok = s.rd.Next(); !ok {
 				if err := s.rd.Err(); errors.Is(err, ErrRecord) {
 					return fmt.Errorf("pipeline: resume: %w", err)
 				}
@@ -613,18 +625,35 @@ func (s *skipSource) Next(in *event.In) error {
 			if c.Seq != s.seq {
 				return fmt.Errorf("%w: journal has no record %d: the next holds %d", ErrFeedMismatch, s.seq, c.Seq)
 			}
-			if !sameInput(in, c, s.clock) {
-				return fmt.Errorf("%w: at sequence %d the feed has %v %+v, the journal %v %+v", ErrFeedMismatch, s.seq, in.Kind, *in, c.Kind, *c)
+		}
+		if c != nil && s.rd.Command() {
+			// An operator's command came over the admin socket, not in
+			// the feed: nothing of the feed to skip for it.
+			s.skipped()
+			continue
+		}
+		if err := s.src.Next(in); err != nil {
+			if c != nil {
+				s.rd.Unread()
 			}
+			return err // end of feed, malformed records and failures as usual
 		}
-		s.seq++
-		s.left--
-		if s.left == 0 && s.rd != nil {
-			s.rd.Close()
-			s.rd = nil
+		if c != nil && !sameInput(in, c, s.clock) {
+			return fmt.Errorf("%w: at sequence %d the feed has %v %+v, the journal %v %+v", ErrFeedMismatch, s.seq, in.Kind, *in, c.Kind, *c)
 		}
+		s.skipped()
 	}
 	return s.src.Next(in)
+}
+
+// skipped counts one journaled event skipped.
+func (s *skipSource) skipped() {
+	s.seq++
+	s.left--
+	if s.left == 0 && s.rd != nil {
+		s.rd.Close()
+		s.rd = nil
+	}
 }
 
 // Buffered passes the source's answer through, so live feeds stay live.
