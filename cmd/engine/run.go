@@ -203,18 +203,8 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if gc.Scenario == gen.ScenarioKnight && cfg.Runaway == nil {
 		cfg.Runaway = &pipeline.Runaway{Account: gen.KnightAccount(&gc), Start: gc.StartTS + gc.Knight.Start}
 	}
-	src, closeFeed, err := openFeed(*feed, *format, *symbol, *book, gc)
-	if err != nil {
-		return err
-	}
-	defer closeFeed()
-
-	sink, output, err := openOut(*out, *outFormat, stdout)
-	if err != nil {
-		return err
-	}
-	cfg.Output = output
-
+	// The admin socket and the metrics come up before the feed is opened
+	// (a TCP feed may take a while to connect).
 	cfg.LiveFeed = *feed == "-" || strings.HasPrefix(*feed, "tcp://")
 	cfg.Log = log
 	sock := *adminPath
@@ -249,6 +239,18 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		}
 		defer ms.Close()
 	}
+
+	src, closeFeed, err := openFeed(*feed, *format, *symbol, *book, gc)
+	if err != nil {
+		return err
+	}
+	defer closeFeed()
+
+	sink, output, err := openOut(*out, *outFormat, stdout)
+	if err != nil {
+		return err
+	}
+	cfg.Output = output
 
 	// The first SIGINT or SIGTERM stops the run cleanly: the feed is no
 	// longer read, the rings drain, the journal is synced, a last
