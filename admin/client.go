@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -100,7 +101,7 @@ func (c *Client) readAnswer() (string, error) {
 	for {
 		line, err := c.readLine(MaxAnswer - b.Len())
 		if err != nil {
-			if errors.Is(err, io.EOF) {
+			if errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) {
 				err = ErrClosed
 			}
 			return b.String(), err

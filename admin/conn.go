@@ -91,7 +91,7 @@ func (s *Server) run(c *conn) string {
 		if quit {
 			return "quit"
 		}
-		if rerr != nil {
+		if errors.Is(rerr, io.EOF) { // a last line without a line feed
 			return "closed by the peer"
 		}
 	}
