@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/tradeengine/engine/admin"
 	"github.com/tradeengine/engine/event"
 	"github.com/tradeengine/engine/journal"
+	"github.com/tradeengine/engine/risk"
 )
 
 // chanSource is a live feed: Next blocks until the test sends an event or
@@ -395,5 +397,81 @@ func TestRestartSkipsCommands(t *testing.T) {
 		if a != b {
 			t.Fatalf("journal's feed event %d is %+v, the feed's %+v", i, feedOnly[i], evs[i])
 		}
+	}
+}
+
+// TestAdminApproval: orders above the approval threshold are held (an
+// output says so) until an operator approves (the order then trades) or
+// denies them, or the approval timeout passes in event time; a held order
+// never rests or trades before; a replay of the journal gives the same
+// outputs.
+func TestAdminApproval(t *testing.T) {
+	dir := t.TempDir()
+	cfg := testConfig()
+	rc, err := risk.ParseConfig(strings.NewReader("[global]\napproval_timeout = 1s\n[account 7]\napprove_qty = 1000\n"), "approve.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Risk = rc
+	cfg.Journal = journalConfig(dir, journal.Batch)
+	lr := startLive(t, cfg)
+	const s = 1_000_000_000 // event time: seconds
+	sym, _ := event.PackName("AAPL")
+	lr.src.feed([]event.In{
+		{Kind: event.KindSymbol, Symbol: 0, Aux: sym, TS: 10 * s},
+		{Kind: event.KindNew, Symbol: 0, Account: 8, ID: 1, Side: event.Sell, Type: event.Limit, Price: 10000, Qty: 10000, TS: 10 * s},
+		{Kind: event.KindNew, Symbol: 0, Account: 7, ID: 2, Side: event.Buy, Type: event.Limit, Price: 10000, Qty: 2000, TS: 10 * s}, // held: 3
+		{Kind: event.KindNew, Symbol: 0, Account: 7, ID: 3, Side: event.Buy, Type: event.Limit, Price: 10000, Qty: 3000, TS: 10 * s}, // held: 4
+		{Kind: event.KindNew, Symbol: 0, Account: 7, ID: 4, Side: event.Buy, Type: event.Limit, Price: 10000, Qty: 500, TS: 10 * s},  // below: trades
+		{Kind: event.KindNew, Symbol: 0, Account: 7, ID: 5, Side: event.Buy, Type: event.Limit, Price: 10000, Qty: 4000, TS: 10 * s}, // held: 6, times out
+	})
+	waitFor(t, "6 events applied", func() bool { return lr.ctl.Stats().AppliedSeq == 6 })
+	if n := lr.ctl.Stats().PendingN; n != 3 {
+		t.Fatalf("%d orders held, want 3", n)
+	}
+	ans, err := lr.ctl.Query(context.Background(), admin.Query{Kind: admin.QueryPending})
+	if err != nil || len(ans.Pending) != 3 || ans.Pending[0].PendingID != 3 || ans.Pending[0].Order.ID != 2 {
+		t.Fatalf("pending: %+v, %v", ans.Pending, err)
+	}
+	// Nothing of the held orders is in the book: only the 500 traded.
+	book, err := lr.ctl.Query(context.Background(), admin.Query{Kind: admin.QueryBook, Symbol: "AAPL", Levels: 1})
+	if err != nil || len(book.Book.Asks) != 1 || book.Book.Asks[0].Qty != 9500 || len(book.Book.Bids) != 0 {
+		t.Fatalf("book while held: %+v, %v", book.Book, err)
+	}
+	ap := submit(t, lr.ctl, event.In{Kind: event.KindApprove, ID: 3}, "approve 3")
+	traded := int64(0)
+	for _, o := range ap.Outs {
+		if o.Kind == event.OutTrade && o.ID == 2 {
+			traded += o.Qty
+		}
+	}
+	if traded != 2000 {
+		t.Fatalf("approved order traded %d, want 2000: %+v", traded, ap.Outs)
+	}
+	dn := submit(t, lr.ctl, event.In{Kind: event.KindDeny, ID: 4}, "deny 4")
+	if dn.Outs[0].Kind != event.OutRejected || dn.Outs[0].Reason != event.ReasonDenied || dn.Outs[0].ID != 3 {
+		t.Fatalf("deny answered %+v", dn.Outs)
+	}
+	un := submit(t, lr.ctl, event.In{Kind: event.KindDeny, ID: 4}, "deny 4 again")
+	if un.Outs[0].Kind != event.OutRejected || un.Outs[0].Reason != event.ReasonUnknownPending {
+		t.Fatalf("second deny answered %+v", un.Outs)
+	}
+	// Event time passes the timeout of the last held order.
+	lr.src.feed([]event.In{{Kind: event.KindCancel, Account: 8, ID: 1, TS: 12 * s}})
+	lr.finish(t)
+	timedOut := false
+	for _, o := range lr.rec.outs {
+		if o.Kind == event.OutRejected && o.ID == 5 && o.Reason == event.ReasonApprovalTimeout {
+			timedOut = true
+		}
+		if (o.Kind == event.OutTrade || o.Kind == event.OutAccepted) && o.ID == 3 {
+			t.Fatalf("the denied order went on: %+v", o)
+		}
+	}
+	if !timedOut {
+		t.Fatal("the last held order did not time out")
+	}
+	if got, want := digestOf(replayJournal(t, cfg, dir)), digestOf(lr.rec.outs); got != want {
+		t.Fatalf("replay digest %s, live %s", got, want)
 	}
 }
