@@ -1,6 +1,7 @@
 package risk
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"reflect"
@@ -138,6 +139,14 @@ func TestParseErrors(t *testing.T) {
 		{"max_accounts too large", "[global]\nmax_accounts = 16777217\n", 2, "max_accounts"},
 		{"max_parents 0", "[global]\nmax_parents = 0\n", 2, "max_parents"},
 		{"max_accounts in defaults", "[defaults]\nmax_accounts = 5\n", 2, "unknown key"},
+		{"approval_timeout not a duration", "[global]\napproval_timeout = 60\n", 2, "approval_timeout"},
+		{"approval_timeout too long", "[global]\napproval_timeout = 25h\n", 2, "out of range"},
+		{"max_pending 0", "[global]\nmax_pending = 0\n", 2, "max_pending"},
+		{"max_pending too large", "[global]\nmax_pending = 1048577\n", 2, "max_pending"},
+		{"max_pending in defaults", "[defaults]\nmax_pending = 5\n", 2, "unknown key"},
+		{"approve_qty in global", "[global]\napprove_qty = 5\n", 2, "does not apply"},
+		{"approve_qty negative", "[account 1]\napprove_qty = -5\n", 2, "not a number"},
+		{"after the admin section", "[admin]\nanything at all\n[global]\nbogus = 1\n", 4, "unknown key"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -193,6 +202,7 @@ func FuzzParseConfig(f *testing.F) {
 	f.Add("[global]\nwindows = 1s, 2s, 3s\n[account 1]\nrestricted = A\n[symbol B]\ncollar_bps = 5\n")
 	f.Add("[defaults]\nmax_execs = 1_0, off, 3\n")
 	f.Add("[global]\ntick_usd = 1.5\ncancel_on_trip = none\n")
+	f.Add("[admin]\nuid 1000 = admin\n[global]\napproval_timeout = 5m\nmax_pending = 7\n[account 3]\napprove_qty = 10\n[symbol X]\napprove_notional_usd = 1_000\n")
 	f.Fuzz(func(t *testing.T, file string) {
 		c, err := ParseConfig(strings.NewReader(file), "fuzz.conf")
 		if err != nil {
@@ -222,5 +232,123 @@ func TestParseBounds(t *testing.T) {
 	}
 	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "max_accounts") {
 		t.Fatalf("5001 accounts configured under max_accounts 5000: %v", err)
+	}
+}
+
+// TestParseApproval reads the approval settings, and skips the [admin]
+// section (package admin's) wherever it is: its lines are not read, and
+// nothing of it is in the Config or its JSON.
+func TestParseApproval(t *testing.T) {
+	const file = `[global]
+approval_timeout = 90s
+max_pending = 500
+
+[admin]
+# the admin socket's roles: not the guard's business
+uid 1000 = admin
+group ops = operate
+max_connections = 4
+not even key = value syntax [x
+approve_qty = 1
+
+[defaults]
+approve_notional_usd = 250_000
+
+[account 42]
+approve_qty = 1000
+
+[symbol AAPL]
+approve_qty = 5000
+approve_notional_usd = off
+`
+	c, err := ParseConfig(strings.NewReader(file), "approval.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"timeout", c.ApprovalTimeout, int64(90e9)},
+		{"max pending", c.MaxPending, 500},
+		{"default notional", c.Account[LimitApproveNotional], int64(250_000)},
+		{"default qty", c.Account[LimitApproveQty], int64(0)},
+		{"symbols' default", c.Symbol[LimitApproveQty], int64(0)},
+		{"account 42", c.Accounts, []AccountConfig{{ID: 42, Settings: []Setting{{LimitApproveQty, 1000}}}}},
+		{"AAPL", c.Symbols, []SymbolConfig{{Name: "AAPL", Settings: []Setting{{LimitApproveQty, 5000}, {LimitApproveNotional, 0}}}}},
+	}
+	for _, ck := range checks {
+		if !reflect.DeepEqual(ck.got, ck.want) {
+			t.Errorf("%s = %v, want %v", ck.name, ck.got, ck.want)
+		}
+	}
+	// The same file without the [admin] section gives the same Config,
+	// and the same JSON (what the pipeline journals), which names nothing
+	// of it.
+	start, end := strings.Index(file, "[admin]"), strings.Index(file, "[defaults]")
+	without, err := ParseConfig(strings.NewReader(file[:start]+file[end:]), "approval.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	j1, _ := json.Marshal(c)
+	j2, _ := json.Marshal(without)
+	if !reflect.DeepEqual(c, without) || string(j1) != string(j2) {
+		t.Fatalf("the [admin] section changed the Config:\n%s\n%s", j1, j2)
+	}
+	for _, s := range []string{"admin", "uid", "operate", "max_connections"} {
+		if strings.Contains(strings.ToLower(string(j1)), s) {
+			t.Errorf("the JSON names %q: %s", s, j1)
+		}
+	}
+	var back Config
+	if err := json.Unmarshal(j1, &back); err != nil || !reflect.DeepEqual(&back, c) {
+		t.Fatalf("JSON round trip: %v\n%+v\n%+v", err, &back, c)
+	}
+	m, _ := matcher.New(matcher.DefaultConfig())
+	if _, err := New(c, m); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestConfigJSONBeforeApproval decodes the JSON of a configuration as it
+// was journaled before the approval settings (no ApprovalTimeout or
+// MaxPending, 50 limits a scope): it is valid, holds no order, and has the
+// defaults of the new settings; unknown fields are refused.
+func TestConfigJSONBeforeApproval(t *testing.T) {
+	c := DefaultConfig()
+	c.Accounts = []AccountConfig{{ID: 7, Settings: []Setting{{LimitMaxOrderQty, 10}}}}
+	raw, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	delete(m, "ApprovalTimeout")
+	delete(m, "MaxPending")
+	for _, k := range []string{"Global", "Account", "Symbol"} {
+		m[k] = m[k].([]any)[:50]
+	}
+	old, _ := json.Marshal(m)
+	var got Config
+	if err := json.Unmarshal(old, &got); err != nil {
+		t.Fatal(err)
+	}
+	if err := got.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(&got, c) {
+		t.Fatalf("decoded %+v, want %+v", &got, c)
+	}
+	m["Bogus"] = 1
+	bad, _ := json.Marshal(m)
+	if err := json.Unmarshal(bad, &got); err == nil {
+		t.Fatal("an unknown field is accepted")
+	}
+	// null leaves a Config alone.
+	keep := *c
+	if err := json.Unmarshal([]byte("null"), &keep); err != nil || !reflect.DeepEqual(&keep, c) {
+		t.Fatalf("null: %v", err)
 	}
 }

@@ -15,6 +15,7 @@ import (
 type Report struct {
 	Outputs    int64
 	Trades     int64
+	Held       int64      // OutHeld: orders held for approval
 	Rejections [256]int64 // OutRejected by reason
 	Trips      []Trip     // OutKill, in order
 	Clears     []Trip     // OutClear, in order (Reason, Measured and Limit are zero)
@@ -74,6 +75,8 @@ func (r *Report) Add(o *event.Out) {
 	switch o.Kind {
 	case event.OutTrade:
 		r.Trades++
+	case event.OutHeld:
+		r.Held++
 	case event.OutRejected:
 		r.Rejections[o.Reason]++
 	case event.OutKill:
@@ -133,6 +136,9 @@ func (r *Report) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "outputs %d, trades %d, risk rejections %d, trips %d, clears %d, breaker changes %d\n",
 		r.Outputs, r.Trades, r.RiskRejections(), len(r.Trips), len(r.Clears), len(r.Breakers))
+	if r.Held > 0 {
+		fmt.Fprintf(&b, "  held for approval %d\n", r.Held)
+	}
 	for reason, n := range r.Rejections {
 		if n > 0 {
 			fmt.Fprintf(&b, "  rejected %-20s %d\n", event.Reason(reason), n)

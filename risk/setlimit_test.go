@@ -88,3 +88,57 @@ func TestSetLimit(t *testing.T) {
 		t.Errorf("Limit(global orders_per_sec) = %d %v", v, ok)
 	}
 }
+
+// TestSetLimitApproval sets the approval thresholds at run time: for an
+// account, a symbol, every account; refused for the engine or a pair.
+func TestSetLimitApproval(t *testing.T) {
+	const any = event.Any
+	h := newHarness(t, quietConfig(), "AAPL", "MSFT")
+	for _, b := range []struct {
+		name      string
+		arg       Limit
+		acct, sym uint32
+		v         int64
+	}{
+		{"global", LimitGlobal | LimitApproveQty, any, any, 5},
+		{"pair", LimitApproveQty, 7, 0, 5},
+		{"out of range", LimitApproveNotional, 7, any, maxUSD + 1},
+	} {
+		if out := h.apply(event.In{Kind: event.KindSetLimit, Arg: uint16(b.arg), Account: b.acct, Symbol: b.sym, Qty: b.v}); rejection(out) != event.ReasonBadLimit {
+			t.Errorf("%s: %+v", b.name, out)
+		}
+	}
+	h.setLimit(LimitApproveQty, 7, any, 100)
+	h.setLimit(LimitApproveNotional, any, 1, 2_000) // $2,000 in MSFT
+	h.setLimit(LimitApproveQty, any, any, 500)      // every account without its own
+	for _, c := range []struct {
+		l         Limit
+		acct, sym uint32
+		want      int64
+	}{
+		{LimitApproveQty, 7, any, 100},
+		{LimitApproveQty, 8, any, 500},
+		{LimitApproveQty, any, any, 500},
+		{LimitApproveNotional, any, 1, 2_000},
+		{LimitApproveNotional, any, 0, 0},
+	} {
+		if v, ok := h.g.Limit(c.l, c.acct, c.sym); !ok || v != c.want {
+			t.Errorf("Limit(%v, %d, %d) = %d %v, want %d", c.l, c.acct, c.sym, v, ok, c.want)
+		}
+	}
+	h.hold(7, 0, event.Buy, 100, 101, event.ReasonApproveQty)
+	h.hold(8, 0, event.Buy, 100, 501, event.ReasonApproveQty)
+	h.hold(8, 1, event.Buy, 2001, 100, event.ReasonApproveNotional) // $2,001
+	if out := h.limit(8, 0, event.Buy, 2001, 100); count(out, event.OutAccepted) != 1 {
+		t.Fatalf("AAPL has no notional threshold: %+v", out)
+	}
+	// Off again: orders pass; those held stay held.
+	h.setLimit(LimitApproveQty, 7, any, 0)
+	h.setLimit(LimitApproveQty, any, any, 0)
+	if out := h.limit(7, 0, event.Buy, 100, 101); count(out, event.OutAccepted) != 1 {
+		t.Fatalf("threshold off: %+v", out)
+	}
+	if h.g.PendingCount() != 3 {
+		t.Fatalf("%d held", h.g.PendingCount())
+	}
+}

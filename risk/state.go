@@ -673,7 +673,7 @@ func (g *Guard) loadHeld(r *reader) error {
 		case reason != event.ReasonApproveQty && reason != event.ReasonApproveNotional:
 			r.fail("held order %d: reason %d", o.Seq, reason)
 		case !g.started || since < prev || since > g.now:
-			r.fail("held order %d: held at %d, after %d and before now %d", o.Seq, since, prev, g.now)
+			r.fail("held order %d: held at %d, before the order held before it (%d) or after now (%d)", o.Seq, since, prev, g.now)
 		case heldSeq || heldID || rests:
 			r.fail("held order %d: pending id or order id %d taken", o.Seq, o.ID)
 		}

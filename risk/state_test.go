@@ -3,6 +3,7 @@ package risk
 import (
 	"encoding/binary"
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/tradeengine/engine/event"
@@ -12,7 +13,8 @@ import (
 
 // stateFlow is a flow whose second half has trips, breakers and parents
 // in play: the knight scenario with a runaway mid-way and an operator's
-// commands.
+// commands, among them two orders held for approval (one approved at 3/5
+// of the flow, the other held to the end).
 func stateFlow(t testing.TB) []event.In {
 	gc := gen.DefaultConfig()
 	gc.Scenario = gen.ScenarioKnight
@@ -20,14 +22,20 @@ func stateFlow(t testing.TB) []event.In {
 	gc.Knight.Start = int64(float64(gc.Events)/gc.Rate*1e9) * 3 / 4
 	evs := genFlow(t, gc)
 	// Some operator commands in the first half.
-	ts := evs[len(evs)/4].TS
+	at, later := len(evs)/4, len(evs)*3/5
+	ts := evs[at].TS
+	const desk = 3_000_000 // an account of its own, whose orders above 50 lots wait for approval
 	ops := []event.In{
 		{Kind: event.KindSetLimit, Arg: uint16(LimitMaxOrderQty), Account: 3, Symbol: event.Any, Qty: 90_000, TS: ts},
 		{Kind: event.KindKill, Account: 77, Symbol: event.Any, TS: ts},
 		{Kind: event.KindSetLimit, Arg: uint16(LimitRestricted), Account: 5, Symbol: 2, Qty: 1, TS: ts},
 		{Kind: event.KindNew, Account: 9, Symbol: 1, ID: 1 << 50, Side: event.Buy, Type: event.Limit, Price: 100, Qty: 1, Aux: 12345, TS: ts},
+		{Kind: event.KindSetLimit, Arg: uint16(LimitApproveQty), Account: desk, Symbol: event.Any, Qty: 50, TS: ts},
+		{Kind: event.KindNew, Account: desk, Symbol: 1, ID: 1<<50 + 1, Side: event.Buy, Type: event.Limit, Price: 100, Qty: 100, Aux: 777, TS: ts},
+		{Kind: event.KindNew, Account: desk, Symbol: 2, ID: 1<<50 + 2, Side: event.Sell, Type: event.Limit, Price: 1_000_000, Qty: 80, TS: ts},
 	}
-	evs = append(evs[:len(evs)/4], append(ops, evs[len(evs)/4:]...)...)
+	approve := event.In{Kind: event.KindApprove, ID: uint64(at + len(ops) - 1), TS: evs[later].TS} // the first held order's seq
+	evs = slices.Concat(evs[:at], ops, evs[at:later], []event.In{approve}, evs[later:])
 	for i := range evs {
 		evs[i].Seq = uint64(i + 1)
 	}
@@ -50,6 +58,9 @@ func TestStateRoundTrip(t *testing.T) {
 			for i := range evs[:at] {
 				out = g1.Apply(&evs[i], out[:0])
 				out = feeder.Apply(&evs[i], out[:0])
+			}
+			if held := map[int]int{len(evs) / 2: 2, len(evs) * 7 / 10: 1}[at]; g1.PendingCount() != held {
+				t.Fatalf("at %d: %d orders held, want %d", at, g1.PendingCount(), held)
 			}
 			st := g1.AppendState(nil)
 			g2, err := New(DefaultConfig(), m2)
@@ -188,7 +199,12 @@ func FuzzLoadState(f *testing.F) {
 	h.apply(event.In{Kind: event.KindParent, Account: 9, Symbol: 1, Side: event.Sell, ID: 1, Qty: 10})
 	h.apply(event.In{Kind: event.KindKill, Account: 8, Symbol: 1})
 	h.apply(event.In{Kind: event.KindNew, Account: 7, Symbol: 1, ID: 99, Side: event.Buy, Type: event.Limit, Price: 100, Qty: 1, Aux: 5})
-	f.Add(h.g.AppendState(nil))
+	f.Add(h.g.appendState(nil, 2)) // an older version
+	h.setLimit(LimitApproveQty, 7, event.Any, 5)
+	h.apply(event.In{Kind: event.KindNew, Account: 7, Symbol: 1, ID: 100, Side: event.Buy, Type: event.Limit, Price: 100, Qty: 10, Aux: 6})
+	h.ts += 1e9
+	h.apply(event.In{Kind: event.KindNew, Account: 7, Symbol: 0, ID: 101, Side: event.Sell, Type: event.Market, Qty: 10})
+	f.Add(h.g.AppendState(nil)) // two orders held
 	f.Fuzz(func(t *testing.T, b []byte) {
 		g, err := New(DefaultConfig(), m)
 		if err != nil {
@@ -201,16 +217,32 @@ func FuzzLoadState(f *testing.F) {
 			return
 		}
 		if got := g.AppendState(nil); string(got) != string(b) {
-			t.Fatalf("a loaded state encodes to other bytes")
+			// A state of an older version is written back in the
+			// current one: that one must re-encode to itself.
+			if binary.LittleEndian.Uint16(b[8:]) >= stateVersion {
+				t.Fatalf("a loaded state encodes to other bytes")
+			}
+			g2, _ := New(DefaultConfig(), m)
+			if err := g2.LoadState(got); err != nil {
+				t.Fatalf("a state written back from version %d is refused: %v", binary.LittleEndian.Uint16(b[8:]), err)
+			}
+			if string(g2.AppendState(nil)) != string(got) {
+				t.Fatalf("a state written back from version %d does not re-encode to itself", binary.LittleEndian.Uint16(b[8:]))
+			}
 		}
 		// The guard runs on it (against a matcher whose books may not
 		// match: only symbols are checked, so stick to inputs that do not
 		// depend on the books).
+		held := g.Pending(nil)
 		for i, in := range []event.In{
 			{Kind: event.KindNew, Account: 7, Symbol: 0, ID: 1 << 40, Side: event.Sell, Type: event.IOC, Price: 1, Qty: 1},
 			{Kind: event.KindKill, Account: event.Any, Symbol: event.Any},
 			{Kind: event.KindClear, Account: event.Any, Symbol: event.Any},
+			{Kind: event.KindDeny, ID: 1},
 		} {
+			if in.Kind == event.KindDeny && len(held) > 0 {
+				in.ID = held[0].PendingID
+			}
 			in.Seq, in.TS = uint64(1000+i), g.now+int64(i)*1e9
 			g.Apply(&in, nil)
 		}
