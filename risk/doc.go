@@ -13,10 +13,11 @@
 // [Guard.Apply] has the contract of matcher.Engine.Apply: it answers one
 // event.In by appending event.Out events, at least one, each with the
 // input's Seq and TS. The guard answers its own inputs (KindKill,
-// KindClear, KindSetLimit, KindParent); it runs its checks on new orders
-// and replaces, passes what it accepts (and every other input) to the
-// matcher, then keeps its books from the matcher's outputs and runs its
-// detectors on them. A rejection by the guard is an OutRejected with a risk
+// KindClear, KindSetLimit, KindParent, KindApprove, KindDeny); it runs its
+// checks on new orders and replaces, holds the orders that need an
+// operator's approval (OutHeld, see Approval), passes what it accepts (and
+// every other input) to the matcher, then keeps its books from the
+// matcher's outputs and runs its detectors on them. A rejection by the guard is an OutRejected with a risk
 // reason, carrying the input's fields as the matcher's rejections do (for a
 // replace, the order's symbol), and changes nothing in the matcher. A trip
 // appends OutKill after the outputs of the input that caused it and, where
@@ -35,7 +36,8 @@
 //     scope, and nothing is taken from any bucket;
 //  4. the matcher's field checks (account, side, type, quantity, price,
 //     symbol defined): an order failing them goes to the matcher, which
-//     rejects it with its own reason;
+//     rejects it with its own reason; an order id held for approval is
+//     taken, as a resting order's is: ReasonDuplicateID;
 //  5. restricted symbol: ReasonRestricted;
 //  6. quantity above the tighter of the account's and the symbol's
 //     max_order_qty: ReasonMaxQty;
@@ -55,12 +57,17 @@
 //     credit_usd: ReasonCredit;
 //  14. for an account that has received parent instructions: executed plus
 //     open child quantity in the symbol and side above what the parents
-//     granted: ReasonParentExceeded.
+//     granted: ReasonParentExceeded;
+//  15. quantity above the tighter of the account's and the symbol's
+//     approve_qty, else notional above approve_notional_usd: the order is
+//     held for approval (OutHeld, ReasonApproveQty or
+//     ReasonApproveNotional), or rejected with ReasonTooManyPending when
+//     max_pending orders are held (see Approval).
 //
 // A replace is checked the same way with the order's symbol and side
 // (steps 1 to 4 with no new-order bucket), and, unless it only cuts the
 // quantity at the same price, steps 5 to 8 on the new price and quantity
-// and 11 to 14 on the quantity it adds. Cancels and mass cancels are never
+// and 11 to 14 on the quantity it adds; a replace is never held. Cancels and mass cancels are never
 // refused: they take a message token when there is one, so a runaway can
 // always be pulled, even while its account is killed or its breaker open.
 //
@@ -147,6 +154,57 @@
 // kill switch (ReasonOutVsIn; Qty what it tried to reach, Price what the
 // parents allowed). This is the control the SEC found Knight lacked.
 //
+// # Approval
+//
+// An order that passes every check and is above an approval threshold
+// (step 15) is not passed to the matcher: the guard answers OutHeld (the
+// order's ID, Account, Symbol, Side, Price and Qty as given, Reason the
+// threshold crossed, Other its pending id: the order's input sequence) and
+// holds it until one of these, each answered with the Seq and TS of the
+// input that causes it:
+//
+//   - KindApprove naming the pending id (In.ID): the order is checked
+//     again for what may have changed since it was held (steps 1, 2 and 5
+//     to 14: kill switches, open breakers, restriction, quantity, collar,
+//     notional, open orders, positions, credit, parents; not the buckets,
+//     whose tokens it took when it arrived, nor its client order id, which
+//     it holds, nor the approval thresholds) and, if it passes, goes to the
+//     matcher now (OutAccepted and whatever follows); else it is rejected
+//     with the check's reason;
+//   - KindDeny naming the pending id: OutRejected with ReasonDenied;
+//   - the approval timeout (approval_timeout, event time, 0 for none): on
+//     every input, before anything else, the held orders held at least
+//     approval_timeout before the input's time are rejected with
+//     ReasonApprovalTimeout, oldest first;
+//   - a KindCancel of its ID from its account: OutCancelled, ReasonUser,
+//     Qty the order's (from another account: ReasonNotOwner, and it stays
+//     held);
+//   - a kill of a scope covering it that cancels the scope's resting
+//     orders (a KindKill with KillCancel, an automatic trip listed in
+//     cancel_on_trip): OutRejected with ReasonKilled, after the mass
+//     cancel's outputs. A kill that does not cancel leaves it held (its
+//     approval is then refused with ReasonKilled unless the kill is
+//     cleared first).
+//
+// Rejections of a held order carry its fields (Other its client order id).
+// An approve or deny of no held order is rejected with
+// ReasonUnknownPending. A held order never rests or trades before it is
+// approved, and counts for nothing (it is not an open order, adds no open
+// quantity, credit or parent use; the approval's re-checks see what it
+// would add), but its order id and client order id are taken: a new order
+// with either is rejected as a duplicate, the order id until the held order
+// is resolved, the client order id as for an order passed to the matcher.
+// A replace of it finds no resting order (ReasonUnknownOrder) and a mass
+// cancel does not touch it. An order the matcher would refuse at once (its
+// symbol halted, its id resting) goes to the matcher instead of being held.
+// Changing a threshold leaves the orders already held as they are.
+//
+// At most max_pending orders are held, in a table allocated as it grows (by
+// doubling, up to the bound) and never shrunk: holding, approving, denying
+// and timing out allocate nothing in steady state. The held orders are
+// part of the guard's state (see [Guard.AppendState]); [Guard.Pending]
+// lists them, oldest first.
+//
 // # Kill switch
 //
 // Scopes: an account (Account set, Symbol event.Any), a symbol (the
@@ -155,7 +213,8 @@
 // orders and replaces in the scope with ReasonKilled; cancels always pass.
 // Automatic trips listed in cancel_on_trip, and a KindKill with Arg
 // event.KillCancel, also cancel the scope's resting orders through the
-// matcher's mass cancel. A trip is latched until an operator's KindClear of
+// matcher's mass cancel, and reject its orders held for approval
+// (ReasonKilled). A trip is latched until an operator's KindClear of
 // exactly that scope (OutClear): clearing an account does not lift a kill of
 // the engine or of a symbol. A clear re-arms the scope's detectors: its
 // window totals restart from zero (the baselines are kept), an account's
@@ -173,13 +232,17 @@
 //	[symbols]           every symbol's limits
 //	[account 42]        one account: what differs, and restricted = SYM, SYM
 //	[symbol AAPL]       one symbol (by name, applied when it is defined)
+//	[admin]             the admin socket's roles: package admin's, skipped here
 //	key = value         values: 1_000_000, off (0, no limit), yes/no, 250ms, 0.01
 //
 // [global] only: tick_usd, lot_shares (they turn the _usd limits into
 // tick-lots), windows, baseline_periods, warmup_periods,
 // anomaly_deviations, anomaly_ratio_pct, loss_window, clordid_window,
-// max_accounts, max_parents (the bounds of the guard's tables; see
-// [Config]), cancel_on_trip (all, none, or trip reason names). Every other key is a
+// max_accounts, max_parents, max_pending (the bounds of the guard's tables;
+// see [Config]), approval_timeout, cancel_on_trip (all, none, or trip
+// reason names). The lines of an [admin] section, up to the next section
+// header, are skipped unread, and nothing of them is in the [Config] (nor
+// in its JSON, which the pipeline journals). Every other key is a
 // [Limit]; its documentation says which sections take it, and a limit that
 // exists for accounts and symbols applies as the tighter of the two. Keys of
 // the output-volume detectors take three values, one per window. A bad file
@@ -212,4 +275,14 @@
 // [Guard.AppendState] encodes the whole state canonically (sorted,
 // versioned, length-checked) for snapshots and digests, and
 // [Guard.LoadState] restores it.
+//
+// # Views
+//
+// For an operator, between two inputs (they allocate, and change
+// nothing): [Guard.Guards] lists the engine's guards and the scopes not in
+// their normal state, [Guard.Kills] the latched kill switches,
+// [Guard.Limits] the limits in force, [Guard.Pending] and
+// [Guard.PendingCount] the orders held for approval; [Guard.Account],
+// [Guard.Position], [Guard.Killed], [Guard.Breaker] and [Guard.Limit] one
+// scope each.
 package risk
