@@ -18,6 +18,7 @@ import (
 	"github.com/tradeengine/engine/event"
 	"github.com/tradeengine/engine/matcher"
 	"github.com/tradeengine/engine/risk"
+	"golang.org/x/sys/unix"
 )
 
 func TestSocketModes(t *testing.T) {
@@ -749,5 +750,52 @@ func TestClientDoRejectsLineFeed(t *testing.T) {
 	// The connection is still in step.
 	if _, isErr := do(t, c, "status"); isErr {
 		t.Fatal("status failed")
+	}
+}
+
+// TestInteractiveTerminal runs Interactive on a pseudo-terminal: it
+// prompts before each line.
+func TestInteractiveTerminal(t *testing.T) {
+	master, err := os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		t.Skipf("no pseudo-terminal: %v", err)
+	}
+	defer master.Close()
+	fd := int(master.Fd())
+	if err := unix.IoctlSetPointerInt(fd, unix.TIOCSPTLCK, 0); err != nil {
+		t.Skipf("unlock pseudo-terminal: %v", err)
+	}
+	n, err := unix.IoctlGetInt(fd, unix.TIOCGPTN)
+	if err != nil {
+		t.Skipf("pseudo-terminal number: %v", err)
+	}
+	slave, err := os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		t.Skipf("open pseudo-terminal: %v", err)
+	}
+	defer slave.Close()
+	// Echo off, so that the master's buffer holds nothing to read.
+	tio, err := unix.IoctlGetTermios(int(slave.Fd()), unix.TCGETS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tio.Lflag &^= unix.ECHO
+	if err := unix.IoctlSetTermios(int(slave.Fd()), unix.TCSETS, tio); err != nil {
+		t.Fatal(err)
+	}
+	// Two lines, then end of file (^D at the start of a line).
+	if _, err := master.Write([]byte("pause\nbogus\n\x04")); err != nil {
+		t.Fatal(err)
+	}
+	ts := startServer(t, ServerConfig{}, nil)
+	var out strings.Builder
+	if err := Interactive(ts.dial(t), slave, &out); err != nil {
+		t.Fatal(err)
+	}
+	want := "engine> pause: seq 1, paused\n\n" +
+		"engine> error: unknown command \"bogus\"; try help\n\n" +
+		"engine> \n"
+	if out.String() != want {
+		t.Fatalf("got %q\nwant %q", out.String(), want)
 	}
 }
