@@ -26,6 +26,12 @@ const (
 	// interval i is the raw median, standing for the operations a stall
 	// kept from being issued.
 	MethodClosedLoop = "closed-loop, corrected at the median interval"
+	// MethodPaced: a loop that starts one operation per fixed interval and
+	// waits for each (a paced closed loop), recorded raw, then corrected
+	// as HdrHistogram does at that interval: a value v adds v-i, v-2i, ...
+	// down to i, standing for the operations it held back. With every
+	// value below the interval the two histograms are the same.
+	MethodPaced = "paced loop, corrected at its interval"
 )
 
 // Latency is one latency measured by the suite: a corrected histogram and
@@ -90,6 +96,14 @@ func (l *Latency) RecordRaw(ns int64) {
 func (l *Latency) CorrectClosedLoop() {
 	l.Method = MethodClosedLoop
 	l.Interval = max(l.Raw.ValueAtQuantile(50), 1)
+	l.Corrected = CorrectCoordinatedOmission(l.Raw, l.Interval)
+}
+
+// CorrectAtInterval fills the corrected histogram from the raw one at the
+// loop's fixed interval in ns (see MethodPaced).
+func (l *Latency) CorrectAtInterval(interval int64) {
+	l.Method = MethodPaced
+	l.Interval = max(interval, 1)
 	l.Corrected = CorrectCoordinatedOmission(l.Raw, l.Interval)
 }
 

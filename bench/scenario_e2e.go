@@ -134,7 +134,7 @@ func E2ERun(ctx context.Context, o E2EOptions, pool *FlowPool, sent []int64) (*E
 // runE2E is the e2e scenario: the fixed rates, then the search for the
 // highest sustainable rate when Rates holds a 0.
 func (s *suite) runE2E(ctx context.Context) error {
-	pool, err := NewFlowPool(s.cfg.E2EMaxEvents)
+	pool, err := s.flowPool()
 	if err != nil {
 		return err
 	}

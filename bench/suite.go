@@ -14,7 +14,7 @@ import (
 )
 
 // Scenarios are the scenario names, in the order a run takes them.
-var Scenarios = []string{"ring", "matcher", "journal", "e2e"}
+var Scenarios = []string{"ring", "matcher", "journal", "e2e", "killlat"}
 
 // ErrConfig is wrapped by Run for a configuration it cannot run.
 var ErrConfig = errors.New("bench: bad config")
@@ -56,8 +56,13 @@ type Config struct {
 	// MatcherEvents is the length of the generated matcher flow.
 	MatcherEvents int
 	// E2EMaxEvents caps the e2e flow held in memory; a longer run cycles
-	// through it.
+	// through it. The killlat scenario sends from the same flow.
 	E2EMaxEvents int
+	// AdminRounds is the number of pairs of runs (admin socket off, on)
+	// the killlat scenario's admin cost takes the median of.
+	AdminRounds int
+	// AdminRun is the length of each of those runs; 0 is Duration.
+	AdminRun time.Duration
 	// Progress receives a line as each measurement starts; nil discards.
 	Progress io.Writer
 	// BenchmarksMD, when not "", is another path BENCHMARKS.md is written
@@ -78,6 +83,8 @@ func ShortConfig() Config {
 		RecoveryBytes: 256 << 20,
 		MatcherEvents: 1 << 20,
 		E2EMaxEvents:  4 << 20,
+		AdminRounds:   3,
+		AdminRun:      350 * time.Millisecond,
 	}
 }
 
@@ -91,6 +98,8 @@ func LongConfig() Config {
 	c.RecoveryBytes = 1536 << 20
 	c.MatcherEvents = 2 << 20
 	c.E2EMaxEvents = 8 << 20
+	c.AdminRounds = 5
+	c.AdminRun = 0
 	return c
 }
 
@@ -106,6 +115,8 @@ func SmokeConfig() Config {
 	c.SegmentSize = 8 << 20
 	c.MatcherEvents = 50_000
 	c.E2EMaxEvents = 200_000
+	c.AdminRounds = 1
+	c.AdminRun = 0
 	return c
 }
 
@@ -114,7 +125,8 @@ type suite struct {
 	cfg      Config
 	rep      *Report
 	start    time.Time
-	unpinned bool // some pair ran unpinned (noted once)
+	unpinned bool      // some pair ran unpinned (noted once)
+	pool     *FlowPool // the e2e flow, generated once for e2e and killlat
 }
 
 // Run runs the configured scenarios, the peer comparisons, and writes the
@@ -169,6 +181,8 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			syscall.Sync()
 		case "e2e":
 			err = s.runE2E(ctx)
+		case "killlat":
+			err = s.runKillLat(ctx)
 		}
 		if err != nil {
 			runErr = fmt.Errorf("bench: %s: %w", name, err)
@@ -204,6 +218,8 @@ func (c *Config) check() error {
 		return fmt.Errorf("%w: matcher flow of %d events", ErrConfig, c.MatcherEvents)
 	case c.E2EMaxEvents < 1000:
 		return fmt.Errorf("%w: e2e flow of %d events", ErrConfig, c.E2EMaxEvents)
+	case c.AdminRounds < 1 || c.AdminRun < 0:
+		return fmt.Errorf("%w: admin cost of %d rounds of %v", ErrConfig, c.AdminRounds, c.AdminRun)
 	case c.JournalCap < 1<<20 || c.RecoveryBytes < 1<<20:
 		return fmt.Errorf("%w: journal sizes below 1 MiB", ErrConfig)
 	}
@@ -213,6 +229,18 @@ func (c *Config) check() error {
 		}
 	}
 	return nil
+}
+
+// flowPool returns the e2e flow pool, made on first use.
+func (s *suite) flowPool() (*FlowPool, error) {
+	if s.pool == nil {
+		p, err := NewFlowPool(s.cfg.E2EMaxEvents)
+		if err != nil {
+			return nil, err
+		}
+		s.pool = p
+	}
+	return s.pool, nil
 }
 
 // progress writes one line saying what the run is doing now.

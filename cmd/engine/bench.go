@@ -14,7 +14,17 @@ import (
 	"github.com/tradeengine/engine/bench"
 )
 
-const benchSynopsis = "[ring|matcher|journal|e2e|all] [--duration D] [--rate R[,R...]] [--out DIR] [--peers=false] [--smoke]"
+const benchSynopsis = `[ring|matcher|journal|e2e|killlat|all] [--duration D] [--rate R[,R...]] [--out DIR] [--peers=false] [--smoke]
+
+scenarios:
+  ring      ring throughput beside a buffered channel; round trips
+  matcher   the matcher on the generated flow and the LOBSTER AMZN day
+  journal   appends per durability mode, sync-append latency, recovery scan
+  e2e       the whole engine at fixed offered rates (--rate), open loop
+  killlat   operator kill/clear over the admin socket at 1M events/s: write
+            to first output at the sink; the admin socket's and /metrics'
+            cost in throughput, polled every 100ms (alternating runs)
+  all       every scenario, longer (the default is a short run of each)`
 
 // cmdBench runs the benchmark suite: `engine bench` alone is the short run
 // of every scenario, `engine bench all` the long one, a scenario name runs
