@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -277,5 +278,50 @@ func TestStuckAndFloodingClients(t *testing.T) {
 	quiet := readSummary(t, filepath.Join(dir, "quiet.json"))
 	if busy.EventsIn != quiet.EventsIn || busy.OutputDigest != quiet.OutputDigest {
 		t.Fatalf("with clients: %d events, digest %s; without: %d, %s", busy.EventsIn, busy.OutputDigest, quiet.EventsIn, quiet.OutputDigest)
+	}
+}
+
+// TestMetricsEndpoint: engine run --metrics serves the live counters in
+// the Prometheus text format, which promtool accepts (skipped without
+// promtool), with the events the engine has taken.
+func TestMetricsEndpoint(t *testing.T) {
+	dir := t.TempDir()
+	lines := genFeed(t, dir, 2000)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	sock := filepath.Join(dir, "engine.sock")
+	e := startEngine(t, dir, "--admin", sock, "--metrics", addr)
+	c := dialWhenUp(t, sock)
+	defer c.Close()
+	io.WriteString(e.feed, strings.Join(lines, ""))
+	waitApplied(t, c, 2000)
+	resp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /metrics: %d, %v", resp.StatusCode, err)
+	}
+	if !strings.Contains(string(body), "engine_events_applied_total 2000\n") {
+		t.Fatalf("/metrics does not count the 2000 events applied:\n%s", body)
+	}
+	e.feed.Close()
+	if code := e.wait(t); code != 0 {
+		t.Fatalf("run: exit %d\n%s", code, e.err.String())
+	}
+	promtool, err := exec.LookPath("promtool")
+	if err != nil {
+		t.Skip("promtool not installed (Debian package prometheus)")
+	}
+	check := exec.Command(promtool, "check", "metrics")
+	check.Stdin = bytes.NewReader(body)
+	if out, err := check.CombinedOutput(); err != nil || len(bytes.TrimSpace(out)) != 0 {
+		t.Fatalf("promtool check metrics: %v\n%s", err, out)
 	}
 }
