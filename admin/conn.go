@@ -64,8 +64,9 @@ func (s *Server) run(c *conn) string {
 		var asJSON, quit bool
 		switch {
 		case errors.Is(rerr, errLineTooLong):
-			res = errResult{Error: fmt.Sprintf("line longer than %d bytes", MaxLine)}
-			s.log.Info("admin: command", append(logPeer(c.peer), "role", c.role.String(), "cmd", "(too long)", "result", res.(errResult).Error)...)
+			msg := fmt.Sprintf("line longer than %d bytes", MaxLine)
+			res = errResult{Error: msg}
+			s.log.Info("admin: command", append(logPeer(c.peer), "role", c.role.String(), "cmd", "(too long)", "result", "error: "+msg)...)
 		case rerr != nil && !errors.Is(rerr, io.EOF):
 			var ne net.Error
 			if errors.As(rerr, &ne) && ne.Timeout() {
@@ -108,7 +109,7 @@ func (s *Server) execute(c *conn, line string) (res result, asJSON, quit bool) {
 		if errors.As(err, &ce) {
 			msg = ce.Msg
 		}
-		s.log.Info("admin: command", append(logPeer(c.peer), "role", c.role.String(), "cmd", line, "result", msg)...)
+		s.log.Info("admin: command", append(logPeer(c.peer), "role", c.role.String(), "cmd", line, "result", "error: "+msg)...)
 		return errResult{Error: msg}, asJSON, false
 	}
 	if !c.role.Allows(cmd.Verb) {
