@@ -366,6 +366,17 @@ type EventReader struct {
 // command from the admin socket (a RecordCommand), not a feed's event.
 func (r *EventReader) Command() bool { return r.cmd }
 
+// LastCommand returns the operator's command the event Next returned last
+// came from, with who sent it and what they typed; false for a feed's
+// event.
+func (r *EventReader) LastCommand() (Command, bool) {
+	if !r.cmd {
+		return Command{}, false
+	}
+	c, err := DecodeCommand(r.rd.Record())
+	return c, err == nil
+}
+
 // Unread makes the next Next return the event the last one returned again.
 func (r *EventReader) Unread() {
 	if r.i > 0 {

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -217,6 +219,24 @@ func TestCtl(t *testing.T) {
 	out, _ := os.ReadFile(filepath.Join(dir, "o.csv"))
 	if !strings.Contains(string(out), ",kill,") {
 		t.Fatal("the output has no kill event")
+	}
+	// The journal says who killed the account, and how.
+	uid := os.Getuid()
+	r = engine(t, dir, "", "journal", "dump", "--from", "2001", "--to", "2001", jdir)
+	want := fmt.Sprintf("# operator uid %d gid %d pid ", uid, os.Getgid())
+	if r.code != 0 || !strings.Contains(r.stdout, want) || !strings.Contains(r.stdout, `"kill account 1 cancel fat finger"`+"\n2001,") {
+		t.Fatalf("journal dump of the kill: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = engine(t, dir, "", "journal", "dump", "--format", "jsonl", "--from", "2001", "--to", "2001", jdir)
+	var rec struct {
+		Kind     string `json:"kind"`
+		Operator struct {
+			UID  int    `json:"uid"`
+			Text string `json:"text"`
+		} `json:"operator"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &rec); err != nil || rec.Kind != "kill" || rec.Operator.UID != uid || rec.Operator.Text != "kill account 1 cancel fat finger" {
+		t.Fatalf("jsonl dump of the kill: %v\n%s", err, r.stdout)
 	}
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -129,10 +130,21 @@ func journalDump(args []string, stdout io.Writer) error {
 				}
 				return fmt.Errorf("journal ends before sequence %d: %v", seq, er.Err())
 			}
+			cmd, isCmd := er.LastCommand()
 			if *format == "csv" {
-				b = appendInCSV(b[:0], in, names)
+				b = b[:0]
+				if isCmd {
+					// Who did it, as a comment line before the event.
+					b = fmt.Appendf(b, "# operator uid %d gid %d pid %d: %q\n", cmd.UID, cmd.GID, cmd.PID, cmd.Text)
+				}
+				b = appendInCSV(b, in, names)
 			} else {
 				b = appendInJSON(b[:0], in, names)
+				if isCmd {
+					b = b[:len(b)-2]                  // the closing brace and the line feed
+					text, _ := json.Marshal(cmd.Text) // a string always marshals
+					b = fmt.Appendf(b, `,"operator":{"uid":%d,"gid":%d,"pid":%d,"text":%s}}`+"\n", cmd.UID, cmd.GID, cmd.PID, text)
+				}
 			}
 			if _, err := w.Write(b); err != nil {
 				return err
