@@ -202,7 +202,7 @@ const maxSymbolNames = 1 << 16
 
 // names returns the name of symbol id, "" when the server has not learnt
 // it. The engine's views carry symbol ids; the server learns a name when a
-// command names the symbol (the Engine contract has no lookup by id).
+// command names the symbol, or from an Answer's Names.
 func (s *Server) names(id uint32) string {
 	s.symMu.Lock()
 	defer s.symMu.Unlock()
@@ -229,6 +229,9 @@ func (s *Server) query(cmd Command) result {
 	a, err := s.eng.Query(ctx, q)
 	if err != nil {
 		return errResult{Error: cmd.Verb.String() + ": " + s.callError(err, s.cfg.CallTimeout)}
+	}
+	for id, name := range a.Names {
+		s.learn(id, name)
 	}
 	switch q.Kind {
 	case QueryGuards:

@@ -80,6 +80,9 @@ type Answer struct {
 	Limits   []risk.LimitValue   // QueryLimits
 	Pending  []risk.Held         // QueryPending, oldest first
 	SymbolID uint32              // QuerySymbol
+	// Names names the symbols the answer refers to by id (guards, limits,
+	// held and open orders); symbols keep their ids for a journal's life.
+	Names map[uint32]string
 }
 
 // Book is the depth of one symbol's book.

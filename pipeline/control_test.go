@@ -433,6 +433,9 @@ func TestAdminApproval(t *testing.T) {
 	if err != nil || len(ans.Pending) != 3 || ans.Pending[0].PendingID != 3 || ans.Pending[0].Order.ID != 2 {
 		t.Fatalf("pending: %+v, %v", ans.Pending, err)
 	}
+	if ans.Names[0] != "AAPL" {
+		t.Fatalf("the answer names symbols %v, want 0: AAPL", ans.Names)
+	}
 	// Nothing of the held orders is in the book: only the 500 traded.
 	book, err := lr.ctl.Query(context.Background(), admin.Query{Kind: admin.QueryBook, Symbol: "AAPL", Levels: 1})
 	if err != nil || len(book.Book.Asks) != 1 || book.Book.Asks[0].Qty != 9500 || len(book.Book.Bids) != 0 {

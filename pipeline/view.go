@@ -80,7 +80,37 @@ func (l *logic) answer(q admin.Query) (admin.Answer, error) {
 	default:
 		return a, fmt.Errorf("query kind %d unknown", q.Kind)
 	}
+	a.Names = l.names(&a)
 	return a, nil
+}
+
+// names names the symbols a refers to.
+func (l *logic) names(a *admin.Answer) map[uint32]string {
+	m := map[uint32]string{}
+	add := func(id uint32) {
+		if id == event.Any {
+			return
+		}
+		if n, ok := l.m.SymbolName(id); ok {
+			m[id] = n
+		}
+	}
+	for _, o := range a.Orders {
+		add(o.Symbol)
+	}
+	for _, g := range a.Guards {
+		add(g.Symbol)
+	}
+	for _, v := range a.Limits {
+		add(v.Symbol)
+	}
+	for _, h := range a.Pending {
+		add(h.Order.Symbol)
+	}
+	if len(m) == 0 {
+		return nil
+	}
+	return m
 }
 
 // symbolID finds a symbol by name.
