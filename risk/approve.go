@@ -142,6 +142,25 @@ func (g *Guard) approvalReason(in *event.In, a int32, notional int64) event.Reas
 	return 0
 }
 
+// replaceApproval returns why a replace of an order of account index a in
+// symbol sym, from quantity oldQty and notional oldN to qty and notional n,
+// is refused, or 0: it raises the quantity above the tighter approve_qty
+// (ReasonApproveQty), or the notional above approve_notional_usd
+// (ReasonApproveNotional). A replace is never held: without this, an
+// order small enough to pass could be replaced into one that needs an
+// approval. A replace that raises neither (a cut, or a new price at a
+// notional no higher) passes, so an approved order can still be amended.
+func (g *Guard) replaceApproval(a int32, sym uint32, qty, oldQty, n, oldN int64) event.Reason {
+	al, sl := &g.acctLim[a], &g.symLim[sym]
+	if q := minLimit(al[LimitApproveQty], sl[LimitApproveQty]); q > 0 && qty > q && qty > oldQty {
+		return event.ReasonApproveQty
+	}
+	if l := minLimit(al[LimitApproveNotional], sl[LimitApproveNotional]); l > 0 && n > l && n > oldN {
+		return event.ReasonApproveNotional
+	}
+	return 0
+}
+
 // hold holds new order in, which passed every pre-trade check, for
 // approval (reason r), answering OutHeld, or rejects it with
 // ReasonTooManyPending when Config.MaxPending orders are held. Its client

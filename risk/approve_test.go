@@ -568,3 +568,41 @@ func TestStateOldVersions(t *testing.T) {
 		}
 	}
 }
+
+// TestApprovalReplace: a replace may not raise an order above an approval
+// threshold (it would bypass the approval); cuts and amendments that raise
+// neither pass, also for an approved order above the threshold.
+func TestApprovalReplace(t *testing.T) {
+	h := approveHarness(t, nil) // account 7: 100 lots; every account: $1,000
+	h.limit(7, 0, event.Buy, 90, 100)
+	small := h.id
+	rep := func(id uint64, px, qty int64) []event.Out {
+		return h.apply(event.In{Kind: event.KindReplace, Account: 7, ID: id, Price: px, Qty: qty})
+	}
+	if r := rejection(rep(small, 90, 101)); r != event.ReasonApproveQty {
+		t.Fatalf("raised above approve_qty: %v", r)
+	}
+	if r := rejection(rep(small, 1001, 100)); r != event.ReasonApproveNotional {
+		t.Fatalf("raised above approve_notional_usd: %v", r)
+	}
+	if out := rep(small, 95, 100); count(out, event.OutReplaced) != 1 {
+		t.Fatalf("new price, under both: %+v", out)
+	}
+	_, id := h.hold(7, 0, event.Buy, 90, 300, event.ReasonApproveQty)
+	h.apply(event.In{Kind: event.KindApprove, ID: id})
+	big := h.id
+	for _, c := range []struct {
+		px, qty int64
+		want    event.Reason
+	}{
+		{90, 250, 0},                            // a cut
+		{80, 250, 0},                            // a lower price: notional down
+		{500, 250, event.ReasonApproveNotional}, // notional up, to $1,250
+		{80, 260, event.ReasonApproveQty},       // more lots
+	} {
+		out := rep(big, c.px, c.qty)
+		if r := rejection(out); r != c.want || c.want == 0 && count(out, event.OutReplaced) != 1 {
+			t.Fatalf("approved order to %d @ %d: %+v, want %v", c.qty, c.px, out, c.want)
+		}
+	}
+}

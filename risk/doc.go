@@ -67,7 +67,11 @@
 // A replace is checked the same way with the order's symbol and side
 // (steps 1 to 4 with no new-order bucket), and, unless it only cuts the
 // quantity at the same price, steps 5 to 8 on the new price and quantity
-// and 11 to 14 on the quantity it adds; a replace is never held. Cancels and mass cancels are never
+// and 11 to 14 on the quantity it adds, then step 15: a replace is never
+// held, and one that raises the quantity above approve_qty, or the
+// notional above approve_notional_usd, is rejected with ReasonApproveQty
+// or ReasonApproveNotional (else a small order could be replaced into one
+// that needs an approval). Cancels and mass cancels are never
 // refused: they take a message token when there is one, so a runaway can
 // always be pulled, even while its account is killed or its breaker open.
 //

@@ -500,6 +500,11 @@ func (g *Guard) replace(in *event.In, out []event.Out) []event.Out {
 		if r := g.pretrade(&chk, a, s, p, &c); r != 0 {
 			return g.emit(reject(in, info.Symbol, r, out))
 		}
+		if g.accts[a].approve || s.approve {
+			if r := g.replaceApproval(a, info.Symbol, in.Qty, info.Qty, in.Price*in.Qty, info.Price*info.Qty); r != 0 {
+				return reject(in, info.Symbol, r, out)
+			}
+		}
 	}
 	n := len(out)
 	out = g.m.Replace(in, out)
