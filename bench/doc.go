@@ -16,6 +16,11 @@
 //	e2e      pipeline.Run at fixed offered rates, open loop, latency from each
 //	         order's intended send time to its first output event; the highest
 //	         sustainable rate
+//	killlat  an operator's kill and clear over the admin socket while the
+//	         engine carries 1M events/s: from the command's write on the
+//	         socket to its first output at the bench's sink; and what the
+//	         admin socket and the metrics endpoint, polled every 100 ms,
+//	         cost in throughput (alternating runs with and without)
 //
 // # Latency
 //
@@ -24,7 +29,9 @@
 // the intended send time (wrk2's method: a stall is charged to every order it
 // delayed); in the closed loops (round trips, per-order matcher, sync
 // appends) it is the raw one corrected as HdrHistogram does, with the raw
-// median as the expected interval. Each is written as NAME.corrected.hgrm
+// median as the expected interval; in the paced loop of killlat (one
+// command due every 2 ms, each waited for) it is corrected at that
+// interval. Each is written as NAME.corrected.hgrm
 // and NAME.raw.hgrm (HdrHistogram's PercentilesPrint text, values in µs, the
 // unit named in a comment) and drawn in latency-SCENARIO.svg.
 //

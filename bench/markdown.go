@@ -63,8 +63,8 @@ func WriteMarkdown(w io.Writer, rep *Report, prefix string) error {
 
 	if len(rep.Latencies) > 0 {
 		p("## Latency\n\n")
-		p("Corrected histograms are measured from the intended send time (%s) or, for closed loops, corrected for coordinated omission (%s); the raw histogram is beside each. The distributions are HdrHistogram percentile files in %s.\n\n",
-			MethodIntended, MethodClosedLoop, HgrmUnit)
+		p("Corrected histograms are measured from the intended send time (%s) or, for closed loops, corrected for coordinated omission (%s; %s); the raw histogram is beside each. The distributions are HdrHistogram percentile files in %s.\n\n",
+			MethodIntended, MethodClosedLoop, MethodPaced, HgrmUnit)
 		p("| latency | histogram | count | p50 | p90 | p99 | p99.9 | p99.99 | max | file |\n")
 		p("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n")
 		for _, l := range rep.Latencies {
@@ -117,6 +117,8 @@ var methodNotes = []string{
 	"journal: journal.Open in a temporary directory, 64-byte payloads (96-byte frames), per durability mode; the msync latency is the latency of one Append in sync mode (one msync per record). The recovery scan is journal.Verify over a freshly written journal (warm page cache), and the restart time is journal.Open on it.",
 	"e2e: pipeline.Run with pipeline.DefaultConfig (the risk guard on; the logic pinned to the last CPU on machines with at least pipeline.PinMinCPUs CPUs, else unpinned) and a batch-mode journal; at 1M/s a diagnostic row runs the logic pinned the other way. The source paces a pregenerated gen flow: event i is due at start + i/rate, until then the source yields the processor to any goroutine that wants it (runtime.Gosched), so the load generator only takes CPU the engine leaves idle, and never drops; latency runs from that intended time to the first output event with the event's sequence (corrected), and from the actual send (raw). The first 10% of events are a warm-up and not recorded. GC cycles and pauses are counted from the end of the warm-up to the end of the run.",
 	"Highest sustainable rate: " + SustainableRule + ".",
+	"killlat: the e2e setup at 1M events/s offered (pipeline.DefaultConfig, batch journal, the same paced source) with a pipeline.Control in Config.Control and the admin socket (admin.Listen) on a temporary path; a client connected to it (admin.Dial) sends `kill account 42` and `clear account 42` in turn, one due every 2 ms from the end of the warm-up until 90% of the run, always ending on a clear. Kill latency is measured " + KillLatencyRule + "; the answer latency is the same write to the client's reading of the answer. A command sent late because the previous one had not come back is charged as HdrHistogram corrects a loop at a fixed interval (" + MethodPaced + "). The flow's own latency is measured beside it as e2e does, the commands' sequence numbers taken out.",
+	"killlat admin cost: " + AdminCostRule + ".",
 }
 
 // mdCell escapes text for a markdown table cell.

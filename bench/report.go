@@ -232,7 +232,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 		fmt.Fprintf(w, "\npeers: %s\n", r.Peers.Reason)
 	}
 	if len(r.Latencies) > 0 {
-		fmt.Fprintf(w, "\nlatency (corrected: %s or %s; raw beside it)\n", MethodIntended, MethodClosedLoop)
+		fmt.Fprintf(w, "\nlatency (corrected: %s, %s, or %s; raw beside it)\n", MethodIntended, MethodClosedLoop, MethodPaced)
 		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 		fmt.Fprintln(tw, "latency\thistogram\tcount\tp50\tp90\tp99\tp99.9\tp99.99\tmax\t")
 		for _, l := range r.Latencies {

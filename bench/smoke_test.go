@@ -43,7 +43,7 @@ func TestSmoke(t *testing.T) {
 			t.Errorf("no placeholder row for the %s target against %s", k.metric, k.peer)
 		}
 	}
-	for _, want := range []string{"e2e-100K", "e2e-1M", "e2e-1M-" + pinLabel(otherPin()), "ring-rtt", "chan-rtt", "matcher-generated", "journal-sync-append"} {
+	for _, want := range []string{"e2e-100K", "e2e-1M", "e2e-1M-" + pinLabel(otherPin()), "ring-rtt", "chan-rtt", "matcher-generated", "journal-sync-append", "killlat", "killlat-answer", "killlat-flow-1M"} {
 		if !slices.ContainsFunc(rep.Latencies, func(l LatencyFile) bool { return l.Name == want }) {
 			t.Errorf("no latency %s", want)
 		}

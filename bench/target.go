@@ -54,6 +54,9 @@ var targets = map[targetKey]Target{
 	{"e2e", "1M/s p99", ""}:                             {On: "value", Op: "<", Bound: 2000},
 	{"e2e", "1M/s p99.99", ""}:                          {On: "value", Op: "<", Bound: 20000},
 	{"e2e", "1M/s GC cycles", ""}:                       {On: "value", Op: "==", Bound: 0},
+	{"killlat", "kill/clear p50", ""}:                   {On: "value", Op: "<", Bound: 100_000},
+	{"killlat", "kill/clear p99", ""}:                   {On: "value", Op: "<", Bound: 1_000_000},
+	{"killlat", "admin cost", ""}:                       {On: "value", Op: "<=", Bound: 2},
 }
 
 // PeerChan is the name of the buffered Go channel baseline of the ring.

@@ -1,0 +1,305 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tradeengine/engine/admin"
+	"github.com/tradeengine/engine/event"
+	"github.com/tradeengine/engine/gen"
+	"github.com/tradeengine/engine/pipeline"
+)
+
+// AdminPollInterval is how often the admin-cost poller reads the engine:
+// `stats` and `guards` over the admin socket and a GET of /metrics.
+const AdminPollInterval = 100 * time.Millisecond
+
+// AdminCostRule is how the killlat scenario measures what the admin socket
+// costs, for the report.
+const AdminCostRule = "the engine's highest throughput (unpaced source, no journal, no sink: only the engine's own work) with a pipeline.Control, the admin socket and the metrics endpoint, polled every 100 ms by a client (json stats and json guards over the socket, GET /metrics), against the same run with neither (Config.Control nil); the runs alternate (off-on, then on-off) and the cost is 1 minus the median of the rounds' on/off throughput ratios"
+
+// AdminCostOptions describe an admin-cost measurement.
+type AdminCostOptions struct {
+	Rounds int           // pairs of runs, one with the admin socket and one without
+	Length time.Duration // how long each run's source sends
+	Socket string        // the admin socket's path
+	Poll   time.Duration // the poller's interval
+}
+
+// AdminRound is one pair of runs.
+type AdminRound struct {
+	Off, On float64 // events/s without and with the admin socket
+	Polls   int     // polls that got all three answers, in the run with it
+	Failed  int     // polls that did not
+}
+
+// Ratio returns the round's throughput with the admin socket over without.
+func (r AdminRound) Ratio() float64 { return r.On / r.Off }
+
+// AdminCostResult is an admin-cost measurement.
+type AdminCostResult struct {
+	Rounds []AdminRound
+}
+
+// MedianRatio returns the median of the rounds' ratios.
+func (r *AdminCostResult) MedianRatio() float64 {
+	return median(r.Rounds, AdminRound.Ratio)
+}
+
+// Cost returns the share of the throughput the admin socket costs, in
+// percent: 100 * (1 - MedianRatio). Negative when the runs with it were
+// the faster.
+func (r *AdminCostResult) Cost() float64 { return 100 * (1 - r.MedianRatio()) }
+
+// median returns the median of f over xs (the mean of the middle two for
+// an even count).
+func median[T any](xs []T, f func(T) float64) float64 {
+	v := make([]float64, len(xs))
+	for i, x := range xs {
+		v[i] = f(x)
+	}
+	slices.Sort(v)
+	switch n := len(v); {
+	case n == 0:
+		return 0
+	case n%2 == 1:
+		return v[n/2]
+	default:
+		return (v[n/2-1] + v[n/2]) / 2
+	}
+}
+
+// AdminCost runs o.Rounds pairs of unpaced runs of pool's flow, each o.Length
+// long: one without a Control, one with a Control, the admin socket on
+// o.Socket and the metrics endpoint on a free local port, polled every
+// o.Poll. The order alternates from round to round, so that a machine
+// getting slower or faster during the measurement weighs on both alike.
+// progress, when not nil, gets a line per round.
+func AdminCost(ctx context.Context, o AdminCostOptions, pool *FlowPool, progress func(string, ...any)) (*AdminCostResult, error) {
+	if o.Rounds < 1 || o.Length <= 0 || o.Poll <= 0 {
+		return nil, fmt.Errorf("%w: admin cost: %d rounds of %v, poll %v", ErrConfig, o.Rounds, o.Length, o.Poll)
+	}
+	pool.Ensure(1 << 20)
+	res := &AdminCostResult{}
+	for i := range o.Rounds {
+		var r AdminRound
+		for _, on := range [2]bool{i%2 == 1, i%2 == 0} {
+			a, err := adminRun(ctx, o, pool, on)
+			if err != nil {
+				return nil, err
+			}
+			if on {
+				r.On, r.Polls, r.Failed = a.rate, a.polls, a.failed
+			} else {
+				r.Off = a.rate
+			}
+		}
+		res.Rounds = append(res.Rounds, r)
+		if progress != nil {
+			progress("admin cost round %d: off %s/s, on %s/s (%d polls): ratio %.3f", i+1, FormatSI(r.Off), FormatSI(r.On), r.Polls, r.Ratio())
+		}
+	}
+	return res, nil
+}
+
+// adminArm is one run of an admin-cost round.
+type adminArm struct {
+	rate          float64 // events/s
+	polls, failed int
+}
+
+// adminRun runs the flow unpaced for o.Length, with the admin socket and
+// its poller when on.
+func adminRun(ctx context.Context, o AdminCostOptions, pool *FlowPool, on bool) (adminArm, error) {
+	clk := SystemClock()
+	cfg := pipeline.DefaultConfig()
+	src := newTimedSource(clk, pool.Events(), o.Length)
+	var arm adminArm
+	var stopPoll func() (int, int)
+	if on {
+		ctl := pipeline.NewControl()
+		cfg.Control = ctl
+		srv, err := admin.Listen(admin.ServerConfig{Path: o.Socket}, ctl)
+		if err != nil {
+			return arm, fmt.Errorf("bench: admin cost: %w", err)
+		}
+		defer srv.Close()
+		ms, err := admin.ServeMetrics("127.0.0.1:0", admin.EngineSource(ctl), nil)
+		if err != nil {
+			return arm, fmt.Errorf("bench: admin cost: %w", err)
+		}
+		defer ms.Close()
+		c, err := admin.Dial(o.Socket)
+		if err != nil {
+			return arm, fmt.Errorf("bench: admin cost: %w", err)
+		}
+		defer c.Close()
+		stopPoll = startPoller(c, "http://"+ms.Addr().String()+"/metrics", o.Poll, src.started)
+	}
+	runtime.GC()
+	sum, err := pipeline.Run(ctx, cfg, src, nil)
+	end := clk.Now()
+	if stopPoll != nil {
+		arm.polls, arm.failed = stopPoll()
+	}
+	if err != nil {
+		return arm, fmt.Errorf("bench: admin cost: %w", err)
+	}
+	if sum.EventsIn != src.n || src.n == 0 {
+		return arm, fmt.Errorf("bench: admin cost: %d events entered the engine, %d were sent", sum.EventsIn, src.n)
+	}
+	if on && arm.polls == 0 {
+		return arm, fmt.Errorf("bench: admin cost: no poll of the admin socket and /metrics succeeded (%d failed)", arm.failed)
+	}
+	arm.rate = float64(src.n) / (float64(clk.NS(end-src.start)) / 1e9)
+	return arm, nil
+}
+
+// startPoller polls c and metricsURL every interval, the first time as
+// soon as started is closed, until the function it returns is called; that
+// returns the polls that got all three answers and those that did not.
+func startPoller(c *admin.Client, metricsURL string, interval time.Duration, started <-chan struct{}) func() (ok, failed int) {
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var ok, failed int
+	hc := &http.Client{Timeout: 5 * time.Second}
+	poll := func() bool {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if _, err := c.Stats(ctx); err != nil {
+			return false
+		}
+		if _, err := c.Query(ctx, admin.Query{Kind: admin.QueryGuards}); err != nil {
+			return false
+		}
+		resp, err := hc.Get(metricsURL)
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		return err == nil && resp.StatusCode == http.StatusOK && strings.Contains(string(b), "engine_events_in_total")
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		select {
+		case <-started:
+		case <-stop:
+			return
+		}
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			if poll() {
+				ok++
+			} else {
+				failed++
+			}
+			select {
+			case <-t.C:
+			case <-stop:
+				return
+			}
+		}
+	}()
+	return func() (int, int) {
+		close(stop)
+		wg.Wait()
+		hc.CloseIdleConnections()
+		return ok, failed
+	}
+}
+
+// timedSource is a pipeline.Source that sends a flow as fast as ingest
+// takes it (cycling through it, order ids moved past those of earlier
+// passes as PacedSource does) for a given length of time from its first
+// event. It reads the clock once per 256 events.
+type timedSource struct {
+	clk     *Clock
+	flow    []event.In
+	idSpan  uint64
+	k       int
+	pass    uint64
+	length  float64 // ticks
+	start   int64   // ticks, at the first Next
+	end     int64
+	n       int64 // events sent
+	tsBase  int64
+	started chan struct{} // closed at the first Next
+}
+
+func newTimedSource(clk *Clock, flow []event.In, length time.Duration) *timedSource {
+	var maxID uint64
+	for i := range flow {
+		maxID = max(maxID, flow[i].ID)
+	}
+	return &timedSource{clk: clk, flow: flow, idSpan: maxID + 1, length: clk.Ticks(float64(length.Nanoseconds())),
+		tsBase: gen.DefaultConfig().StartTS, started: make(chan struct{})}
+}
+
+// Next writes the next event, or io.EOF once the time is up.
+func (s *timedSource) Next(in *event.In) error {
+	if s.n&255 == 0 {
+		now := s.clk.Now()
+		if s.n == 0 {
+			s.start, s.end = now, now+int64(s.length)
+			close(s.started)
+		} else if now >= s.end {
+			return io.EOF
+		}
+	}
+	*in = s.flow[s.k]
+	if s.pass > 0 {
+		switch in.Kind {
+		case event.KindNew, event.KindCancel, event.KindReplace:
+			in.ID += s.pass * s.idSpan
+		}
+	}
+	if s.k++; s.k == len(s.flow) {
+		s.k = 0
+		s.pass++
+	}
+	// Event time advances 1 µs per event, as the e2e flow at 1M/s.
+	in.TS = s.tsBase + s.n*1000
+	s.n++
+	return nil
+}
+
+// adminRun is the length of each admin-cost run.
+func (s *suite) adminRun() time.Duration {
+	if s.cfg.AdminRun > 0 {
+		return s.cfg.AdminRun
+	}
+	return s.cfg.Duration
+}
+
+// addAdminCost adds the admin-cost rows.
+func (s *suite) addAdminCost(r *AdminCostResult) {
+	ratios := make([]string, len(r.Rounds))
+	polls, failed := 0, 0
+	for i, rd := range r.Rounds {
+		ratios[i] = fmt.Sprintf("%.3f", rd.Ratio())
+		polls += rd.Polls
+		failed += rd.Failed
+	}
+	row := NewRow("killlat", "admin cost", r.Cost(), "%")
+	row.Note = fmt.Sprintf("throughput lost with the admin socket and /metrics polled every %v: 1 - median on/off ratio of %d alternating rounds (%s)",
+		AdminPollInterval, len(r.Rounds), strings.Join(ratios, ", "))
+	s.rep.Add(row)
+	off := NewRow("killlat", "max events/s, admin off", median(r.Rounds, func(a AdminRound) float64 { return a.Off }), "events/s")
+	off.Note = fmt.Sprintf("median of %d unpaced runs of %v, no journal", len(r.Rounds), s.adminRun())
+	on := NewRow("killlat", "max events/s, admin on", median(r.Rounds, func(a AdminRound) float64 { return a.On }), "events/s")
+	on.Note = fmt.Sprintf("median of %d runs beside those; %d polls answered", len(r.Rounds), polls)
+	if failed > 0 {
+		on.Note += fmt.Sprintf(", %d failed", failed)
+	}
+	s.rep.Add(off, on)
+}
