@@ -7,8 +7,8 @@ import "github.com/tradeengine/engine/event"
 func sideIndex(s event.Side) int { return int(s) - 1 }
 
 // submit applies KindNew. The common case (a known symbol and position, no
-// switch tripped or breaker open, no restriction, client order id or parent,
-// buckets with tokens, a priced order, every check passed, no trade) runs
+// switch tripped or breaker open, no restriction, client order id, parent
+// or approval threshold for the account or the symbol, buckets with tokens, a priced order, every check passed, no trade) runs
 // without a call but the matcher's: it is most of the flow. Anything else
 // leaves the fast path for submitSlow or submitChecked, which run the same
 // steps in their general form; leaving by a return rather than rejoining
