@@ -3,6 +3,7 @@ package pipeline
 import (
 	"bytes"
 	"errors"
+	"os"
 	"testing"
 )
 
@@ -98,4 +99,30 @@ func FuzzRunConfig(f *testing.F) {
 			t.Fatal("configuration does not round-trip")
 		}
 	})
+}
+
+// TestOlderConfigAccepted: a run configuration journaled by an older engine
+// (testdata/config-v1.json: the default configuration as the engine wrote it
+// before the approval settings existed) is the same configuration as
+// today's default, so a restart under the default is not refused.
+func TestOlderConfigAccepted(t *testing.T) {
+	old, err := os.ReadFile("testdata/config-v1.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := DefaultConfig()
+	if bytes.Equal(old, configOf(&cfg)) {
+		t.Fatal("the old encoding equals today's: the test proves nothing")
+	}
+	dir := t.TempDir()
+	if err := writeConfig(dir, 1, old); err != nil {
+		t.Fatal(err)
+	}
+	cs, err := readConfigs(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cs) != 1 || !bytes.Equal(cs[0].raw, configOf(&cfg)) {
+		t.Fatalf("the older default reads as another configuration:\n%s", configDiff(cs[0].raw, configOf(&cfg), 5))
+	}
 }

@@ -103,10 +103,14 @@ func readConfigs(dir string) ([]configFile, error) {
 		if err != nil {
 			return nil, fmt.Errorf("pipeline: run configuration: %w", err)
 		}
-		if _, err := applyConfig(Config{}, raw); err != nil {
+		c, err := applyConfig(Config{}, raw)
+		if err != nil {
 			return nil, fmt.Errorf("pipeline: %s: %w", filepath.Join(dir, name), err)
 		}
-		cs = append(cs, configFile{seq: seq, raw: raw})
+		// Compared in today's encoding: a configuration journaled by an
+		// older engine (before a setting existed, which then takes its
+		// default) is the same configuration when it decodes the same.
+		cs = append(cs, configFile{seq: seq, raw: configOf(&c)})
 	}
 	sort.Slice(cs, func(i, j int) bool { return cs[i].seq < cs[j].seq })
 	return cs, nil
