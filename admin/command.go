@@ -353,9 +353,9 @@ func parseSetLimit(c Command, args []string) (Command, error) {
 	if c.Global && (c.Account != event.Any || c.Symbol != "") {
 		return Command{}, badf("set limit: global takes no account or symbol")
 	}
-	v, err := parseLimitValue(args[len(args)-1])
+	v, err := risk.ParseLimitValue(c.Limit, args[len(args)-1])
 	if err != nil {
-		return Command{}, err
+		return Command{}, badf("set limit: %s", strings.TrimPrefix(err.Error(), "risk: "))
 	}
 	c.Value = v
 	return c, nil
@@ -383,72 +383,6 @@ func parseLimitKey(s string) (risk.Limit, error) {
 		return 0, badf("set limit: %s: window %q: want 0 to %d", key, win, risk.NumWindows-1)
 	}
 	return l + risk.Limit(w), nil
-}
-
-// parseLimitValue parses a limit's value: a non-negative integer (with
-// optional '_' between digits) in the unit of the key, a duration with a
-// unit (ns, us, ms, s, m, h) for the keys that are durations (the value is
-// then in ns), yes/no (on/off, true/false) for switches, or off for 0. The
-// engine checks the range per key.
-func parseLimitValue(s string) (int64, error) {
-	switch strings.ToLower(s) {
-	case "off", "no", "false":
-		return 0, nil
-	case "yes", "on", "true":
-		return 1, nil
-	}
-	i := 0
-	for i < len(s) && (s[i] >= '0' && s[i] <= '9' || s[i] == '_') {
-		i++
-	}
-	n, ok := parseDigits(s[:i])
-	if !ok {
-		return 0, badf("set limit: value %q: want a number, a duration (250ms), yes, no or off", s)
-	}
-	mul := int64(1)
-	switch s[i:] {
-	case "":
-	case "ns":
-	case "us", "µs":
-		mul = 1e3
-	case "ms":
-		mul = 1e6
-	case "s":
-		mul = 1e9
-	case "m":
-		mul = 60e9
-	case "h":
-		mul = 3600e9
-	default:
-		return 0, badf("set limit: value %q: unit %q: want ns, us, ms, s, m or h", s, s[i:])
-	}
-	if n > math.MaxInt64/mul {
-		return 0, badf("set limit: value %q out of range", s)
-	}
-	return n * mul, nil
-}
-
-// parseDigits parses a non-negative decimal integer with optional single
-// '_' between digits.
-func parseDigits(s string) (int64, bool) {
-	if s == "" || s[0] == '_' || s[len(s)-1] == '_' {
-		return 0, false
-	}
-	var v int64
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c == '_' {
-			if s[i-1] == '_' {
-				return 0, false
-			}
-			continue
-		}
-		if v > (math.MaxInt64-int64(c-'0'))/10 {
-			return 0, false
-		}
-		v = v*10 + int64(c-'0')
-	}
-	return v, true
 }
 
 // parseAccount parses a decimal account id.
@@ -502,7 +436,7 @@ func (c Command) String() string {
 		if c.Symbol != "" {
 			b.WriteString(" symbol " + c.Symbol)
 		}
-		fmt.Fprintf(&b, " %d", c.Value)
+		b.WriteString(" " + risk.FormatLimitValue(c.Limit, c.Value))
 	}
 	return b.String()
 }

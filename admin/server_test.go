@@ -225,7 +225,7 @@ func TestOps(t *testing.T) {
 		{"set limit collar_bps symbol AAPL 25", event.In{Kind: event.KindSetLimit, Arg: uint16(risk.LimitCollarBps), Account: every, Symbol: 3, Qty: 25},
 			"set limit collar_bps symbol AAPL 25: seq 10, limit set\n"},
 		{"set limit breaker_window 1s", event.In{Kind: event.KindSetLimit, Arg: uint16(risk.LimitBreakerWindow), Account: every, Symbol: every, Qty: 1e9},
-			"set limit breaker_window 1000000000: seq 11, limit set\n"},
+			"set limit breaker_window 1s: seq 11, limit set\n"},
 	}
 	for i, tt := range tests {
 		ans, isErr := do(t, c, tt.line)

@@ -420,6 +420,60 @@ func (p *parser) window(key, val string) (int64, error) {
 
 // value parses one value of a limit.
 func (p *parser) value(key string, li limitInfo, val string) (int64, error) {
+	v, err := parseValue(li, val)
+	if err != nil {
+		return 0, p.errorf("%s: %s", key, err)
+	}
+	return v, nil
+}
+
+// ParseLimitValue parses a value of limit l as the configuration file
+// writes it (and the admin socket's set limit): a whole number in the unit
+// of its key, a duration with a unit (ns, us, ms, s, m, h) for a duration
+// (the value is then in ns), yes or no for a switch, off for 0; out of the
+// limit's range is an error. [FormatLimitValue] writes what it reads.
+func ParseLimitValue(l Limit, val string) (int64, error) {
+	li, _, ok := (l &^ LimitGlobal).info()
+	if !ok {
+		return 0, fmt.Errorf("risk: limit %d undefined", l)
+	}
+	v, err := parseValue(li, val)
+	if err != nil {
+		return 0, fmt.Errorf("risk: %s: %w", l.String(), err)
+	}
+	return v, nil
+}
+
+// FormatLimitValue writes value v of limit l as [ParseLimitValue] reads
+// it: a duration in its largest exact unit (250ms), a switch as yes or no,
+// else the number.
+func FormatLimitValue(l Limit, v int64) string {
+	li, _, _ := (l &^ LimitGlobal).info()
+	switch li.unit {
+	case unitDuration:
+		if v == 0 {
+			return "0"
+		}
+		for _, u := range [...]struct {
+			ns   int64
+			unit string
+		}{{3600e9, "h"}, {60e9, "m"}, {1e9, "s"}, {1e6, "ms"}, {1e3, "us"}} {
+			if v%u.ns == 0 {
+				return strconv.FormatInt(v/u.ns, 10) + u.unit
+			}
+		}
+		return strconv.FormatInt(v, 10) + "ns"
+	case unitSwitch:
+		if v != 0 {
+			return "yes"
+		}
+		return "no"
+	}
+	return strconv.FormatInt(v, 10)
+}
+
+// parseValue parses a value in the unit of li.
+func parseValue(li limitInfo, val string) (int64, error) {
 	var v int64
 	switch li.unit {
 	case unitSwitch:
@@ -428,7 +482,7 @@ func (p *parser) value(key string, li limitInfo, val string) (int64, error) {
 			v = 1
 		case "no", "off", "false", "0":
 		default:
-			return 0, p.errorf("%s: %q is not yes or no", key, val)
+			return 0, fmt.Errorf("%q is not yes or no", val)
 		}
 		return v, nil
 	case unitDuration:
@@ -437,7 +491,7 @@ func (p *parser) value(key string, li limitInfo, val string) (int64, error) {
 			if val == "off" {
 				return 0, nil
 			}
-			return 0, p.errorf("%s: %q is not a duration (a number and ns, us, ms, s, m or h)", key, val)
+			return 0, fmt.Errorf("%q is not a duration (a number and ns, us, ms, s, m or h)", val)
 		}
 		v = d
 	default:
@@ -446,12 +500,12 @@ func (p *parser) value(key string, li limitInfo, val string) (int64, error) {
 		}
 		n, ok := parseInt(val)
 		if !ok {
-			return 0, p.errorf("%s: %q is not a number", key, val)
+			return 0, fmt.Errorf("%q is not a number", val)
 		}
 		v = n
 	}
 	if v < 0 || v > li.max {
-		return 0, p.errorf("%s: %s out of range 0 to %d", key, val, li.max)
+		return 0, fmt.Errorf("%s out of range 0 to %d", val, li.max)
 	}
 	return v, nil
 }
