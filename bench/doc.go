@@ -30,7 +30,7 @@
 // delayed); in the closed loops (round trips, per-order matcher, sync
 // appends) it is the raw one corrected as HdrHistogram does, with the raw
 // median as the expected interval; in the paced loop of killlat (one
-// command due every 2 ms, each waited for) it is corrected at that
+// command due every 3 ms, each waited for) it is corrected at that
 // interval. Each is written as NAME.corrected.hgrm
 // and NAME.raw.hgrm (HdrHistogram's PercentilesPrint text, values in µs, the
 // unit named in a comment) and drawn in latency-SCENARIO.svg.

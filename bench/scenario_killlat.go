@@ -29,7 +29,7 @@ const (
 	// start + k*KillInterval. A command that comes back later than its
 	// successor's due time delays it, and the corrected histogram charges
 	// that (MethodPaced).
-	KillInterval = 2 * time.Millisecond
+	KillInterval = 3 * time.Millisecond
 	// KillAccount is the account the client kills and clears in turn: one
 	// of the generated flow's (gen numbers its accounts from 1 to
 	// gen.Config.Accounts), so that while it is killed its orders are

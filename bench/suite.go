@@ -98,8 +98,8 @@ func LongConfig() Config {
 	c.RecoveryBytes = 1536 << 20
 	c.MatcherEvents = 2 << 20
 	c.E2EMaxEvents = 8 << 20
-	c.AdminRounds = 5
-	c.AdminRun = 0
+	c.AdminRounds = 9
+	c.AdminRun = time.Second
 	return c
 }
 

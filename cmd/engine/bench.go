@@ -21,9 +21,11 @@ scenarios:
   matcher   the matcher on the generated flow and the LOBSTER AMZN day
   journal   appends per durability mode, sync-append latency, recovery scan
   e2e       the whole engine at fixed offered rates (--rate), open loop
-  killlat   operator kill/clear over the admin socket at 1M events/s: write
-            to first output at the sink; the admin socket's and /metrics'
-            cost in throughput, polled every 100ms (alternating runs)
+  killlat   operator kill/clear over the admin socket at 1M events/s, one
+            every 3ms for --duration: write to first output at the sink;
+            then the admin socket's and /metrics' cost in throughput, polled
+            every 100ms (alternating unpaced runs with and without: 3 pairs
+            of 350ms short, 9 pairs of 1s for all or killlat alone)
   all       every scenario, longer (the default is a short run of each)`
 
 // cmdBench runs the benchmark suite: `engine bench` alone is the short run
