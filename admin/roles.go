@@ -1,9 +1,9 @@
 package admin
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
+	"github.com/tradeengine/engine/internal/conf"
 	"io"
 	"io/fs"
 	"strconv"
@@ -113,35 +113,25 @@ func (e *ConfigError) Error() string { return fmt.Sprintf("%s:%d: %s", e.Name, e
 // Unwrap returns [ErrConfig].
 func (e *ConfigError) Unwrap() error { return ErrConfig }
 
-// Limits of the configuration file, the same as the risk parser's.
-const (
-	maxConfigLine  = 4096 // bytes in a line
-	maxConfigLines = 1 << 20
-)
-
 // ParseRoles reads a whole risk configuration file and parses only its
 // [admin] section (see the package documentation for its syntax); the other
-// sections are the risk parser's and are skipped unread. A file without an
+// sections are the risk parser's and are skipped (the syntax of every line is checked, see internal/conf). A file without an
 // [admin] section gives the default: empty Roles. Errors are
 // [*ConfigError]s naming the file (as name) and line.
 func ParseRoles(r io.Reader, name string) (*Roles, error) {
 	p := rolesParser{name: name, roles: &Roles{}, uids: map[uint32]int{}, gids: map[uint32]int{}, keys: map[string]int{}}
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 256), maxConfigLine)
-	for sc.Scan() {
-		p.line++
-		if p.line > maxConfigLines {
-			return nil, p.errorf("more than %d lines", maxConfigLines)
-		}
-		if err := p.parseLine(sc.Text()); err != nil {
-			return nil, err
-		}
-	}
-	if err := sc.Err(); err != nil {
-		if errors.Is(err, bufio.ErrTooLong) {
-			return nil, &ConfigError{Name: name, Line: p.line + 1, Msg: fmt.Sprintf("line longer than %d bytes", maxConfigLine)}
-		}
+	err := conf.Scan(r, func(l conf.Line) error {
+		p.line = l.N
+		return p.parseLine(l)
+	})
+	var se *conf.SyntaxError
+	switch {
+	case errors.As(err, &se):
+		return nil, &ConfigError{Name: name, Line: se.Line, Msg: se.Msg}
+	case err != nil && !errors.As(err, new(*ConfigError)):
 		return nil, fmt.Errorf("admin: read roles from %s: %w", name, err)
+	case err != nil:
+		return nil, err
 	}
 	return p.roles, nil
 }
@@ -162,29 +152,10 @@ func (p *rolesParser) errorf(format string, args ...any) error {
 	return &ConfigError{Name: p.name, Line: p.line, Msg: fmt.Sprintf(format, args...)}
 }
 
-// stripComment removes a comment: from a '#' at the start of the line or
-// after a space or tab, as the risk parser does.
-func stripComment(s string) string {
-	for i := 0; i < len(s); i++ {
-		if s[i] == '#' && (i == 0 || s[i-1] == ' ' || s[i-1] == '\t') {
-			return s[:i]
-		}
-	}
-	return s
-}
-
-// parseLine parses one line of the file.
-func (p *rolesParser) parseLine(line string) error {
-	s := strings.TrimSpace(stripComment(line))
-	if s == "" {
-		return nil
-	}
-	if s[0] == '[' {
-		if s[len(s)-1] != ']' {
-			return p.errorf("section header %q not closed with ]", s)
-		}
-		h := strings.TrimSpace(s[1 : len(s)-1])
-		kind, arg, _ := strings.Cut(h, " ")
+// parseLine takes one header or key = value line of the file.
+func (p *rolesParser) parseLine(l conf.Line) error {
+	if l.IsSection {
+		kind, arg, _ := strings.Cut(l.Section, " ")
 		p.inAdmin = kind == "admin"
 		if !p.inAdmin {
 			return nil
@@ -201,17 +172,7 @@ func (p *rolesParser) parseLine(line string) error {
 	if !p.inAdmin {
 		return nil
 	}
-	key, val, ok := strings.Cut(s, "=")
-	if !ok {
-		return p.errorf("%q is not key = value", s)
-	}
-	key, val = strings.Join(strings.Fields(key), " "), strings.TrimSpace(val)
-	if key == "" {
-		return p.errorf("missing key before =")
-	}
-	if val == "" {
-		return p.errorf("%s: missing value", key)
-	}
+	key, val := strings.Join(strings.Fields(l.Key), " "), l.Value
 	kind, arg, _ := strings.Cut(key, " ")
 	switch kind {
 	case "uid", "gid":

@@ -18,10 +18,10 @@ func TestParseRoles(t *testing.T) {
 		{"no file content", "", &Roles{}},
 		{"no section", "[global]\ntick_usd = 0.01\n[defaults]\nmax_order_qty = 10\n", &Roles{}},
 		{"section", `
-# the risk sections are skipped unread, whatever they hold
+# the risk sections are skipped, whatever keys they hold
 [global]
 uid 5 = admin
-anything at all
+anything = at all
 [admin]   # operators
 uid 1001 = view        # alice
 uid 1002 = none
@@ -60,7 +60,7 @@ func TestParseRolesErrors(t *testing.T) {
 		{"[admin]\n\n# c\nuid 7 = view\nuid 007 = admin\n", "risk.conf:5: uid 7 listed twice (line 4)"},
 		{"[admin]\ngid 7 = view\nuid 7 = view\ngid 7 = admin\n", "risk.conf:4: gid 7 listed twice (line 2)"},
 		{"[admin]\nuser alice = view\n", `risk.conf:2: unknown key "user alice": want uid N = ROLE, gid N = ROLE, max_connections = N or socket_mode = MODE`},
-		{"[admin]\nuid 7 view\n", `risk.conf:2: "uid 7 view" is not key = value`},
+		{"[admin]\nuid 7 view\n", `risk.conf:2: "uid 7 view" is neither a section header nor key = value`},
 		{"[admin]\n= view\n", "risk.conf:2: missing key before ="},
 		{"[admin]\nuid 7 =\n", "risk.conf:2: uid 7: missing value"},
 		{"[admin]\nmax_connections = 0\n", `risk.conf:2: max_connections: "0" is not a number from 1 to 1024`},

@@ -245,7 +245,7 @@
 // max_accounts, max_parents, max_pending (the bounds of the guard's tables;
 // see [Config]), approval_timeout, cancel_on_trip (all, none, or trip
 // reason names). The lines of an [admin] section, up to the next section
-// header, are skipped unread, and nothing of them is in the [Config] (nor
+// header, are skipped (they keep the file's key = value syntax), and nothing of them is in the [Config] (nor
 // in its JSON, which the pipeline journals). Every other key is a
 // [Limit]; its documentation says which sections take it, and a limit that
 // exists for accounts and symbols applies as the tighter of the two. Keys of

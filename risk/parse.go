@@ -1,9 +1,9 @@
 package risk
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
+	"github.com/tradeengine/engine/internal/conf"
 	"io"
 	"math"
 	"slices"
@@ -25,12 +25,6 @@ func (e *ParseError) Error() string { return fmt.Sprintf("%s:%d: %s", e.Name, e.
 
 // Unwrap returns [ErrConfig].
 func (e *ParseError) Unwrap() error { return ErrConfig }
-
-// Limits of the configuration file.
-const (
-	maxConfigLine  = 4096 // bytes in a line
-	maxConfigLines = 1 << 20
-)
 
 // section kinds.
 const (
@@ -73,22 +67,18 @@ func parseConfig(r io.Reader, name string, base *Config) (*Config, error) {
 		name: name, cfg: base,
 		seen: map[string]int{}, keyLines: map[string]map[string]int{},
 	}
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 256), maxConfigLine)
-	for sc.Scan() {
-		p.line++
-		if p.line > maxConfigLines {
-			return nil, p.errorf("more than %d lines", maxConfigLines)
-		}
-		if err := p.parseLine(sc.Text()); err != nil {
-			return nil, err
-		}
-	}
-	if err := sc.Err(); err != nil {
-		if errors.Is(err, bufio.ErrTooLong) {
-			return nil, &ParseError{Name: name, Line: p.line + 1, Msg: fmt.Sprintf("line longer than %d bytes", maxConfigLine)}
-		}
+	err := conf.Scan(r, func(l conf.Line) error {
+		p.line = l.N
+		return p.parseLine(l)
+	})
+	var se *conf.SyntaxError
+	switch {
+	case errors.As(err, &se):
+		return nil, &ParseError{Name: name, Line: se.Line, Msg: se.Msg}
+	case err != nil && !errors.As(err, new(*ParseError)):
 		return nil, fmt.Errorf("risk: read config %s: %w", name, err)
+	case err != nil:
+		return nil, err
 	}
 	if err := p.finish(); err != nil {
 		return nil, err
@@ -100,32 +90,15 @@ func (p *parser) errorf(format string, args ...any) error {
 	return &ParseError{Name: p.name, Line: p.line, Msg: fmt.Sprintf(format, args...)}
 }
 
-// parseLine parses one line.
-func (p *parser) parseLine(line string) error {
-	s := strings.TrimSpace(stripComment(line))
-	if s == "" {
-		return nil
-	}
-	if s[0] == '[' {
-		if s[len(s)-1] != ']' {
-			return p.errorf("section header %q not closed with ]", s)
-		}
-		return p.section(strings.TrimSpace(s[1 : len(s)-1]))
+// parseLine takes one header or key = value line.
+func (p *parser) parseLine(l conf.Line) error {
+	if l.IsSection {
+		return p.section(l.Section)
 	}
 	if p.sec == secAdmin {
 		return nil // package admin reads its section
 	}
-	key, val, ok := strings.Cut(s, "=")
-	if !ok {
-		return p.errorf("%q is neither a section header nor key = value", s)
-	}
-	key, val = strings.TrimSpace(key), strings.TrimSpace(val)
-	if key == "" {
-		return p.errorf("missing key before =")
-	}
-	if val == "" {
-		return p.errorf("%s: missing value", key)
-	}
+	key, val := l.Key, l.Value
 	if p.sec == secNone {
 		return p.errorf("%s outside a section: start with [global], [defaults], [symbols], [account N] or [symbol NAME]", key)
 	}
@@ -134,17 +107,6 @@ func (p *parser) parseLine(line string) error {
 	}
 	p.keys[key] = p.line
 	return p.setKey(key, val)
-}
-
-// stripComment removes a comment: from a '#' at the start of the line or
-// after a space or tab.
-func stripComment(s string) string {
-	for i := 0; i < len(s); i++ {
-		if s[i] == '#' && (i == 0 || s[i-1] == ' ' || s[i-1] == '\t') {
-			return s[:i]
-		}
-	}
-	return s
 }
 
 // section starts a section.
@@ -175,7 +137,7 @@ func (p *parser) section(h string) error {
 		p.cfg.Symbols = append(p.cfg.Symbols, SymbolConfig{Name: arg})
 	case "admin":
 		// The admin socket's roles (package admin): its lines, up to the
-		// next section header, are skipped unread, and nothing of them is
+		// next section header, are skipped (the file's syntax still holds), and nothing of them is
 		// in the Config.
 		p.sec, p.keys = secAdmin, nil
 		return nil

@@ -146,7 +146,8 @@ func TestParseErrors(t *testing.T) {
 		{"max_pending in defaults", "[defaults]\nmax_pending = 5\n", 2, "unknown key"},
 		{"approve_qty in global", "[global]\napprove_qty = 5\n", 2, "does not apply"},
 		{"approve_qty negative", "[account 1]\napprove_qty = -5\n", 2, "not a number"},
-		{"after the admin section", "[admin]\nanything at all\n[global]\nbogus = 1\n", 4, "unknown key"},
+		{"after the admin section", "[admin]\nuid 7 = whatever\n[global]\nbogus = 1\n", 4, "unknown key"},
+		{"not key = value in the admin section", "[admin]\nanything at all\n", 2, "neither a section header nor key = value"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
