@@ -53,6 +53,21 @@ func (r *AdminCostResult) MedianRatio() float64 {
 	return median(r.Rounds, AdminRound.Ratio)
 }
 
+// MiddleHalf returns the lowest and highest ratio of the middle half of
+// the rounds (the quartiles, rounded outwards to a round's ratio): how far
+// apart runs side by side landed, against which to read the median.
+func (r *AdminCostResult) MiddleHalf() (lo, hi float64) {
+	v := make([]float64, len(r.Rounds))
+	for i, rd := range r.Rounds {
+		v[i] = rd.Ratio()
+	}
+	slices.Sort(v)
+	if len(v) == 0 {
+		return 0, 0
+	}
+	return v[(len(v)-1)/4], v[len(v)-1-(len(v)-1)/4]
+}
+
 // Cost returns the share of the throughput the admin socket costs, in
 // percent: 100 * (1 - MedianRatio). Negative when the runs with it were
 // the faster.
@@ -293,6 +308,9 @@ func (s *suite) addAdminCost(r *AdminCostResult) {
 	row := NewRow("killlat", "admin cost", r.Cost(), "%")
 	row.Note = fmt.Sprintf("throughput lost with the admin socket and /metrics polled every %v: 1 - median on/off ratio of %d alternating rounds (%s)",
 		AdminPollInterval, len(r.Rounds), strings.Join(ratios, ", "))
+	if lo, hi := r.MiddleHalf(); len(r.Rounds) >= 4 {
+		row.Note += fmt.Sprintf("; the middle half of the ratios spans %.3f to %.3f", lo, hi)
+	}
 	s.rep.Add(row)
 	off := NewRow("killlat", "max events/s, admin off", median(r.Rounds, func(a AdminRound) float64 { return a.Off }), "events/s")
 	off.Note = fmt.Sprintf("median of %d unpaced runs of %v, no journal", len(r.Rounds), s.adminRun())

@@ -129,6 +129,11 @@ func TestMedian(t *testing.T) {
 	if got := r.Cost(); math.Abs(got-1) > 1e-9 {
 		t.Errorf("cost %g%%, want 1%% (median ratio 0.99)", got)
 	}
+	r.Rounds = append(r.Rounds, AdminRound{Off: 100, On: 95}, AdminRound{Off: 100, On: 100}, AdminRound{Off: 100, On: 120},
+		AdminRound{Off: 100, On: 98}, AdminRound{Off: 100, On: 50}, AdminRound{Off: 100, On: 97}) // 0.5 .9 .95 .97 .98 .99 1 1.01 1.2
+	if lo, hi := r.MiddleHalf(); math.Abs(lo-0.95) > 1e-9 || math.Abs(hi-1) > 1e-9 {
+		t.Errorf("middle half %g to %g, want 0.95 to 1", lo, hi)
+	}
 }
 
 // TestKillLat runs the killlat scenario briefly and checks its files and
