@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -38,6 +39,7 @@ type AdminRound struct {
 	Off, On float64 // events/s without and with the admin socket
 	Polls   int     // polls that got all three answers, in the run with it
 	Failed  int     // polls that did not
+	LastErr string  // why the last of those failed
 }
 
 // Ratio returns the round's throughput with the admin socket over without.
@@ -111,7 +113,7 @@ func AdminCost(ctx context.Context, o AdminCostOptions, pool *FlowPool, progress
 				return nil, err
 			}
 			if on {
-				r.On, r.Polls, r.Failed = a.rate, a.polls, a.failed
+				r.On, r.Polls, r.Failed, r.LastErr = a.rate, a.polls, a.failed, a.lastErr
 			} else {
 				r.Off = a.rate
 			}
@@ -128,6 +130,7 @@ func AdminCost(ctx context.Context, o AdminCostOptions, pool *FlowPool, progress
 type adminArm struct {
 	rate          float64 // events/s
 	polls, failed int
+	lastErr       string
 }
 
 // adminRun runs the flow unpaced for o.Length, with the admin socket and
@@ -137,7 +140,7 @@ func adminRun(ctx context.Context, o AdminCostOptions, pool *FlowPool, on bool) 
 	cfg := pipeline.DefaultConfig()
 	src := newTimedSource(clk, pool.Events(), o.Length)
 	var arm adminArm
-	var stopPoll func() (int, int)
+	var stopPoll func() (int, int, string)
 	if on {
 		ctl := pipeline.NewControl()
 		cfg.Control = ctl
@@ -156,13 +159,13 @@ func adminRun(ctx context.Context, o AdminCostOptions, pool *FlowPool, on bool) 
 			return arm, fmt.Errorf("bench: admin cost: %w", err)
 		}
 		defer c.Close()
-		stopPoll = startPoller(c, "http://"+ms.Addr().String()+"/metrics", o.Poll, src.started)
+		stopPoll = startPoller(c, "http://"+ms.Addr().String()+"/metrics", o.Poll, src.started, src.ended)
 	}
 	runtime.GC()
 	sum, err := pipeline.Run(ctx, cfg, src, nil)
 	end := clk.Now()
 	if stopPoll != nil {
-		arm.polls, arm.failed = stopPoll()
+		arm.polls, arm.failed, arm.lastErr = stopPoll()
 	}
 	if err != nil {
 		return arm, fmt.Errorf("bench: admin cost: %w", err)
@@ -171,7 +174,7 @@ func adminRun(ctx context.Context, o AdminCostOptions, pool *FlowPool, on bool) 
 		return arm, fmt.Errorf("bench: admin cost: %d events entered the engine, %d were sent", sum.EventsIn, src.n)
 	}
 	if on && arm.polls == 0 {
-		return arm, fmt.Errorf("bench: admin cost: no poll of the admin socket and /metrics succeeded (%d failed)", arm.failed)
+		return arm, fmt.Errorf("bench: admin cost: no poll of the admin socket and /metrics succeeded (%d failed, the last: %s)", arm.failed, arm.lastErr)
 	}
 	arm.rate = float64(src.n) / (float64(clk.NS(end-src.start)) / 1e9)
 	return arm, nil
@@ -179,28 +182,39 @@ func adminRun(ctx context.Context, o AdminCostOptions, pool *FlowPool, on bool) 
 
 // startPoller polls c and metricsURL every interval, the first time as
 // soon as started is closed, until the function it returns is called; that
-// returns the polls that got all three answers and those that did not.
-func startPoller(c *admin.Client, metricsURL string, interval time.Duration, started <-chan struct{}) func() (ok, failed int) {
+// returns the polls that got all three answers, those that did not, and why
+// the last of those failed. A poll that fails once ended is closed (the
+// engine may have stopped under it) is not counted.
+func startPoller(c *admin.Client, metricsURL string, interval time.Duration, started, ended <-chan struct{}) func() (ok, failed int, lastErr string) {
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	var ok, failed int
+	var lastErr error
 	hc := &http.Client{Timeout: 5 * time.Second}
-	poll := func() bool {
+	poll := func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		if _, err := c.Stats(ctx); err != nil {
-			return false
+			return err
 		}
 		if _, err := c.Query(ctx, admin.Query{Kind: admin.QueryGuards}); err != nil {
-			return false
+			return err
 		}
 		resp, err := hc.Get(metricsURL)
 		if err != nil {
-			return false
+			return err
 		}
 		defer resp.Body.Close()
 		b, err := io.ReadAll(resp.Body)
-		return err == nil && resp.StatusCode == http.StatusOK && strings.Contains(string(b), "engine_events_in_total")
+		switch {
+		case err != nil:
+			return err
+		case resp.StatusCode != http.StatusOK:
+			return fmt.Errorf("GET /metrics: %s", resp.Status)
+		case !strings.Contains(string(b), "engine_events_in_total"):
+			return errors.New("GET /metrics: no engine_events_in_total")
+		}
+		return nil
 	}
 	wg.Add(1)
 	go func() {
@@ -213,10 +227,19 @@ func startPoller(c *admin.Client, metricsURL string, interval time.Duration, sta
 		t := time.NewTicker(interval)
 		defer t.Stop()
 		for {
-			if poll() {
-				ok++
-			} else {
+			err := poll()
+			select {
+			case <-ended:
+				if err != nil {
+					return
+				}
+			default:
+			}
+			if err != nil {
 				failed++
+				lastErr = err
+			} else {
+				ok++
 			}
 			select {
 			case <-t.C:
@@ -225,11 +248,14 @@ func startPoller(c *admin.Client, metricsURL string, interval time.Duration, sta
 			}
 		}
 	}()
-	return func() (int, int) {
+	return func() (int, int, string) {
 		close(stop)
 		wg.Wait()
 		hc.CloseIdleConnections()
-		return ok, failed
+		if lastErr == nil {
+			return ok, failed, ""
+		}
+		return ok, failed, lastErr.Error()
 	}
 }
 
@@ -249,6 +275,7 @@ type timedSource struct {
 	n       int64 // events sent
 	tsBase  int64
 	started chan struct{} // closed at the first Next
+	ended   chan struct{} // closed when Next first returns io.EOF
 }
 
 func newTimedSource(clk *Clock, flow []event.In, length time.Duration) *timedSource {
@@ -257,7 +284,7 @@ func newTimedSource(clk *Clock, flow []event.In, length time.Duration) *timedSou
 		maxID = max(maxID, flow[i].ID)
 	}
 	return &timedSource{clk: clk, flow: flow, idSpan: maxID + 1, length: clk.Ticks(float64(length.Nanoseconds())),
-		tsBase: gen.DefaultConfig().StartTS, started: make(chan struct{})}
+		tsBase: gen.DefaultConfig().StartTS, started: make(chan struct{}), ended: make(chan struct{})}
 }
 
 // Next writes the next event, or io.EOF once the time is up.
@@ -268,6 +295,10 @@ func (s *timedSource) Next(in *event.In) error {
 			s.start, s.end = now, now+int64(s.length)
 			close(s.started)
 		} else if now >= s.end {
+			if s.end != 0 {
+				close(s.ended)
+				s.end = 0 // the first EOF closes ended; later ones return at once
+			}
 			return io.EOF
 		}
 	}
@@ -299,11 +330,14 @@ func (s *suite) adminRun() time.Duration {
 // addAdminCost adds the admin-cost rows.
 func (s *suite) addAdminCost(r *AdminCostResult) {
 	ratios := make([]string, len(r.Rounds))
-	polls, failed := 0, 0
+	polls, failed, lastErr := 0, 0, ""
 	for i, rd := range r.Rounds {
 		ratios[i] = fmt.Sprintf("%.3f", rd.Ratio())
 		polls += rd.Polls
 		failed += rd.Failed
+		if rd.LastErr != "" {
+			lastErr = rd.LastErr
+		}
 	}
 	row := NewRow("killlat", "admin cost", r.Cost(), "%")
 	row.Note = fmt.Sprintf("throughput lost with the admin socket and /metrics polled every %v: 1 - median on/off ratio of %d alternating rounds (%s)",
@@ -317,7 +351,7 @@ func (s *suite) addAdminCost(r *AdminCostResult) {
 	on := NewRow("killlat", "max events/s, admin on", median(r.Rounds, func(a AdminRound) float64 { return a.On }), "events/s")
 	on.Note = fmt.Sprintf("median of %d runs beside those; %d polls answered", len(r.Rounds), polls)
 	if failed > 0 {
-		on.Note += fmt.Sprintf(", %d failed", failed)
+		on.Note += fmt.Sprintf(", %d failed (the last: %s)", failed, lastErr)
 	}
 	s.rep.Add(off, on)
 }

@@ -67,6 +67,8 @@ func TestTimedSource(t *testing.T) {
 	select {
 	case <-src.started:
 		t.Fatal("started before the first event")
+	case <-src.ended:
+		t.Fatal("ended before the first event")
 	default:
 	}
 	start := time.Now()
@@ -88,10 +90,18 @@ func TestTimedSource(t *testing.T) {
 	if el := time.Since(start); el < 20*time.Millisecond {
 		t.Errorf("ended after %v, want at least 20ms", el)
 	}
-	select {
-	case <-src.started:
-	default:
-		t.Error("started not closed")
+	for _, ch := range []struct {
+		name string
+		c    chan struct{}
+	}{{"started", src.started}, {"ended", src.ended}} {
+		select {
+		case <-ch.c:
+		default:
+			t.Errorf("%s not closed", ch.name)
+		}
+	}
+	if err := src.Next(new(event.In)); !errors.Is(err, io.EOF) {
+		t.Errorf("Next after the end = %v, want io.EOF", err)
 	}
 	if int64(len(got)) != src.n || len(got) < 256 || len(got)%256 != 0 {
 		t.Fatalf("sent %d events, counted %d: want a multiple of 256, the clock's period", len(got), src.n)
