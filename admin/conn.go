@@ -18,9 +18,10 @@ import (
 
 // conn is one served connection.
 type conn struct {
-	nc   *net.UnixConn
-	peer Peer
-	role Role
+	nc      *net.UnixConn
+	peer    Peer
+	role    Role
+	closing atomic.Bool // the server is closing it (see pollReader)
 }
 
 // errLineTooLong is a command line longer than MaxLine.
@@ -55,10 +56,14 @@ func readLine(r *bufio.Reader) (string, error) {
 // run answers c's commands until it quits or goes away, and returns why
 // it ended, for the log.
 func (s *Server) run(c *conn) string {
-	r := bufio.NewReaderSize(c.nc, MaxLine+2) // the line, '\r' and '\n'
+	pr, err := newPollReader(c.nc, &c.closing)
+	if err != nil {
+		return "read: " + err.Error()
+	}
+	r := bufio.NewReaderSize(pr, MaxLine+2) // the line, '\r' and '\n'
 	var out bytes.Buffer
 	for {
-		c.nc.SetReadDeadline(time.Now().Add(s.cfg.IdleTimeout))
+		pr.deadline = time.Now().Add(s.cfg.IdleTimeout)
 		line, rerr := readLine(r)
 		var res result
 		var asJSON, quit bool

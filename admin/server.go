@@ -206,6 +206,7 @@ func (s *Server) Close() error {
 	s.stop()
 	err := s.ln.Close() // removes the socket file
 	for c := range s.conns {
+		c.closing.Store(true)
 		c.nc.Close()
 	}
 	s.mu.Unlock()
