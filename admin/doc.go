@@ -36,6 +36,9 @@
 // connection has its own goroutine; an answer the client does not read
 // within the write timeout drops the connection, so a stuck client never
 // holds up the engine or another client. Every Engine call has a timeout.
+// A connection is read with blocking poll(2) calls on a thread of its own,
+// not through Go's network poller, which the engine's busy stages leave to
+// sysmon (see pollReader).
 //
 // # The [admin] section
 //
