@@ -208,6 +208,25 @@ func appendAccount(b []byte, acct uint32, star bool) ([]byte, error) {
 	return strconv.AppendUint(b, uint64(acct), 10), nil
 }
 
+// Comment writes text as a comment line ("# text"), in order with the
+// events; a line feed in text ends the comment and is written as a space.
+func (e *CSVEncoder) Comment(text string) error {
+	b := append(e.buf[:0], "# "...)
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		if c == '\n' || c == '\r' {
+			c = ' '
+		}
+		b = append(b, c)
+	}
+	b = append(b, '\n')
+	e.buf = b
+	if _, err := e.bw.Write(b); err != nil {
+		return fmt.Errorf("wire: csv encode: write: %w", err)
+	}
+	return nil
+}
+
 // Flush writes any buffered lines to the underlying writer.
 func (e *CSVEncoder) Flush() error {
 	if err := e.bw.Flush(); err != nil {

@@ -547,3 +547,43 @@ func BenchmarkCSVEncoder(b *testing.B) {
 		e.Encode(&in)
 	}
 }
+
+// TestCSVEncodeComment: a comment goes out in order with the events, a line
+// feed in it does not start a line, and the decoder skips it.
+func TestCSVEncodeComment(t *testing.T) {
+	var buf bytes.Buffer
+	enc := NewCSVEncoder(&buf)
+	sym, _ := event.PackName("AAPL")
+	evs := []event.In{
+		{Kind: event.KindSymbol, Symbol: 0, Aux: sym, TS: 5},
+		{Kind: event.KindKill, Account: event.Any, Symbol: 0, TS: 6},
+	}
+	if err := enc.Encode(&evs[0]); err != nil {
+		t.Fatal(err)
+	}
+	if err := enc.Comment("operator uid 7:\n6,kill,*,AAPL"); err != nil {
+		t.Fatal(err)
+	}
+	if err := enc.Encode(&evs[1]); err != nil {
+		t.Fatal(err)
+	}
+	if err := enc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "\n# operator uid 7: 6,kill,*,AAPL\n6,kill,*,AAPL\n") {
+		t.Fatalf("comment not in place:\n%s", buf.String())
+	}
+	dec := NewCSVDecoder(&buf)
+	var got []event.In
+	for {
+		var in event.In
+		err := dec.Next(&in)
+		if err != nil {
+			break
+		}
+		got = append(got, in)
+	}
+	if len(got) != 2 || got[1].Kind != event.KindKill {
+		t.Fatalf("decoded %+v", got)
+	}
+}

@@ -223,8 +223,9 @@ func TestCtl(t *testing.T) {
 	// The journal says who killed the account, and how.
 	uid := os.Getuid()
 	r = engine(t, dir, "", "journal", "dump", "--from", "2001", "--to", "2001", jdir)
-	want := fmt.Sprintf("# operator uid %d gid %d pid ", uid, os.Getgid())
-	if r.code != 0 || !strings.Contains(r.stdout, want) || !strings.Contains(r.stdout, `"kill account 1 cancel fat finger"`+"\n2001,") {
+	want := fmt.Sprintf("# seq 2001: operator uid %d gid %d pid ", uid, os.Getgid())
+	if r.code != 0 || !strings.Contains(r.stdout, want) || !strings.Contains(r.stdout, `"kill account 1 cancel fat finger"`+"\n") ||
+		!strings.Contains(r.stdout, ",kill,1,*,cancel\n") {
 		t.Fatalf("journal dump of the kill: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	r = engine(t, dir, "", "journal", "dump", "--format", "jsonl", "--from", "2001", "--to", "2001", jdir)

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/tradeengine/engine/wire"
 	"io"
+	"slices"
 	"strconv"
 
 	"github.com/tradeengine/engine/event"
@@ -35,7 +37,7 @@ func cmdJournal(args []string, stdout, stderr io.Writer) error {
 	case "-h", "-help", "--help", "help":
 		fmt.Fprintf(stdout, "usage: engine journal verify %s\n       engine journal dump %s\n\n", verifySynopsis, dumpSynopsis)
 		fmt.Fprintln(stdout, "  verify  check every record of the journal in DIR; exit 1 when it is not clean")
-		fmt.Fprintln(stdout, "  dump    print the journal's events as CSV or JSON lines")
+		fmt.Fprintln(stdout, "  dump    print the journal's events as a CSV feed or JSON lines")
 		fmt.Fprintln(stdout, "\nRun 'engine journal verify -h' or 'engine journal dump -h' for their flags.")
 		return flag.ErrHelp
 	}
@@ -86,7 +88,7 @@ func journalDump(args []string, stdout io.Writer) error {
 	fs := newFlags("journal dump", dumpSynopsis)
 	from := newUint(fs, "from", 0, "first `sequence` to dump (default: the oldest kept)")
 	to := newUint(fs, "to", 0, "last `sequence` to dump (default: the last)")
-	format := fs.String("format", "csv", "csv or jsonl")
+	format := fs.String("format", "csv", "csv (the CSV feed format: a dump is a feed engine run takes) or jsonl")
 	dir, err := dirArg(fs, args, stdout)
 	if err != nil {
 		return err
@@ -112,8 +114,32 @@ func journalDump(args []string, stdout io.Writer) error {
 	}
 	start := max(from.v, rep.FirstSeq)
 	w := bufio.NewWriterSize(stdout, 1<<16)
+	var enc *wire.CSVEncoder
 	if *format == "csv" {
-		fmt.Fprintln(w, "seq,ts,kind,symbol,account,id,side,type,price,qty,stp,aux,arg")
+		// The CSV feed format: a dump is a feed. The symbols defined
+		// before the first event dumped are defined first, in id order.
+		enc = wire.NewCSVEncoder(w)
+		if start > rep.FirstSeq {
+			before, err := symbolNames(dir, rep.FirstSeq, start-1)
+			if err != nil {
+				return err
+			}
+			ids := make([]uint32, 0, len(before))
+			for id := range before {
+				ids = append(ids, id)
+			}
+			slices.Sort(ids)
+			for _, id := range ids {
+				packed, err := event.PackName(before[id])
+				if err != nil {
+					return err
+				}
+				def := event.In{Kind: event.KindSymbol, Symbol: id, Aux: packed}
+				if err := enc.Encode(&def); err != nil {
+					return fmt.Errorf("symbols defined before sequence %d: %w", start, err)
+				}
+			}
+		}
 	}
 	if start <= last {
 		er, err := pipeline.NewEventReader(dir, start)
@@ -131,24 +157,32 @@ func journalDump(args []string, stdout io.Writer) error {
 				return fmt.Errorf("journal ends before sequence %d: %v", seq, er.Err())
 			}
 			cmd, isCmd := er.LastCommand()
-			if *format == "csv" {
-				b = b[:0]
+			if enc != nil {
 				if isCmd {
 					// Who did it, as a comment line before the event.
-					b = fmt.Appendf(b, "# operator uid %d gid %d pid %d: %q\n", cmd.UID, cmd.GID, cmd.PID, cmd.Text)
+					if err := enc.Comment(fmt.Sprintf("seq %d: operator uid %d gid %d pid %d: %q", in.Seq, cmd.UID, cmd.GID, cmd.PID, cmd.Text)); err != nil {
+						return err
+					}
 				}
-				b = appendInCSV(b, in, names)
-			} else {
-				b = appendInJSON(b[:0], in, names)
-				if isCmd {
-					b = b[:len(b)-2]                  // the closing brace and the line feed
-					text, _ := json.Marshal(cmd.Text) // a string always marshals
-					b = fmt.Appendf(b, `,"operator":{"uid":%d,"gid":%d,"pid":%d,"text":%s}}`+"\n", cmd.UID, cmd.GID, cmd.PID, text)
+				if err := enc.Encode(in); err != nil {
+					return fmt.Errorf("sequence %d: %w", in.Seq, err)
 				}
+				continue
+			}
+			b = appendInJSON(b[:0], in, names)
+			if isCmd {
+				b = b[:len(b)-2]                  // the closing brace and the line feed
+				text, _ := json.Marshal(cmd.Text) // a string always marshals
+				b = fmt.Appendf(b, `,"operator":{"uid":%d,"gid":%d,"pid":%d,"text":%s}}`+"\n", cmd.UID, cmd.GID, cmd.PID, text)
 			}
 			if _, err := w.Write(b); err != nil {
 				return err
 			}
+		}
+	}
+	if enc != nil {
+		if err := enc.Flush(); err != nil {
+			return err
 		}
 	}
 	return w.Flush()
@@ -211,39 +245,6 @@ func accountText(a uint32) string {
 		return "*"
 	}
 	return strconv.FormatUint(uint64(a), 10)
-}
-
-func appendInCSV(b []byte, in *event.In, names map[uint32]string) []byte {
-	b = strconv.AppendUint(b, in.Seq, 10)
-	b = append(b, ',')
-	b = strconv.AppendInt(b, in.TS, 10)
-	b = append(b, ',')
-	b = append(b, in.Kind.String()...)
-	b = append(b, ',')
-	b = append(b, symbolText(names, in)...)
-	b = append(b, ',')
-	b = append(b, accountText(in.Account)...)
-	b = append(b, ',')
-	b = strconv.AppendUint(b, in.ID, 10)
-	b = append(b, ',')
-	if in.Side != event.SideNone {
-		b = append(b, in.Side.String()...)
-	}
-	b = append(b, ',')
-	if in.Type != event.TypeInvalid {
-		b = append(b, in.Type.String()...)
-	}
-	b = append(b, ',')
-	b = strconv.AppendInt(b, in.Price, 10)
-	b = append(b, ',')
-	b = strconv.AppendInt(b, in.Qty, 10)
-	b = append(b, ',')
-	b = append(b, in.STP.String()...)
-	b = append(b, ',')
-	b = strconv.AppendUint(b, in.Aux, 10)
-	b = append(b, ',')
-	b = strconv.AppendUint(b, uint64(in.Arg), 10)
-	return append(b, '\n')
 }
 
 func appendInJSON(b []byte, in *event.In, names map[uint32]string) []byte {

@@ -3,7 +3,7 @@
 //	engine run     [flags]         run a feed through the engine (default: a generated flow)
 //	engine gen     [flags]         write a synthetic order flow
 //	engine journal verify DIR      check every record of a journal
-//	engine journal dump DIR        print a journal's events as CSV or JSON lines
+//	engine journal dump DIR        print a journal's events as a CSV feed or JSON lines
 //	engine bench   [scenario]      run the benchmark suite: latency histograms, throughput, peers
 //	engine ctl     [COMMAND...]    talk to a running engine's admin socket; ctl top is its live view
 //
