@@ -265,10 +265,7 @@ func startPoller(c *admin.Client, metricsURL string, interval time.Duration, sta
 // event. It reads the clock once per 256 events.
 type timedSource struct {
 	clk     *Clock
-	flow    []event.In
-	idSpan  uint64
-	k       int
-	pass    uint64
+	cyc     flowCycle
 	length  float64 // ticks
 	start   int64   // ticks, at the first Next
 	end     int64
@@ -279,11 +276,7 @@ type timedSource struct {
 }
 
 func newTimedSource(clk *Clock, flow []event.In, length time.Duration) *timedSource {
-	var maxID uint64
-	for i := range flow {
-		maxID = max(maxID, flow[i].ID)
-	}
-	return &timedSource{clk: clk, flow: flow, idSpan: maxID + 1, length: clk.Ticks(float64(length.Nanoseconds())),
+	return &timedSource{clk: clk, cyc: newFlowCycle(flow), length: clk.Ticks(float64(length.Nanoseconds())),
 		tsBase: gen.DefaultConfig().StartTS, started: make(chan struct{}), ended: make(chan struct{})}
 }
 
@@ -302,17 +295,7 @@ func (s *timedSource) Next(in *event.In) error {
 			return io.EOF
 		}
 	}
-	*in = s.flow[s.k]
-	if s.pass > 0 {
-		switch in.Kind {
-		case event.KindNew, event.KindCancel, event.KindReplace:
-			in.ID += s.pass * s.idSpan
-		}
-	}
-	if s.k++; s.k == len(s.flow) {
-		s.k = 0
-		s.pass++
-	}
+	s.cyc.next(in)
 	// Event time advances 1 µs per event, as the e2e flow at 1M/s.
 	in.TS = s.tsBase + s.n*1000
 	s.n++

@@ -63,13 +63,10 @@ func (p *FlowPool) Events() []event.In { return p.evs }
 // publication orders the writes before the reads.
 type PacedSource struct {
 	clk        *Clock
-	flow       []event.In
-	idSpan     uint64 // added to order ids once per pass through flow
-	n          int    // events to send
-	next       int    // index of the next event
-	k          int    // position in flow
-	pass       uint64 // completed passes through flow
-	start      int64  // ticks, at the first Next
+	cyc        flowCycle
+	n          int   // events to send
+	next       int   // index of the next event
+	start      int64 // ticks, at the first Next
 	ticksPer   float64
 	nsPer      float64
 	tsBase     int64
@@ -86,15 +83,11 @@ type PacedSource struct {
 // events' TS is their intended time, nanoseconds after 09:30. sent is
 // reused when it is long enough.
 func NewPacedSource(clk *Clock, flow []event.In, n int, rate float64, warm int, sent []int64) *PacedSource {
-	var maxID uint64
-	for i := range flow {
-		maxID = max(maxID, flow[i].ID)
-	}
 	if cap(sent) < n {
 		sent = make([]int64, n)
 	}
 	return &PacedSource{
-		clk: clk, flow: flow, idSpan: maxID + 1, n: n,
+		clk: clk, cyc: newFlowCycle(flow), n: n,
 		ticksPer: clk.Ticks(1e9 / rate),
 		nsPer:    1e9 / rate,
 		tsBase:   gen.DefaultConfig().StartTS,
@@ -128,17 +121,7 @@ func (s *PacedSource) Next(in *event.In) error {
 		runtime.Gosched()
 		now = s.clk.Now()
 	}
-	*in = s.flow[s.k]
-	if s.pass > 0 {
-		switch in.Kind {
-		case event.KindNew, event.KindCancel, event.KindReplace:
-			in.ID += s.pass * s.idSpan
-		}
-	}
-	if s.k++; s.k == len(s.flow) {
-		s.k = 0
-		s.pass++
-	}
+	s.cyc.next(in)
 	in.TS = s.tsBase + int64(float64(i)*s.nsPer)
 	s.Sent[i] = now
 	s.next = i + 1
@@ -155,7 +138,7 @@ func (s *PacedSource) Buffered() int {
 }
 
 // Passes returns the number of times the source started its flow again.
-func (s *PacedSource) Passes() uint64 { return uint64((s.n - 1) / len(s.flow)) }
+func (s *PacedSource) Passes() uint64 { return uint64((s.n - 1) / len(s.cyc.flow)) }
 
 // GCAtWarm returns the completed GC cycles counted when the warm-up ended.
 func (s *PacedSource) GCAtWarm() uint64 { return s.gcAtWarm }
@@ -210,3 +193,35 @@ func (k *LatencySink) Write(o *event.Out) error {
 
 // Flush does nothing.
 func (k *LatencySink) Flush() error { return nil }
+
+// flowCycle hands out the events of a flow over and over, moving order ids
+// past those of earlier passes so that every pass is a fresh set of orders.
+type flowCycle struct {
+	flow   []event.In
+	idSpan uint64 // added to order ids once per pass through flow
+	k      int    // position in flow
+	pass   uint64 // completed passes through flow
+}
+
+func newFlowCycle(flow []event.In) flowCycle {
+	var maxID uint64
+	for i := range flow {
+		maxID = max(maxID, flow[i].ID)
+	}
+	return flowCycle{flow: flow, idSpan: maxID + 1}
+}
+
+// next writes the next event of the cycle to in.
+func (c *flowCycle) next(in *event.In) {
+	*in = c.flow[c.k]
+	if c.pass > 0 {
+		switch in.Kind {
+		case event.KindNew, event.KindCancel, event.KindReplace:
+			in.ID += c.pass * c.idSpan
+		}
+	}
+	if c.k++; c.k == len(c.flow) {
+		c.k = 0
+		c.pass++
+	}
+}

@@ -47,7 +47,6 @@ type Control struct {
 	resumeGen atomic.Uint64 // every pause numbered up to this is over
 	pausedAt  atomic.Uint64 // sequence of the pause in effect, 0 when running
 	pausedNS  atomic.Int64  // wall time the pause began
-	shutdown  atomic.Bool   // Shutdown was called
 
 	// Counters the stages publish.
 	startNS   atomic.Int64
@@ -296,16 +295,12 @@ func (c *Control) snapshotWritten(seq uint64, path string) {
 // Shutdown implements admin.Engine: the run stops taking the feed, drains,
 // and Run returns without an error.
 func (c *Control) Shutdown() {
-	c.shutdown.Store(true)
 	if r := c.run.Load(); r != nil {
 		r.stop.Store(true)
 		r.cancel()
 		c.poke(r)
 	}
 }
-
-// ShutdownRequested reports whether Shutdown was called.
-func (c *Control) ShutdownRequested() bool { return c.shutdown.Load() }
 
 // Stats implements admin.Engine.
 func (c *Control) Stats() admin.Stats {
