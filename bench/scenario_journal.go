@@ -9,7 +9,7 @@ import (
 
 	"github.com/tradeengine/engine/event"
 	"github.com/tradeengine/engine/journal"
-	"github.com/tradeengine/engine/pipeline"
+	"github.com/tradeengine/engine/replay"
 )
 
 // PayloadSize is the payload of every journal append the suite makes: one
@@ -54,7 +54,7 @@ func JournalAppends(dir string, opts journal.Options, d time.Duration, maxBytes 
 		if lat != nil {
 			t0 = clk.Now()
 		}
-		if err := j.Append(pipeline.RecordInput, seq, int64(seq), payload); err != nil {
+		if err := j.Append(replay.RecordInput, seq, int64(seq), payload); err != nil {
 			j.Close()
 			return Throughput{}, journal.Stats{}, fmt.Errorf("bench: journal append %d: %w", seq, err)
 		}

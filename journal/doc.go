@@ -77,7 +77,7 @@
 //	version    the segment's format version (a record of another version is damage)
 //	count      how many sequences the record covers: sequence .. sequence+count-1, never past
 //	           the largest uint64. 1 for a record of one item; the engine journals a batch of
-//	           input events as one record of count events (see pipeline.RecordInputBlock)
+//	           input events as one record of count events (see replay.RecordInputBlock)
 //	sequence   the first sequence the record covers; contiguous: the first record of a segment
 //	           carries the segment's first seq, each next one the previous record's last + 1
 //	timestamp  the writer's timestamp, nanoseconds

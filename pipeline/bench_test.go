@@ -9,6 +9,7 @@ import (
 	"github.com/tradeengine/engine/event"
 	"github.com/tradeengine/engine/gen"
 	"github.com/tradeengine/engine/journal"
+	"github.com/tradeengine/engine/replay"
 	"github.com/tradeengine/engine/ring"
 )
 
@@ -133,7 +134,7 @@ func BenchmarkReplay(b *testing.B) {
 		b.Fatal(err)
 	}
 	seqd := stamped(evs)
-	var replay, memory time.Duration
+	var recovered, memory time.Duration
 	var outs []event.Out
 	for b.Loop() {
 		start := time.Now()
@@ -141,22 +142,22 @@ func BenchmarkReplay(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		replay += time.Since(start)
+		recovered += time.Since(start)
 		if sum.Recovery == nil || sum.Recovery.Replayed != int64(len(evs)) {
 			b.Fatalf("recovery %+v, want %d events replayed", sum.Recovery, len(evs))
 		}
 		start = time.Now()
-		l, err := newLogic(&cfg)
+		l, err := replay.NewLogic(replay.Config{Matcher: cfg.Matcher, Risk: cfg.Risk})
 		if err != nil {
 			b.Fatal(err)
 		}
 		for i := range seqd {
-			outs = l.apply(&seqd[i], outs[:0])
+			outs = l.Apply(&seqd[i], outs[:0])
 		}
 		memory += time.Since(start)
 	}
 	n := float64(b.N * len(evs))
-	b.ReportMetric(n/replay.Seconds(), "replay-events/s")
+	b.ReportMetric(n/recovered.Seconds(), "replay-events/s")
 	b.ReportMetric(n/memory.Seconds(), "memory-events/s")
-	b.ReportMetric(100*memory.Seconds()/replay.Seconds(), "replay-vs-memory-%")
+	b.ReportMetric(100*memory.Seconds()/recovered.Seconds(), "replay-vs-memory-%")
 }

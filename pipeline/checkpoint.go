@@ -128,33 +128,8 @@ func readCheckpoint(dir string) (c checkpoint, ok bool, err error) {
 
 // writeCheckpoint writes c to dir crash-safely.
 func writeCheckpoint(dir string, c *checkpoint) error {
-	if err := writeFileSynced(dir, CheckpointFile, c.encode()); err != nil {
+	if err := faultfs.WriteFileSynced(dir, CheckpointFile, c.encode()); err != nil {
 		return fmt.Errorf("pipeline: output checkpoint: %w", err)
 	}
 	return nil
-}
-
-// writeFileSynced writes name in dir through a temporary file, fsync,
-// rename and a directory fsync.
-func writeFileSynced(dir, name string, b []byte) error {
-	tmp := filepath.Join(dir, name+".tmp")
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o644)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(b)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, filepath.Join(dir, name))
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return faultfs.OS{}.SyncDir(dir)
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 
 	"github.com/tradeengine/engine/matcher"
+	"github.com/tradeengine/engine/replay"
 	"github.com/tradeengine/engine/ring"
 	"github.com/tradeengine/engine/risk"
 )
@@ -114,13 +115,14 @@ func DefaultConfig() Config {
 	if cpus, err := ring.AllowedCPUs(); err == nil && len(cpus) >= PinMinCPUs {
 		cpu = cpus[len(cpus)-1]
 	}
+	lc := replay.DefaultConfig()
 	return Config{
 		InRing:   1 << 16,
 		OutRing:  1 << 18,
 		Batch:    256,
 		CPU:      cpu,
-		Matcher:  matcher.DefaultConfig(),
-		Risk:     risk.DefaultConfig(),
+		Matcher:  lc.Matcher,
+		Risk:     lc.Risk,
 		Clock:    ClockFeed,
 		FirstSeq: 1,
 	}

@@ -20,7 +20,7 @@ import (
 //
 // Nothing it does touches the logic's state from another goroutine:
 //   - a command (Submit) goes to ingest, the single writer of the input
-//     ring, which sequences and journals it (RecordCommand, with the peer and
+//     ring, which sequences and journals it (replay.RecordCommand, with the peer and
 //     the text) like a feed event and tells the logic which sequence to
 //     report on; the logic hands back the outputs it answered with;
 //   - a read (Query) is answered by the logic itself between two events:

@@ -13,6 +13,7 @@ import (
 	"github.com/tradeengine/engine/admin"
 	"github.com/tradeengine/engine/event"
 	"github.com/tradeengine/engine/journal"
+	"github.com/tradeengine/engine/replay"
 	"github.com/tradeengine/engine/risk"
 )
 
@@ -101,13 +102,13 @@ func submit(t *testing.T, c *Control, in event.In, text string) admin.Applied {
 func replayJournal(t *testing.T, cfg Config, dir string) []event.Out {
 	t.Helper()
 	cfg.Matcher.HashKey = journalID(t, dir)
-	l, err := newLogic(&cfg)
+	l, err := replay.NewLogic(replay.Config{Matcher: cfg.Matcher, Risk: cfg.Risk})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var outs []event.Out
 	for _, in := range readJournal(t, dir) {
-		outs = l.apply(&in, outs)
+		outs = l.Apply(&in, outs)
 	}
 	return outs
 }
@@ -172,10 +173,10 @@ func TestAdminKill(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer rd.Close()
-	var cmds []Command
+	var cmds []replay.Command
 	for rd.Next() {
-		if rec := rd.Record(); rec.Type == RecordCommand {
-			c, err := DecodeCommand(rec)
+		if rec := rd.Record(); rec.Type == replay.RecordCommand {
+			c, err := replay.DecodeCommand(rec)
 			if err != nil {
 				t.Fatal(err)
 			}

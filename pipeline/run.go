@@ -12,6 +12,7 @@ import (
 
 	"github.com/tradeengine/engine/event"
 	"github.com/tradeengine/engine/journal"
+	"github.com/tradeengine/engine/replay"
 	"github.com/tradeengine/engine/ring"
 	"github.com/tradeengine/engine/risk"
 	"github.com/tradeengine/engine/wire"
@@ -44,7 +45,7 @@ type run struct {
 	logicIn   *ring.Consumer // depends on journalIn when there is one
 	jnl       *journaler     // nil without a journal
 	sinkIn    *ring.Consumer
-	logic     *logic
+	logic     *replay.Logic
 	snaps     *snapshotter // nil without snapshots
 
 	stop       atomic.Bool   // set by a failing stage or a cancelled context
@@ -116,7 +117,7 @@ func Run(ctx context.Context, cfg Config, src Source, sink Sink) (Summary, error
 	}
 	var err error
 	if cfg.Journal == nil { // else recover builds it, keyed by the journal's id
-		if r.logic, err = newLogic(&cfg); err != nil {
+		if r.logic, err = replay.NewLogic(r.logicConfig()); err != nil {
 			return Summary{}, err
 		}
 	}
@@ -145,7 +146,7 @@ func Run(ctx context.Context, cfg Config, src Source, sink Sink) (Summary, error
 		if rec.ResumedFrom > jc.firstSeq() && jc.Resume == ResumeSkip {
 			ss := &skipSource{src: src, left: int64(rec.ResumedFrom - jc.firstSeq()), seq: jc.firstSeq(),
 				from: j.FirstSeq(), clock: cfg.Clock}
-			if ss.rd, err = NewEventReader(jc.Dir, j.FirstSeq()); err != nil {
+			if ss.rd, err = replay.NewEventReader(jc.Dir, j.FirstSeq()); err != nil {
 				j.Close()
 				return Summary{}, fmt.Errorf("pipeline: resume: %w", err)
 			}
@@ -324,7 +325,7 @@ func (r *run) seedSource(src Source, rec *Recovery) error {
 	var syms []wire.SymbolDef
 	var accts []uint32
 	if rec != nil && rec.ResumedFrom > r.cfg.Journal.firstSeq() && r.cfg.Journal.Resume == ResumeNew {
-		syms, accts = r.logic.symbols(), r.logic.accounts()
+		syms, accts = r.logic.Symbols(), r.logic.Accounts()
 	} else if r.cfg.Risk != nil {
 		for _, a := range r.cfg.Risk.Accounts {
 			accts = append(accts, a.ID)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/tradeengine/engine/event"
 	"github.com/tradeengine/engine/gen"
+	"github.com/tradeengine/engine/replay"
 	"github.com/tradeengine/engine/ring"
 	"github.com/tradeengine/engine/wire"
 )
@@ -64,7 +65,7 @@ func (r *recorder) Flush() error { r.flushed = true; return nil }
 // the outputs.
 func direct(t *testing.T, cfg Config, evs []event.In) []event.Out {
 	t.Helper()
-	l, err := newLogic(&cfg)
+	l, err := replay.NewLogic(replay.Config{Matcher: cfg.Matcher, Risk: cfg.Risk})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +77,7 @@ func direct(t *testing.T, cfg Config, evs []event.In) []event.Out {
 			e.TS = last
 		}
 		last = e.TS
-		all = l.apply(&e, all)
+		all = l.Apply(&e, all)
 	}
 	return all
 }

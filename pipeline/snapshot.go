@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/tradeengine/engine/journal"
+	"github.com/tradeengine/engine/replay"
 )
 
 // snapJob is one snapshot on its way from the logic to the writer.
@@ -60,7 +61,7 @@ func (s *snapshotter) due(seq uint64) bool { return s.every > 0 && seq >= s.next
 // take encodes the logic's state after seq and hands it to the writer;
 // wait says whether to wait for a free buffer (at the end of a run) or to
 // skip when there is none.
-func (s *snapshotter) take(l *logic, seq uint64, wait bool) {
+func (s *snapshotter) take(l *replay.Logic, seq uint64, wait bool) {
 	if seq == 0 || seq == s.lastTaken {
 		return // nothing applied yet, or nothing new since the last one
 	}
@@ -79,7 +80,7 @@ func (s *snapshotter) take(l *logic, seq uint64, wait bool) {
 		}
 	}
 	s.lastTaken = seq
-	s.pending <- snapJob{seq: seq, buf: l.appendState(buf[:0])}
+	s.pending <- snapJob{seq: seq, buf: l.AppendState(buf[:0])}
 }
 
 // write runs on the writer goroutine until the logic closes pending. A

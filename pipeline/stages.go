@@ -9,6 +9,7 @@ import (
 
 	"github.com/tradeengine/engine/admin"
 	"github.com/tradeengine/engine/event"
+	"github.com/tradeengine/engine/replay"
 	"github.com/tradeengine/engine/ring"
 	"github.com/tradeengine/engine/wire"
 )
@@ -191,7 +192,7 @@ func (ig *ingester) publish(batch []event.In, tk []*ticket) bool {
 			t.op.In = batch[i]
 			t.applied.Seq, t.applied.TS = batch[i].Seq, batch[i].TS
 			if r.jnl != nil {
-				r.jnl.cmds = append(r.jnl.cmds, Command{In: batch[i], UID: t.op.Peer.UID, GID: t.op.Peer.GID,
+				r.jnl.cmds = append(r.jnl.cmds, replay.Command{In: batch[i], UID: t.op.Peer.UID, GID: t.op.Peer.GID,
 					PID: t.op.Peer.PID, Text: t.op.Text})
 			}
 			r.tickets.push(t) // before the publish: the logic finds it when it reaches the event
@@ -283,7 +284,7 @@ func (r *run) runLogic() {
 		}
 		for s := next; s <= avail; s++ {
 			in := r.in.Slot(s)
-			outs = r.logic.apply(in, outs[:0])
+			outs = r.logic.Apply(in, outs[:0])
 			// A mass cancel can answer with more events than the ring
 			// holds: publish in pieces of at most half the ring.
 			for done := 0; done < len(outs); {
@@ -374,7 +375,7 @@ func (r *run) publishCounters(ts int64, outs []event.Out) {
 	if len(outs) > 0 {
 		c.outTS.Store(outs[len(outs)-1].TS)
 	}
-	if g := r.logic.g; g != nil {
+	if g := r.logic.Guard(); g != nil {
 		c.trips.Store(g.Trips())
 		c.pending.Store(int64(g.PendingCount()))
 	}
@@ -408,7 +409,7 @@ func (r *run) serve(seq uint64) {
 	for {
 		select {
 		case q := <-c.queries:
-			q.ans, q.err = r.logic.answer(q.q)
+			q.ans, q.err = r.logic.Answer(q.q)
 			q.ans.Seq = seq
 			close(q.done)
 		default:

@@ -6,14 +6,15 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/tradeengine/engine/wire"
 	"io"
 	"slices"
 	"strconv"
 
+	"github.com/tradeengine/engine/replay"
+	"github.com/tradeengine/engine/wire"
+
 	"github.com/tradeengine/engine/event"
 	"github.com/tradeengine/engine/journal"
-	"github.com/tradeengine/engine/pipeline"
 )
 
 // errUnclean is returned by `journal verify` when the journal has problems;
@@ -142,7 +143,7 @@ func journalDump(args []string, stdout io.Writer) error {
 		}
 	}
 	if start <= last {
-		er, err := pipeline.NewEventReader(dir, start)
+		er, err := replay.NewEventReader(dir, start)
 		if err != nil {
 			return err
 		}
@@ -151,7 +152,7 @@ func journalDump(args []string, stdout io.Writer) error {
 		for seq := start; seq <= last; seq++ {
 			in, ok := er.Next()
 			if !ok {
-				if errors.Is(er.Err(), pipeline.ErrRecord) {
+				if errors.Is(er.Err(), replay.ErrRecord) {
 					return er.Err()
 				}
 				return fmt.Errorf("journal ends before sequence %d: %v", seq, er.Err())
@@ -201,7 +202,7 @@ func symbolNames(dir string, from, to uint64) (map[uint32]string, error) {
 	defer rd.Close()
 	var ins []event.In
 	for seq := from; seq <= to && rd.Next(); {
-		ins, err = pipeline.AppendEvents(ins[:0], rd.Record())
+		ins, err = replay.AppendEvents(ins[:0], rd.Record())
 		if err != nil {
 			// Not this command's to report: the dump that follows
 			// decodes every record it prints and fails on a bad one.

@@ -3,6 +3,7 @@ package faultfs
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 
 	"golang.org/x/sys/unix"
@@ -161,4 +162,30 @@ func pageRange(m []byte, off, n int) (start, end int, err error) {
 	start = off &^ (pageSize - 1)
 	end = off + n
 	return start, end, nil
+}
+
+// WriteFileSynced writes name in dir crash-safely: through a temporary
+// file, fsync, rename and a directory fsync, so that the file is either the
+// old one or the whole new one.
+func WriteFileSynced(dir, name string, b []byte) error {
+	tmp := filepath.Join(dir, name+".tmp")
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(b)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, filepath.Join(dir, name))
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return OS{}.SyncDir(dir)
 }

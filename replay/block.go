@@ -1,4 +1,4 @@
-package pipeline
+package replay
 
 import (
 	"encoding/binary"
@@ -32,13 +32,13 @@ import (
 // A field whose bit is clear equals the previous event's. The record holds
 // exactly Count events and nothing after them. A new order of the
 // generated flow takes 8 to 12 bytes; no event takes more than
-// blockEventMax. Sequences are not stored: the i-th event's is Seq+i.
+// BlockEventMax. Sequences are not stored: the i-th event's is Seq+i.
 const RecordInputBlock uint8 = 3
 
-// blockEventMax is the most bytes one event takes in a block: kind, mask,
+// BlockEventMax is the most bytes one event takes in a block: kind, mask,
 // the three small fields, arg, symbol and account, four 64-bit varints and
 // the time.
-const blockEventMax = 2 + 3 + 3 + 5 + 5 + 4*binary.MaxVarintLen64 + binary.MaxVarintLen64
+const BlockEventMax = 2 + 3 + 3 + 5 + 5 + 4*binary.MaxVarintLen64 + binary.MaxVarintLen64
 
 const (
 	blockFlags = 1 << iota
@@ -56,18 +56,18 @@ const (
 	blockTS       = 0x40
 )
 
-// blockEncoder encodes the events of one block record.
-type blockEncoder struct {
+// BlockEncoder encodes the events of one block record.
+type BlockEncoder struct {
 	prev event.In
 }
 
 // start begins a block whose record carries timestamp ts.
-func (e *blockEncoder) start(ts int64) { e.prev = event.In{TS: ts} }
+func (e *BlockEncoder) Start(ts int64) { e.prev = event.In{TS: ts} }
 
 // append encodes in after the events before it in the block and appends
-// the bytes to b; with blockEventMax bytes of room in b it does not
+// the bytes to b; with BlockEventMax bytes of room in b it does not
 // allocate.
-func (e *blockEncoder) append(b []byte, in *event.In) []byte {
+func (e *BlockEncoder) Append(b []byte, in *event.In) []byte {
 	p := &e.prev
 	k := byte(in.Kind) & blockKindMask
 	if in.TS != p.TS {

@@ -1,4 +1,4 @@
-package pipeline
+package replay
 
 import (
 	"errors"
@@ -14,7 +14,7 @@ import (
 func TestCommandRecord(t *testing.T) {
 	c := Command{In: event.In{Kind: event.KindSetLimit, Seq: 10, TS: 99, Account: 3, Symbol: event.Any, Arg: 1, Qty: 500},
 		UID: 1001, GID: 100, PID: 4242, Text: "set limit max_order_qty account 3 500"}
-	p := appendCommand(nil, &c)
+	p := AppendCommand(nil, &c)
 	rec := journal.Record{Seq: 10, TS: 99, Type: RecordCommand, Count: 1, Payload: p}
 	got, err := DecodeCommand(rec)
 	if err != nil || got != c {

@@ -1,4 +1,4 @@
-package pipeline
+package replay
 
 import (
 	"encoding/binary"
@@ -38,8 +38,8 @@ type Command struct {
 	Text string
 }
 
-// appendCommand appends the payload of a RecordCommand for c to b.
-func appendCommand(b []byte, c *Command) []byte {
+// AppendCommand appends the payload of a RecordCommand for c to b.
+func AppendCommand(b []byte, c *Command) []byte {
 	text := c.Text
 	if len(text) > MaxCommandText {
 		text = text[:MaxCommandText]

@@ -1,4 +1,4 @@
-package pipeline
+package replay
 
 import (
 	"encoding/binary"
@@ -12,31 +12,60 @@ import (
 	"github.com/tradeengine/engine/wire"
 )
 
-// logic is the business logic the pinned goroutine runs: everything that
-// holds state and answers inputs. It is also what snapshots capture.
-type logic struct {
+// Config configures the logic: the matcher, and the risk guard in front of
+// it (nil: off).
+type Config struct {
+	Matcher matcher.Config
+	Risk    *risk.Config
+}
+
+// DefaultConfig returns the logic's configuration `engine run` starts from:
+// the matcher's defaults and the risk guard on with its defaults.
+func DefaultConfig() Config {
+	return Config{Matcher: matcher.DefaultConfig(), Risk: risk.DefaultConfig()}
+}
+
+// Logic is the business logic: everything that holds state and answers
+// inputs, the code the live engine runs on its logic goroutine and a replay
+// runs on a journal. It is also what snapshots capture and checkpoints
+// hash. It is not safe for concurrent use.
+type Logic struct {
 	m          *matcher.Engine
 	g          *risk.Guard // in front of m; nil when the guard is off
 	maxSymbols uint32
+	cfg        Config
 }
 
-func newLogic(cfg *Config) (*logic, error) {
+// NewLogic returns fresh logic under cfg.
+func NewLogic(cfg Config) (*Logic, error) {
 	m, err := matcher.New(cfg.Matcher)
 	if err != nil {
-		return nil, fmt.Errorf("pipeline: %w", err)
+		return nil, fmt.Errorf("replay: %w", err)
 	}
-	l := &logic{m: m, maxSymbols: uint32(cfg.Matcher.MaxSymbols)}
+	l := &Logic{m: m, maxSymbols: uint32(cfg.Matcher.MaxSymbols), cfg: cfg}
 	if cfg.Risk != nil {
 		if l.g, err = risk.New(cfg.Risk, m); err != nil {
-			return nil, fmt.Errorf("pipeline: %w", err)
+			return nil, fmt.Errorf("replay: %w", err)
 		}
 	}
 	return l, nil
 }
 
-// apply answers one input: through the guard, which passes what it accepts
-// to the matcher, or straight to the matcher when the guard is off.
-func (l *logic) apply(in *event.In, out []event.Out) []event.Out {
+// Config returns the configuration the logic runs under.
+func (l *Logic) Config() Config { return l.cfg }
+
+// Matcher returns the logic's matcher, to read its state (never to apply
+// inputs to it behind the guard's back).
+func (l *Logic) Matcher() *matcher.Engine { return l.m }
+
+// Guard returns the logic's risk guard, nil when it is off, to read its
+// state.
+func (l *Logic) Guard() *risk.Guard { return l.g }
+
+// Apply answers one input, appending its outputs to out: through the guard,
+// which passes what it accepts to the matcher, or straight to the matcher
+// when the guard is off. It allocates nothing once warm.
+func (l *Logic) Apply(in *event.In, out []event.Out) []event.Out {
 	if in.Kind == event.KindPause || in.Kind == event.KindUnpause {
 		// The pipeline's own: the logic's state does not change, and a
 		// replay runs through them (see Control).
@@ -71,10 +100,10 @@ const (
 )
 
 // ErrState is wrapped by errors loading a snapshot's logic state.
-var ErrState = errors.New("pipeline: bad logic state")
+var ErrState = errors.New("replay: bad logic state")
 
-// appendState appends the snapshot payload of the logic's state to b.
-func (l *logic) appendState(b []byte) []byte {
+// AppendState appends the snapshot payload of the logic's state to b.
+func (l *Logic) AppendState(b []byte) []byte {
 	b = append(b, stateMagic...)
 	b = binary.LittleEndian.AppendUint16(b, stateVersion)
 	parts := uint16(1)
@@ -100,15 +129,15 @@ func appendPart(b []byte, id uint16, fill func([]byte) []byte) []byte {
 	return b
 }
 
-// loadState loads a snapshot payload into fresh logic.
-func (l *logic) loadState(b []byte) error { return l.load(b, false) }
+// LoadState loads a snapshot payload into fresh logic.
+func (l *Logic) LoadState(b []byte) error { return l.load(b, false) }
 
-// loadStateAcross loads the state of logic under another configuration: the
+// LoadStateAcross loads the state of logic under another configuration: the
 // risk part is dropped when the guard is now off, and a guard turned on
 // starts fresh.
-func (l *logic) loadStateAcross(b []byte) error { return l.load(b, true) }
+func (l *Logic) LoadStateAcross(b []byte) error { return l.load(b, true) }
 
-func (l *logic) load(b []byte, across bool) error {
+func (l *Logic) load(b []byte, across bool) error {
 	if len(b) < 12 || string(b[:8]) != stateMagic {
 		return fmt.Errorf("%w: no %q header", ErrState, stateMagic)
 	}
@@ -164,9 +193,9 @@ func (l *logic) load(b []byte, across bool) error {
 	return nil
 }
 
-// symbols returns the symbol table the logic holds (defined by the
+// Symbols returns the symbol table the logic holds (defined by the
 // journal's KindSymbol events), by id.
-func (l *logic) symbols() []wire.SymbolDef {
+func (l *Logic) Symbols() []wire.SymbolDef {
 	var defs []wire.SymbolDef
 	for id := range l.maxSymbols {
 		if name, ok := l.m.SymbolName(id); ok {
@@ -176,9 +205,9 @@ func (l *logic) symbols() []wire.SymbolDef {
 	return defs
 }
 
-// accounts returns the accounts the logic knows: those with resting orders
+// Accounts returns the accounts the logic knows: those with resting orders
 // and those the risk guard keeps state for, ascending.
-func (l *logic) accounts() []uint32 {
+func (l *Logic) Accounts() []uint32 {
 	seen := map[uint32]bool{}
 	l.m.EachOrder(func(o matcher.OrderInfo) { seen[o.Account] = true })
 	if l.g != nil {

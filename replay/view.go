@@ -1,4 +1,4 @@
-package pipeline
+package replay
 
 import (
 	"errors"
@@ -20,9 +20,9 @@ const (
 // errGuardOff answers a query about the risk guard when it is off.
 var errGuardOff = errors.New("the risk guard is off")
 
-// answer answers a query from the logic's state; it runs on the logic's
+// Answer answers a query from the logic's state; it runs on the logic's
 // goroutine, between two events.
-func (l *logic) answer(q admin.Query) (admin.Answer, error) {
+func (l *Logic) Answer(q admin.Query) (admin.Answer, error) {
 	var a admin.Answer
 	switch q.Kind {
 	case admin.QueryBook:
@@ -85,7 +85,7 @@ func (l *logic) answer(q admin.Query) (admin.Answer, error) {
 }
 
 // names names the symbols a refers to.
-func (l *logic) names(a *admin.Answer) map[uint32]string {
+func (l *Logic) names(a *admin.Answer) map[uint32]string {
 	m := map[uint32]string{}
 	add := func(id uint32) {
 		if id == event.Any {
@@ -114,7 +114,7 @@ func (l *logic) names(a *admin.Answer) map[uint32]string {
 }
 
 // symbolID finds a symbol by name.
-func (l *logic) symbolID(name string) (uint32, bool) {
+func (l *Logic) symbolID(name string) (uint32, bool) {
 	for id := range l.maxSymbols {
 		if n, ok := l.m.SymbolName(id); ok && n == name {
 			return id, true

@@ -1,4 +1,4 @@
-package pipeline
+package replay
 
 import (
 	"bytes"
@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/tradeengine/engine/internal/faultfs"
 	"github.com/tradeengine/engine/risk"
 )
 
@@ -27,7 +28,7 @@ import (
 // guard is off), written crash-safely before the run journals its first
 // event; a run that starts with the configuration already in force writes
 // none. A restart under another configuration is refused unless
-// JournalConfig.AllowConfigChange is set; recovery replays every event under
+// pipeline.JournalConfig.AllowConfigChange is set; recovery replays every event under
 // the configuration that was in force when it was first applied, whatever the
 // restart's own, so a restart never changes what the journal's past means.
 // The files are never deleted by retention: they are small and one is
@@ -36,7 +37,7 @@ const configExt = ".config"
 
 // ErrConfigChanged is wrapped by the error of a restart whose configuration
 // differs from the one in force in the journal, without AllowConfigChange.
-var ErrConfigChanged = errors.New("pipeline: configuration differs from the journal's")
+var ErrConfigChanged = errors.New("replay: configuration differs from the journal's")
 
 // runConfig is the journaled part of a configuration.
 type runConfig struct {
@@ -52,23 +53,23 @@ type matcherAnswers struct {
 	ProtectionBps int64 `json:"protection_bps"`
 }
 
-// configOf returns the journaled configuration of cfg, encoded.
-func configOf(cfg *Config) []byte {
+// EncodeConfig returns the journaled configuration of cfg, encoded.
+func EncodeConfig(cfg *Config) []byte {
 	rc := runConfig{Matcher: matcherAnswers{cfg.Matcher.MaxSymbols, cfg.Matcher.MaxOrders, cfg.Matcher.ProtectionBps}, Risk: cfg.Risk}
 	b, err := json.Marshal(rc)
 	if err != nil {
-		panic(fmt.Sprintf("pipeline: run configuration: %v", err)) // only plain values: cannot fail
+		panic(fmt.Sprintf("replay: run configuration: %v", err)) // only plain values: cannot fail
 	}
 	return b
 }
 
-// applyConfig returns cfg with the journaled configuration raw in force.
-func applyConfig(cfg Config, raw []byte) (Config, error) {
+// ApplyConfig returns cfg with the journaled configuration raw in force.
+func ApplyConfig(cfg Config, raw []byte) (Config, error) {
 	var rc runConfig
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&rc); err != nil {
-		return cfg, fmt.Errorf("pipeline: run configuration: %w", err)
+		return cfg, fmt.Errorf("replay: run configuration: %w", err)
 	}
 	cfg.Matcher.MaxSymbols, cfg.Matcher.MaxOrders, cfg.Matcher.ProtectionBps = rc.Matcher.MaxSymbols, rc.Matcher.MaxOrders, rc.Matcher.ProtectionBps
 	cfg.Matcher.InitialOrders = min(cfg.Matcher.InitialOrders, cfg.Matcher.MaxOrders)
@@ -76,19 +77,19 @@ func applyConfig(cfg Config, raw []byte) (Config, error) {
 	return cfg, nil
 }
 
-// configFile is one journaled configuration.
-type configFile struct {
-	seq uint64 // first sequence it is in force for
-	raw []byte
+// ConfigFile is one journaled configuration.
+type ConfigFile struct {
+	Seq uint64 // first sequence it is in force for
+	Raw []byte // in EncodeConfig's encoding
 }
 
-// readConfigs reads the journaled configurations in dir, oldest first.
-func readConfigs(dir string) ([]configFile, error) {
+// ReadConfigs reads the journaled configurations in dir, oldest first.
+func ReadConfigs(dir string) ([]ConfigFile, error) {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
-		return nil, fmt.Errorf("pipeline: run configurations: %w", err)
+		return nil, fmt.Errorf("replay: run configurations: %w", err)
 	}
-	var cs []configFile
+	var cs []ConfigFile
 	for _, e := range ents {
 		name := e.Name()
 		num, ok := strings.CutSuffix(name, configExt)
@@ -101,39 +102,39 @@ func readConfigs(dir string) ([]configFile, error) {
 		}
 		raw, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {
-			return nil, fmt.Errorf("pipeline: run configuration: %w", err)
+			return nil, fmt.Errorf("replay: run configuration: %w", err)
 		}
-		c, err := applyConfig(Config{}, raw)
+		c, err := ApplyConfig(Config{}, raw)
 		if err != nil {
-			return nil, fmt.Errorf("pipeline: %s: %w", filepath.Join(dir, name), err)
+			return nil, fmt.Errorf("replay: %s: %w", filepath.Join(dir, name), err)
 		}
 		// Compared in today's encoding: a configuration journaled by an
 		// older engine (before a setting existed, which then takes its
 		// default) is the same configuration when it decodes the same.
-		cs = append(cs, configFile{seq: seq, raw: configOf(&c)})
+		cs = append(cs, ConfigFile{Seq: seq, Raw: EncodeConfig(&c)})
 	}
-	sort.Slice(cs, func(i, j int) bool { return cs[i].seq < cs[j].seq })
+	sort.Slice(cs, func(i, j int) bool { return cs[i].Seq < cs[j].Seq })
 	return cs, nil
 }
 
-// inForce returns the index of the configuration in force for seq in cs,
+// InForce returns the index of the configuration in force for seq in cs,
 // -1 when none is.
-func inForce(cs []configFile, seq uint64) int {
-	i := sort.Search(len(cs), func(i int) bool { return cs[i].seq > seq })
+func InForce(cs []ConfigFile, seq uint64) int {
+	i := sort.Search(len(cs), func(i int) bool { return cs[i].Seq > seq })
 	return i - 1
 }
 
-// writeConfig journals raw as the configuration in force from seq.
-func writeConfig(dir string, seq uint64, raw []byte) error {
-	if err := writeFileSynced(dir, fmt.Sprintf("%020d%s", seq, configExt), raw); err != nil {
-		return fmt.Errorf("pipeline: run configuration: %w", err)
+// WriteConfig journals raw as the configuration in force from seq.
+func WriteConfig(dir string, seq uint64, raw []byte) error {
+	if err := faultfs.WriteFileSynced(dir, fmt.Sprintf("%020d%s", seq, configExt), raw); err != nil {
+		return fmt.Errorf("replay: run configuration: %w", err)
 	}
 	return nil
 }
 
-// configDiff names the settings that differ between two encoded
+// ConfigDiff names the settings that differ between two encoded
 // configurations, at most max of them.
-func configDiff(a, b []byte, max int) []string {
+func ConfigDiff(a, b []byte, max int) []string {
 	var x, y any
 	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
 		return []string{"(unreadable)"}
@@ -176,28 +177,4 @@ func short(v any) string {
 		return string(b[:57]) + "..."
 	}
 	return string(b)
-}
-
-// logicFor returns fresh logic for the configuration raw, on top of the
-// run's other settings.
-func (r *run) logicFor(raw []byte) (*logic, error) {
-	c, err := applyConfig(r.cfg, raw)
-	if err != nil {
-		return nil, err
-	}
-	return newLogic(&c)
-}
-
-// switchConfig carries the logic's state over to fresh logic under the
-// configuration raw: where a journaled run changed its configuration.
-func (r *run) switchConfig(raw []byte) error {
-	nl, err := r.logicFor(raw)
-	if err != nil {
-		return err
-	}
-	if err := nl.loadStateAcross(r.logic.appendState(nil)); err != nil {
-		return fmt.Errorf("pipeline: carrying the state over to a new configuration: %w", err)
-	}
-	r.logic = nl
-	return nil
 }
