@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/cespare/xxhash/v2"
 	"github.com/tradeengine/engine/event"
 )
 
@@ -61,30 +62,39 @@ func (e *Engine) AppendState(b []byte) []byte {
 	b = binary.LittleEndian.AppendUint32(b, uint32(nsym))
 	b = binary.LittleEndian.AppendUint64(b, e.ids.Key())
 	for sym := range e.books {
-		bk := &e.books[sym]
-		if !bk.defined {
-			continue
+		if bk := &e.books[sym]; bk.defined {
+			b = e.appendBook(b, uint32(sym), bk, nil)
 		}
-		b = binary.LittleEndian.AppendUint32(b, uint32(sym))
-		b = binary.LittleEndian.AppendUint64(b, bk.name)
-		halted := byte(0)
-		if bk.halted {
-			halted = 1
-		}
-		b = append(b, halted, 0, 0, 0)
-		b = binary.LittleEndian.AppendUint32(b, uint32(e.sideCount(&bk.sides[0])))
-		b = binary.LittleEndian.AppendUint32(b, uint32(e.sideCount(&bk.sides[1])))
-		for side := range bk.sides {
-			l := &bk.sides[side]
-			for i := len(l.levels) - 1; i >= 0; i-- {
-				for s := l.levels[i].head; s != nilSlot; s = e.pool.orders[s].next {
-					o := &e.pool.orders[s]
-					b = binary.LittleEndian.AppendUint64(b, o.id)
-					b = binary.LittleEndian.AppendUint64(b, uint64(o.price))
-					b = binary.LittleEndian.AppendUint64(b, uint64(o.qty))
-					b = binary.LittleEndian.AppendUint32(b, o.account)
-					b = append(b, byte(o.typ), byte(o.stp), 0, 0)
-				}
+	}
+	return b
+}
+
+// appendBook appends the part of the state encoding that is symbol sym's,
+// book bk: its 24-byte record, then its bid orders and its ask orders, each
+// side from the best level to the worst and each level in time priority.
+// With a digest d, it feeds d as it goes (see spill), for
+// [Engine.AppendBookHashes]; with nil, it appends the whole part to b.
+func (e *Engine) appendBook(b []byte, sym uint32, bk *book, d *xxhash.Digest) []byte {
+	b = binary.LittleEndian.AppendUint32(b, sym)
+	b = binary.LittleEndian.AppendUint64(b, bk.name)
+	halted := byte(0)
+	if bk.halted {
+		halted = 1
+	}
+	b = append(b, halted, 0, 0, 0)
+	b = binary.LittleEndian.AppendUint32(b, uint32(e.sideCount(&bk.sides[0])))
+	b = binary.LittleEndian.AppendUint32(b, uint32(e.sideCount(&bk.sides[1])))
+	for side := range bk.sides {
+		l := &bk.sides[side]
+		for i := len(l.levels) - 1; i >= 0; i-- {
+			for s := l.levels[i].head; s != nilSlot; s = e.pool.orders[s].next {
+				o := &e.pool.orders[s]
+				b = binary.LittleEndian.AppendUint64(b, o.id)
+				b = binary.LittleEndian.AppendUint64(b, uint64(o.price))
+				b = binary.LittleEndian.AppendUint64(b, uint64(o.qty))
+				b = binary.LittleEndian.AppendUint32(b, o.account)
+				b = append(b, byte(o.typ), byte(o.stp), 0, 0)
+				b = spill(d, b)
 			}
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"math"
 	"slices"
 
+	"github.com/cespare/xxhash/v2"
 	"github.com/tradeengine/engine/event"
 	"github.com/tradeengine/engine/internal/idindex"
 )
@@ -98,25 +99,11 @@ func (g *Guard) appendState(b []byte, version uint16) []byte {
 	b = le16(b, version)
 	b = le16(b, 0)
 	b = le32(b, 0) // body length, patched below
-	for _, v := range []int64{g.cfg.TickMicros, g.cfg.LotShares, g.cfg.Windows[0], g.cfg.Windows[1], g.cfg.Windows[2], g.cfg.LossWindow} {
-		b = le64(b, v)
-	}
+	b = g.appendUnits(b)
 	if version >= 2 {
 		b = le64(b, g.hashKey)
 	}
-	b = append(b, bool8(g.started), 0, 0, 0, 0, 0, 0, 0)
-	b = le64(b, g.now)
-	b = le64(b, g.t0)
-	b = le64(b, g.trips)
-
-	b = append(b, bool8(g.killAll), byte(g.killAllBy), g.gBrk.state, 0, 0, 0, 0, 0)
-	b = le64(b, g.gMsgTAT)
-	b = le64(b, g.gOrdTAT)
-	b = appendBreaker(b, &g.gBrk)
-	b = appendValues(b, &g.glob, nlim)
-	b = appendValues(b, &g.defAcct, nlim)
-	b = appendValues(b, &g.defSym, nlim)
-	b = g.appendWindows(b, &g.gHot, &g.gWins)
+	b = g.appendEngine(b, nlim, nil)
 
 	order := make([]int32, len(g.accts))
 	for i := range order {
@@ -126,33 +113,7 @@ func (g *Guard) appendState(b []byte, version uint16) []byte {
 	b = le32(b, uint32(len(order)))
 	b = le32(b, 0)
 	for _, a := range order {
-		acc, cold := &g.accts[a], &g.acctCold[a]
-		flags := bool8(acc.killed) | bool8(acc.parents)<<1
-		b = le32(b, acc.id)
-		b = le32(b, uint32(acc.openOrders))
-		b = append(b, flags, byte(acc.killedBy), cold.brk.state, 0, 0, 0, 0, 0)
-		b = le64(b, acc.msgTAT)
-		b = le64(b, acc.ordTAT)
-		b = le64(b, acc.credit)
-		b = le64(b, acc.pnl)
-		b = appendBreaker(b, &cold.brk)
-		b = le64(b, cold.excess)
-		b = le64(b, cold.excessAt)
-		b = le64(b, cold.lossBn)
-		for i, p := range cold.lossPeak {
-			if int64(i) == cold.lossBn%nBuckets {
-				p = acc.lossCur
-			}
-			b = le64(b, p)
-		}
-		b = le64(b, g.acctSet[a])
-		b = appendValues(b, &g.acctLim[a], nlim)
-		b = le32(b, uint32(len(cold.restricted)))
-		b = le32(b, 0)
-		for _, s := range cold.restricted {
-			b = le32(b, s)
-		}
-		b = g.appendWindows(b, &g.acctHot[a], &g.acctWins[a])
+		b = g.appendAccount(b, a, nlim, nil)
 	}
 
 	var slots []int32
@@ -165,14 +126,96 @@ func (g *Guard) appendState(b []byte, version uint16) []byte {
 	b = le32(b, uint32(len(slots)))
 	b = le32(b, 0)
 	for _, p := range slots {
-		pos, pc := &g.pt.hot[p], &g.pt.cold[p]
-		b = le64(b, pos.key)
-		b = append(b, bool8(pos.killed), 0, 0, 0, 0, 0, 0, 0)
-		for _, v := range []int64{pos.net, pos.open[0], pos.open[1], pc.cash, pc.cost, pc.pnl, pc.filled[0], pc.filled[1], pc.allow[0], pc.allow[1]} {
-			b = le64(b, v)
-		}
+		b = g.appendPosition(b, p)
 	}
 
+	b = g.appendSymbols(b, nlim, nil)
+	b = g.appendClOrdIDs(b, nil)
+	if version >= 3 {
+		b = g.appendHeld(b, nil)
+	}
+	binary.LittleEndian.PutUint32(b[start+12:], uint32(len(b)-start-stateHeader))
+	return b
+}
+
+// The parts of the encoding below are appended by one function each, which
+// both appendState and the hashes (digest.go) use. Those that take a
+// digest d feed it as they go when it is not nil (see spill).
+
+// appendUnits appends the units and window lengths (48 bytes).
+func (g *Guard) appendUnits(b []byte) []byte {
+	for _, v := range []int64{g.cfg.TickMicros, g.cfg.LotShares, g.cfg.Windows[0], g.cfg.Windows[1], g.cfg.Windows[2], g.cfg.LossWindow} {
+		b = le64(b, v)
+	}
+	return b
+}
+
+// appendEngine appends the clock and the engine scope, with nlim limits
+// per scope.
+func (g *Guard) appendEngine(b []byte, nlim int, d *xxhash.Digest) []byte {
+	b = append(b, bool8(g.started), 0, 0, 0, 0, 0, 0, 0)
+	b = le64(b, g.now)
+	b = le64(b, g.t0)
+	b = le64(b, g.trips)
+
+	b = append(b, bool8(g.killAll), byte(g.killAllBy), g.gBrk.state, 0, 0, 0, 0, 0)
+	b = le64(b, g.gMsgTAT)
+	b = le64(b, g.gOrdTAT)
+	b = appendBreaker(b, &g.gBrk)
+	b = appendValues(b, &g.glob, nlim)
+	b = appendValues(b, &g.defAcct, nlim)
+	b = appendValues(b, &g.defSym, nlim)
+	b = spill(d, b)
+	return spill(d, g.appendWindows(b, &g.gHot, &g.gWins))
+}
+
+// appendAccount appends the record of account index a, with nlim limits.
+func (g *Guard) appendAccount(b []byte, a int32, nlim int, d *xxhash.Digest) []byte {
+	acc, cold := &g.accts[a], &g.acctCold[a]
+	flags := bool8(acc.killed) | bool8(acc.parents)<<1
+	b = le32(b, acc.id)
+	b = le32(b, uint32(acc.openOrders))
+	b = append(b, flags, byte(acc.killedBy), cold.brk.state, 0, 0, 0, 0, 0)
+	b = le64(b, acc.msgTAT)
+	b = le64(b, acc.ordTAT)
+	b = le64(b, acc.credit)
+	b = le64(b, acc.pnl)
+	b = appendBreaker(b, &cold.brk)
+	b = le64(b, cold.excess)
+	b = le64(b, cold.excessAt)
+	b = le64(b, cold.lossBn)
+	for i, p := range cold.lossPeak {
+		if int64(i) == cold.lossBn%nBuckets {
+			p = acc.lossCur
+		}
+		b = le64(b, p)
+	}
+	b = le64(b, g.acctSet[a])
+	b = appendValues(b, &g.acctLim[a], nlim)
+	b = le32(b, uint32(len(cold.restricted)))
+	b = le32(b, 0)
+	for _, s := range cold.restricted {
+		b = spill(d, le32(b, s))
+	}
+	b = spill(d, b)
+	return spill(d, g.appendWindows(b, &g.acctHot[a], &g.acctWins[a]))
+}
+
+// appendPosition appends the record of the position in slot p (posSize
+// bytes).
+func (g *Guard) appendPosition(b []byte, p int32) []byte {
+	pos, pc := &g.pt.hot[p], &g.pt.cold[p]
+	b = le64(b, pos.key)
+	b = append(b, bool8(pos.killed), 0, 0, 0, 0, 0, 0, 0)
+	for _, v := range []int64{pos.net, pos.open[0], pos.open[1], pc.cash, pc.cost, pc.pnl, pc.filled[0], pc.filled[1], pc.allow[0], pc.allow[1]} {
+		b = le64(b, v)
+	}
+	return b
+}
+
+// appendSymbols appends the symbols section: the count, then every defined
+// symbol's record by ascending id, with nlim limits.
+func (g *Guard) appendSymbols(b []byte, nlim int, d *xxhash.Digest) []byte {
 	nsym := 0
 	for s := range g.syms {
 		if g.syms[s].defined {
@@ -192,30 +235,45 @@ func (g *Guard) appendState(b []byte, version uint16) []byte {
 		b = le64(b, sym.last)
 		b = le64(b, g.symSet[s])
 		b = appendValues(b, &g.symLim[s], nlim)
-		b = g.appendWindows(b, &g.symHot[s], &g.symWins[s])
+		b = spill(d, b)
+		b = spill(d, g.appendWindows(b, &g.symHot[s], &g.symWins[s]))
 	}
+	return b
+}
 
-	ids := g.dup.oldestFirst()
-	b = le32(b, uint32(len(ids)))
+// appendClOrdIDs appends the client order ids section: the count, then
+// the remembered pairs from the oldest to the newest.
+func (g *Guard) appendClOrdIDs(b []byte, d *xxhash.Digest) []byte {
+	w := &g.dup
+	older, newer := w.ring, w.ring[:0]
+	if len(w.ring) >= w.size { // full: the oldest is the next to be replaced
+		older, newer = w.ring[w.next:], w.ring[:w.next]
+	}
+	b = le32(b, uint32(len(w.ring)))
 	b = le32(b, 0)
-	for _, e := range ids {
-		b = le32(b, e.account)
-		b = le64(b, e.id)
-	}
-
-	if version >= 3 {
-		b = le32(b, uint32(g.held.n))
-		b = le32(b, 0)
-		var rec [event.Size]byte
-		for h := g.held.head; h >= 0; h = g.held.slots[h].next {
-			e := &g.held.slots[h]
-			e.order.Encode(rec[:])
-			b = append(b, rec[:]...)
-			b = le64(b, e.since)
-			b = append(b, byte(e.reason), 0, 0, 0, 0, 0, 0, 0)
+	for _, part := range [2][]dupEntry{older, newer} {
+		for _, e := range part {
+			b = le32(b, e.account)
+			b = spill(d, le64(b, e.id))
 		}
 	}
-	binary.LittleEndian.PutUint32(b[start+12:], uint32(len(b)-start-stateHeader))
+	return b
+}
+
+// appendHeld appends the held orders section: the count, then the held
+// orders from the oldest to the newest.
+func (g *Guard) appendHeld(b []byte, d *xxhash.Digest) []byte {
+	b = le32(b, uint32(g.held.n))
+	b = le32(b, 0)
+	var rec [event.Size]byte
+	for h := g.held.head; h >= 0; h = g.held.slots[h].next {
+		e := &g.held.slots[h]
+		e.order.Encode(rec[:])
+		b = append(b, rec[:]...)
+		b = le64(b, e.since)
+		b = append(b, byte(e.reason), 0, 0, 0, 0, 0, 0, 0)
+		b = spill(d, b)
+	}
 	return b
 }
 
