@@ -216,6 +216,26 @@ func (s *Server) names(id uint32) string {
 
 // query answers the read commands with Engine.Query.
 func (s *Server) query(cmd Command) result {
+	q, _ := QueryOf(cmd)
+	ctx, cancel := context.WithTimeout(s.base, s.cfg.CallTimeout)
+	defer cancel()
+	a, err := s.eng.Query(ctx, q)
+	if err != nil {
+		return errResult{Error: cmd.Verb.String() + ": " + s.callError(err, s.cfg.CallTimeout)}
+	}
+	for id, name := range a.Names {
+		s.learn(id, name)
+	}
+	if q.Kind == QueryBook && a.Book != nil {
+		s.learn(a.Book.ID, a.Book.Symbol)
+	}
+	return answerResult(cmd, q, a, s.names)
+}
+
+// QueryOf returns the view a read command asks for; false for a command
+// that is not a read of the logic's state (book, orders, guards, limits,
+// pending).
+func QueryOf(cmd Command) (Query, bool) {
 	q := Query{}
 	switch cmd.Verb {
 	case VerbGuards:
@@ -228,45 +248,66 @@ func (s *Server) query(cmd Command) result {
 		q.Kind, q.Symbol, q.Levels = QueryBook, cmd.Symbol, cmd.Levels
 	case VerbOrders:
 		q.Kind, q.Account = QueryOrders, cmd.Account
+	default:
+		return q, false
 	}
-	ctx, cancel := context.WithTimeout(s.base, s.cfg.CallTimeout)
-	defer cancel()
-	a, err := s.eng.Query(ctx, q)
-	if err != nil {
-		return errResult{Error: cmd.Verb.String() + ": " + s.callError(err, s.cfg.CallTimeout)}
+	return q, true
+}
+
+// RenderAnswer writes the answer a to the read command cmd as the admin
+// socket would: text for people, or JSON with asJSON. Symbols are named from
+// a.Names. `engine replay --show` shows the state at a moment with it.
+func RenderAnswer(w io.Writer, cmd Command, a Answer, asJSON bool) error {
+	q, ok := QueryOf(cmd)
+	if !ok {
+		return fmt.Errorf("admin: %s is not a read of the engine's state", cmd.Verb)
 	}
-	for id, name := range a.Names {
-		s.learn(id, name)
+	names := func(id uint32) string { return a.Names[id] }
+	if a.Book != nil {
+		book := a.Book
+		names = func(id uint32) string {
+			if id == book.ID {
+				return book.Symbol
+			}
+			return a.Names[id]
+		}
 	}
+	var b bytes.Buffer
+	render(&b, answerResult(cmd, q, a, names), asJSON)
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+// answerResult turns the answer to q into the result written back.
+func answerResult(cmd Command, q Query, a Answer, names names) result {
 	switch q.Kind {
 	case QueryGuards:
 		r := guardsResult{Seq: a.Seq, Guards: make([]jsonGuard, 0, len(a.Guards))}
 		for _, g := range a.Guards {
-			r.Guards = append(r.Guards, guardJSON(g, s.names))
+			r.Guards = append(r.Guards, guardJSON(g, names))
 		}
 		return r
 	case QueryLimits:
 		r := limitsResult{Seq: a.Seq, Limits: make([]jsonLimit, 0, len(a.Limits))}
 		for _, l := range a.Limits {
-			r.Limits = append(r.Limits, limitJSON(l, s.names))
+			r.Limits = append(r.Limits, limitJSON(l, names))
 		}
 		return r
 	case QueryPending:
 		r := pendingResult{Seq: a.Seq, Pending: make([]jsonHeld, 0, len(a.Pending))}
 		for _, h := range a.Pending {
-			r.Pending = append(r.Pending, heldJSON(h, s.names))
+			r.Pending = append(r.Pending, heldJSON(h, names))
 		}
 		return r
 	case QueryBook:
 		if a.Book == nil {
 			return errResult{Error: "book: unknown symbol " + cmd.Symbol}
 		}
-		s.learn(a.Book.ID, a.Book.Symbol)
 		return bookResult{Seq: a.Seq, Book: *bookJSON(a.Book)}
 	}
 	r := ordersResult{Seq: a.Seq, AccountID: cmd.Account, Account: accountJSON(a.Account), Orders: make([]jsonOrder, 0, len(a.Orders))}
 	for _, o := range a.Orders {
-		r.Orders = append(r.Orders, orderJSON(o, s.names))
+		r.Orders = append(r.Orders, orderJSON(o, names))
 	}
 	return r
 }

@@ -41,6 +41,10 @@ type JournalConfig struct {
 	// SnapshotEvery writes a snapshot of the logic state every this many
 	// events, and at the end of the run; 0 writes none.
 	SnapshotEvery uint64
+	// DigestEvery is the interval of digest checkpoints in events (see
+	// replay.Checkpoint), which a snapshot takes too: 0 is
+	// replay.DefaultDigestEvery, a negative value takes none.
+	DigestEvery int64
 	// KeepSnapshots is how many snapshots to keep (at least 1).
 	KeepSnapshots int
 	// Retention deletes old segments after each snapshot, never one the

@@ -12,6 +12,7 @@ import (
 
 	"github.com/tradeengine/engine/event"
 	"github.com/tradeengine/engine/journal"
+	"github.com/tradeengine/engine/replay"
 	"github.com/tradeengine/engine/risk"
 )
 
@@ -67,14 +68,18 @@ type sinkState struct {
 	log     *slog.Logger
 
 	// Checkpointing, with a journal only.
-	dir      string
-	id       uint64
-	path     string // absolute output path, "" for none
-	j        *journal.Journal
-	ckpts    *checkpointer // nil without a journal
-	ckptSeq  uint64        // sequence of the last checkpoint handed over
-	n        int           // outputs since the clock was last read
-	lastCkpt time.Time
+	dir   string
+	id    uint64
+	path  string // absolute output path, "" for none
+	j     *journal.Journal
+	ckpts *checkpointer // nil without a journal
+	// digestLog is the digest checkpoint log (nil without a journal or
+	// with none): the sink appends, the checkpointer makes it durable
+	// before each output checkpoint.
+	digestLog *replay.DigestLog
+	ckptSeq   uint64 // sequence of the last checkpoint handed over
+	n         int    // outputs since the clock was last read
+	lastCkpt  time.Time
 }
 
 func newSinkState(rep *risk.Report) *sinkState {
@@ -170,7 +175,7 @@ type checkpointer struct {
 func (s *sinkState) startCheckpointer(fail func(error)) {
 	cp := &checkpointer{jobs: make(chan checkpoint, 1), done: make(chan struct{}), fail: fail}
 	s.ckpts = cp
-	go cp.run(s.j, s.dir, s.file)
+	go cp.run(s.j, s.dir, s.file, s.digestLog)
 }
 
 // stopCheckpointer waits for the checkpoints handed over to be written.
@@ -181,7 +186,7 @@ func (s *sinkState) stopCheckpointer() {
 	}
 }
 
-func (cp *checkpointer) run(j *journal.Journal, dir string, file *os.File) {
+func (cp *checkpointer) run(j *journal.Journal, dir string, file *os.File, digests *replay.DigestLog) {
 	defer close(cp.done)
 	for c := range cp.jobs {
 		if !waitDurable(j, c.seq) {
@@ -190,6 +195,12 @@ func (cp *checkpointer) run(j *journal.Journal, dir string, file *os.File) {
 		if file != nil {
 			if err := file.Sync(); err != nil {
 				cp.fail(fmt.Errorf("pipeline: output: %w", err))
+				continue
+			}
+		}
+		if digests != nil {
+			if err := digests.Sync(); err != nil {
+				cp.fail(err)
 				continue
 			}
 		}
@@ -268,6 +279,12 @@ func (s *sinkState) close() error {
 			err = fmt.Errorf("pipeline: output: %w", cerr)
 		}
 		s.file = nil
+	}
+	if s.digestLog != nil {
+		if cerr := s.digestLog.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("pipeline: %w", cerr)
+		}
+		s.digestLog = nil
 	}
 	return err
 }

@@ -131,6 +131,21 @@ func (r *run) recover(jc *JournalConfig, out *Output, st *sinkState) (*journal.J
 	}
 	st.dir, st.id, st.j, st.ckptSeq = jc.Dir, j.ID(), j, emitFrom-1
 
+	// Digest checkpoints: those of re-emitted events the crash took out
+	// of the log are recorded again, from the replayed (the live) state.
+	if jc.DigestEvery >= 0 {
+		dl, err := replay.OpenDigestLog(jc.Dir, j.ID())
+		if err != nil {
+			return fail(err)
+		}
+		st.digestLog = dl
+		every := uint64(jc.DigestEvery)
+		if every == 0 {
+			every = replay.DefaultDigestEvery
+		}
+		r.digests = newDigester(dl, every, emitFrom)
+	}
+
 	if last >= from {
 		if err := r.replay(jc.Dir, cfgs, snap, from, last, emitFrom, st, rec); err != nil {
 			return fail(err)
@@ -167,6 +182,9 @@ func (r *run) recover(jc *JournalConfig, out *Output, st *sinkState) (*journal.J
 		}
 	}
 	rec.ResumedFrom = last + 1
+	if r.digests != nil {
+		r.digests.next = r.digests.every * ((last + r.digests.every) / r.digests.every) // the first boundary after last
+	}
 	return j, rec, nil
 }
 
@@ -208,6 +226,9 @@ func (r *run) replay(dir string, cfgs []replay.ConfigFile, snap *journal.Snapsho
 				if err := st.add(&outs[i]); err != nil {
 					return err
 				}
+			}
+			if err := r.recovered(rp.Logic(), in, st); err != nil {
+				return err
 			}
 			rec.ReEmitted++
 		}

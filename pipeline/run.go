@@ -47,6 +47,7 @@ type run struct {
 	sinkIn    *ring.Consumer
 	logic     *replay.Logic
 	snaps     *snapshotter // nil without snapshots
+	digests   *digester    // nil without a journal
 
 	stop       atomic.Bool   // set by a failing stage or a cancelled context
 	snapNow    atomic.Bool   // a snapshot was asked for (SnapshotNow)
@@ -249,6 +250,9 @@ func Run(ctx context.Context, cfg Config, src Source, sink Sink) (Summary, error
 	<-logicDone
 	<-sinkDone
 	st.stopCheckpointer()
+	if r.digests != nil {
+		sum.Digests, sum.DigestsSkipped = r.digests.written, r.digests.skipped
+	}
 	if r.snaps != nil {
 		<-r.snaps.done
 		sum.Snapshots, sum.SnapshotsSkipped = r.snaps.written, r.snaps.skipped

@@ -58,12 +58,20 @@ func newSnapshotter(dir string, j *journal.Journal, every, firstSeq uint64, keep
 // due reports whether the state after seq should be taken now.
 func (s *snapshotter) due(seq uint64) bool { return s.every > 0 && seq >= s.next }
 
+// snapshot takes a snapshot of the logic's state after the event seq of
+// time ts, and a digest checkpoint with it (logic goroutine).
+func (r *run) snapshot(seq uint64, ts int64, wait bool) {
+	if r.snaps.take(r.logic, seq, wait) && r.digests != nil {
+		r.takeDigest(seq, ts, true)
+	}
+}
+
 // take encodes the logic's state after seq and hands it to the writer;
 // wait says whether to wait for a free buffer (at the end of a run) or to
-// skip when there is none.
-func (s *snapshotter) take(l *replay.Logic, seq uint64, wait bool) {
+// skip when there is none. It reports whether it took one.
+func (s *snapshotter) take(l *replay.Logic, seq uint64, wait bool) bool {
 	if seq == 0 || seq == s.lastTaken {
-		return // nothing applied yet, or nothing new since the last one
+		return false // nothing applied yet, or nothing new since the last one
 	}
 	if s.every > 0 {
 		s.next = (seq/s.every + 1) * s.every
@@ -76,11 +84,12 @@ func (s *snapshotter) take(l *replay.Logic, seq uint64, wait bool) {
 		case buf = <-s.free:
 		default:
 			s.skipped++
-			return
+			return false
 		}
 	}
 	s.lastTaken = seq
 	s.pending <- snapJob{seq: seq, buf: l.AppendState(buf[:0])}
+	return true
 }
 
 // write runs on the writer goroutine until the logic closes pending. A

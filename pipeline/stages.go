@@ -270,7 +270,7 @@ func (r *run) runLogic() {
 			var alerted bool
 			avail, ok, alerted = r.logicIn.WaitForAlert(next)
 			if alerted {
-				r.serve(last)
+				r.serve(last, lastTS)
 				continue
 			}
 			if cmdSeq == noCmd {
@@ -298,8 +298,9 @@ func (r *run) runLogic() {
 				done += n
 			}
 			last, lastTS = in.Seq, in.TS
-			if snaps != nil && snaps.due(last) {
-				snaps.take(r.logic, last, false)
+			snapped := snaps != nil && snaps.due(last) && snaps.take(r.logic, last, false)
+			if r.digests != nil && (snapped || r.digests.due(last)) {
+				r.takeDigest(last, lastTS, snapped)
 			}
 			if in.Seq == cmdSeq {
 				t := r.tickets.peek()
@@ -314,7 +315,7 @@ func (r *run) runLogic() {
 					r.logicIn.Release(s)
 					r.applied.Store(last)
 					r.publishCounters(lastTS, outs)
-					r.pause(t.pause, last)
+					r.pause(t.pause, last, lastTS)
 				}
 			}
 		}
@@ -324,20 +325,20 @@ func (r *run) runLogic() {
 		if c != nil {
 			r.publishCounters(lastTS, outs)
 			if len(c.queries) > 0 || r.snapNow.Load() {
-				r.serve(last)
+				r.serve(last, lastTS)
 			}
 		} else if snaps != nil && r.snapNow.Swap(false) {
-			snaps.take(r.logic, last, false)
+			r.snapshot(last, lastTS, false)
 		}
 	}
 	if snaps != nil {
 		if last != 0 && last != snaps.lastTaken {
-			snaps.take(r.logic, last, true)
+			r.snapshot(last, lastTS, true)
 		}
 		close(snaps.pending)
 	}
 	if c != nil {
-		r.serve(last) // the queries taken before the end
+		r.serve(last, lastTS) // the queries taken before the end
 	}
 }
 
@@ -381,9 +382,10 @@ func (r *run) publishCounters(ts int64, outs []event.Out) {
 	}
 }
 
-// pause holds the logic after the pause numbered k (at sequence seq) until
-// a resume covers it or the run stops, answering queries meanwhile.
-func (r *run) pause(k, seq uint64) {
+// pause holds the logic after the pause numbered k (at sequence seq, of
+// time ts) until a resume covers it or the run stops, answering queries
+// meanwhile.
+func (r *run) pause(k, seq uint64, ts int64) {
 	c := r.ctl
 	c.pausedNS.Store(time.Now().UnixNano())
 	c.pausedAt.Store(seq)
@@ -391,7 +393,7 @@ func (r *run) pause(k, seq uint64) {
 	tick := time.NewTicker(50 * time.Millisecond) // a stop by a failing stage pokes nobody
 	defer tick.Stop()
 	for c.resumeGen.Load() < k && !r.stop.Load() {
-		r.serve(seq)
+		r.serve(seq, ts)
 		select {
 		case <-c.wake:
 		case <-tick.C:
@@ -400,11 +402,11 @@ func (r *run) pause(k, seq uint64) {
 }
 
 // serve answers the queries waiting and takes a snapshot asked for, at the
-// boundary after seq.
-func (r *run) serve(seq uint64) {
+// boundary after seq (of time ts).
+func (r *run) serve(seq uint64, ts int64) {
 	c := r.ctl
 	if r.snaps != nil && r.snapNow.Swap(false) {
-		r.snaps.take(r.logic, seq, false)
+		r.snapshot(seq, ts, false)
 	}
 	for {
 		select {
@@ -436,6 +438,12 @@ func (r *run) sink(st *sinkState) {
 		}
 		for s := next; s <= avail; s++ {
 			o := r.out.Slot(s)
+			if o.Kind == outDigest {
+				if err := r.digests.record(st); err != nil {
+					r.setErr(err)
+				}
+				continue
+			}
 			if due && o.Seq != st.last {
 				// Every output of st.last and before is in.
 				due = !st.checkpoint(st.last, false)

@@ -34,11 +34,13 @@ type Summary struct {
 	ElapsedNS                int64   `json:"elapsed_ns"`     // wall time of the run, from start to the last output
 	EventsPerSec             float64 `json:"events_per_sec"` // EventsIn per second of ElapsedNS
 
-	Risk             *RiskSummary    `json:"risk,omitempty"`              // the risk guard's trips and rejections, with the guard on
-	Recovery         *Recovery       `json:"recovery,omitempty"`          // what a run on an existing journal recovered
-	Journal          *JournalSummary `json:"journal,omitempty"`           // the journal's figures, with a journal
-	Snapshots        uint64          `json:"snapshots,omitempty"`         // snapshots written
-	SnapshotsSkipped uint64          `json:"snapshots_skipped,omitempty"` // snapshots skipped while the writer was busy
+	Risk             *RiskSummary    `json:"risk,omitempty"`                       // the risk guard's trips and rejections, with the guard on
+	Recovery         *Recovery       `json:"recovery,omitempty"`                   // what a run on an existing journal recovered
+	Journal          *JournalSummary `json:"journal,omitempty"`                    // the journal's figures, with a journal
+	Snapshots        uint64          `json:"snapshots,omitempty"`                  // snapshots written
+	SnapshotsSkipped uint64          `json:"snapshots_skipped,omitempty"`          // snapshots skipped while the writer was busy
+	Digests          uint64          `json:"digest_checkpoints,omitempty"`         // digest checkpoints recorded (replay.Checkpoint)
+	DigestsSkipped   uint64          `json:"digest_checkpoints_skipped,omitempty"` // skipped while the sink held every slot
 }
 
 // RiskSummary is what the risk guard did in a run, read off the output

@@ -22,19 +22,21 @@ import (
 //
 // Next allocates nothing once the logic is warm.
 type Replayer struct {
-	base  Config       // what is not journaled: sizes, the hash key
-	cfgs  []ConfigFile // the journaled configurations, oldest first
-	cur   int          // index in cfgs of the one the logic runs under, -1: none
-	risk  *risk.Config // the what-if risk configuration, when overridden
-	over  bool
-	logic *Logic
-	er    *EventReader
-	next  uint64 // sequence of the next event
-	to    uint64 // last sequence to apply, 0: to the journal's end
-	in    *event.In
-	outs  []event.Out
-	n     int64
-	err   error
+	base    Config       // what is not journaled: sizes, the hash key
+	cfgs    []ConfigFile // the journaled configurations, oldest first
+	cur     int          // index in cfgs of the one the logic runs under, -1: none
+	risk    *risk.Config // the what-if risk configuration, when overridden
+	over    bool
+	logic   *Logic
+	er      *EventReader
+	next    uint64 // sequence of the next event
+	to      uint64 // last sequence to apply, 0: to the journal's end
+	toTS    int64  // apply no event later than this, 0: no limit
+	stopped bool   // by toTS
+	in      *event.In
+	outs    []event.Out
+	n       int64
+	err     error
 
 	alter func(in *event.In, outs []event.Out) []event.Out // tests: an altered logic
 }
@@ -145,10 +147,14 @@ func (r *Replayer) logicFor(i int) (*Logic, error) {
 // Until makes the replay stop after sequence seq (0: at the journal's end).
 func (r *Replayer) Until(seq uint64) { r.to = seq }
 
+// UntilTime makes the replay stop before the first event later than event
+// time ts, in ns (0: no limit).
+func (r *Replayer) UntilTime(ts int64) { r.toTS = ts }
+
 // Next applies the next event. It returns false at the end (the journal's,
 // or the one Until set) or on an error, which Err returns.
 func (r *Replayer) Next() bool {
-	if r.err != nil || (r.to != 0 && r.next > r.to) {
+	if r.err != nil || r.stopped || (r.to != 0 && r.next > r.to) {
 		return false
 	}
 	for r.cur+1 < len(r.cfgs) && r.cfgs[r.cur+1].Seq <= r.next {
@@ -169,6 +175,11 @@ func (r *Replayer) Next() bool {
 	}
 	if in.Seq != r.next {
 		r.err = fmt.Errorf("replay: journal holds %d where %d was expected", in.Seq, r.next)
+		return false
+	}
+	if r.toTS != 0 && in.TS > r.toTS {
+		r.er.Unread()
+		r.stopped = true
 		return false
 	}
 	r.outs = r.logic.Apply(in, r.outs[:0])

@@ -1,0 +1,321 @@
+package replay
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/tradeengine/engine/event"
+	"github.com/tradeengine/engine/journal"
+	"github.com/tradeengine/engine/matcher"
+	"github.com/tradeengine/engine/risk"
+)
+
+// Options says how to replay a journal on its own (Open).
+type Options struct {
+	// FromStart replays from the journal's first event. Otherwise the
+	// replay starts from the newest usable snapshot at or before where it
+	// stops (Until, or the journal's end), or from the first event when
+	// there is none.
+	FromStart bool
+	// Until stops after this sequence (0: at the journal's end).
+	Until uint64
+	// UntilTS stops before the first event later than this event time, in
+	// ns since the epoch (0: no limit).
+	UntilTS int64
+	// Override replays under Risk instead of the journaled risk
+	// configurations: a what-if (Risk nil turns the guard off). The
+	// checkpoints are then not compared: the outputs differ by design.
+	Risk     *risk.Config
+	Override bool
+	// Base gives what a journaled configuration does not say (sizes);
+	// zero: DefaultConfig's.
+	Base *Config
+}
+
+// Session is a replay of a journal on its own, for `engine replay` and
+// `engine audit`: it verifies the journal's records, starts from a snapshot
+// or the start, runs the journal through the logic (a Replayer) and, under
+// the journaled configuration, compares the state and the output digest at
+// every digest checkpoint the live run recorded.
+type Session struct {
+	Dir string
+	ID  uint64 // the journal's id
+	// Journal is what journal.Verify found; VerifyErr its error, if any
+	// (the replay still runs over the valid records).
+	Journal   *journal.Report
+	VerifyErr error
+	// Digests are the live run's digest checkpoints.
+	Digests []Checkpoint
+	// Snapshot is the snapshot the replay started from, nil for the
+	// journal's first event.
+	Snapshot *journal.Snapshot
+	// Continuous says the output digest covers the journal's whole output
+	// stream from its first event, as the live run's summary does: the
+	// replay started there, or at a snapshot with a digest checkpoint.
+	Continuous bool
+
+	opts    Options
+	r       *Replayer
+	digest  *event.Digest
+	ck      int // next checkpoint to compare
+	res     Result
+	cur     Checkpoint
+	scratch []byte
+}
+
+// Result is what a Session found.
+type Result struct {
+	Applied     int64  `json:"applied"`                // events replayed
+	FirstSeq    uint64 `json:"first_seq"`              // first event replayed, 0 for none
+	LastSeq     uint64 `json:"last_seq"`               // last event replayed
+	FirstTS     int64  `json:"first_ts"`               // its time
+	LastTS      int64  `json:"last_ts"`                // ...
+	Checkpoints int    `json:"checkpoints"`            // live checkpoints compared
+	Matched     int    `json:"checkpoints_matched"`    // of which equal
+	Divergence  *Divergence `json:"divergence,omitempty"` // the first checkpoint that differs
+}
+
+// Divergence is the first digest checkpoint at which the replay differs
+// from the live run.
+type Divergence struct {
+	Seq   uint64 `json:"seq"`   // the checkpoint's sequence
+	TS    int64  `json:"ts"`    // its event time
+	After uint64 `json:"after"` // the last checkpoint that matched, 0 for none: the divergence is in After+1..Seq
+	// What differs.
+	State   bool     `json:"state"`
+	Output  bool     `json:"output"`
+	Global  bool     `json:"guard_global"`
+	Books   []uint32 `json:"books,omitempty"`    // symbols whose book differs
+	Accounts []uint32 `json:"accounts,omitempty"` // accounts whose guard state (positions, limits, kill switches...) differs
+	// Names of the symbols in Books, from the replay's symbol table.
+	Names map[uint32]string `json:"names,omitempty"`
+	// FirstSeq is the first input whose outputs differ, when Narrow found
+	// it; Live and Replayed are its outputs, as the live output file and
+	// the replay encode them.
+	FirstSeq uint64 `json:"first_seq,omitempty"`
+	Live     string `json:"live,omitempty"`
+	Replayed string `json:"replayed,omitempty"`
+	// Later counts the checkpoints after this one that differ too.
+	Later int `json:"later_divergent"`
+}
+
+// ErrNoJournal is wrapped by Open's error for a directory without a
+// journal.
+var ErrNoJournal = errors.New("replay: no journal")
+
+// Open verifies the journal in dir, reads its configurations and digest
+// checkpoints, and returns a session positioned at its start point.
+func Open(dir string, o Options) (*Session, error) {
+	s := &Session{Dir: dir, opts: o}
+	rep, err := journal.Verify(dir)
+	s.Journal = rep
+	if err != nil {
+		if errors.Is(err, journal.ErrNotFound) || rep == nil || len(rep.Segments) == 0 {
+			return nil, fmt.Errorf("%w in %s: %w", ErrNoJournal, dir, err)
+		}
+		s.VerifyErr = err
+	}
+	s.ID = rep.Segments[len(rep.Segments)-1].ID
+	if rep.LastSeq < rep.FirstSeq {
+		return nil, fmt.Errorf("%w in %s: it holds no events", ErrNoJournal, dir)
+	}
+	cfgs, err := ReadConfigs(dir)
+	if err != nil {
+		return nil, err
+	}
+	if s.Digests, err = ReadDigests(dir, s.ID); err != nil {
+		return nil, err
+	}
+	base := DefaultConfig()
+	if o.Base != nil {
+		base = *o.Base
+	}
+	base.Matcher.HashKey = s.ID // as the live run keyed its tables
+
+	// The start: the newest snapshot at or before the stop, unless asked
+	// for the journal's start, or needed when retention removed it.
+	st := Start{From: rep.FirstSeq, Risk: o.Risk, Override: o.Override}
+	if !o.FromStart || rep.FirstSeq > 1 {
+		maxSeq := rep.LastSeq
+		if o.Until != 0 {
+			maxSeq = min(maxSeq, o.Until)
+		}
+		snap, _, err := journal.LoadLatestSnapshot(dir, journal.SnapshotSelect{ID: s.ID, MaxSeq: maxSeq})
+		switch {
+		case err == nil && (o.UntilTS == 0 || s.snapshotBefore(snap, o.UntilTS)):
+			st.Snapshot, s.Snapshot = snap, snap
+		case err != nil && !errors.Is(err, journal.ErrNoSnapshot):
+			return nil, fmt.Errorf("replay: snapshots: %w", err)
+		}
+		if s.Snapshot == nil && rep.FirstSeq > 1 {
+			return nil, fmt.Errorf("replay: %s starts at sequence %d (retention) and no snapshot before the stop can start a replay", dir, rep.FirstSeq)
+		}
+	}
+	s.digest = event.NewDigest()
+	s.Continuous = s.Snapshot == nil && rep.FirstSeq == 1
+	if s.Snapshot != nil {
+		i, found := slices.BinarySearchFunc(s.Digests, s.Snapshot.Seq, func(c Checkpoint, seq uint64) int { return cmpSeq(c.Seq, seq) })
+		if found && len(s.Digests[i].OutputState) > 0 && s.digest.UnmarshalBinary(s.Digests[i].OutputState) == nil {
+			s.Continuous = true
+		}
+	}
+	if s.r, err = NewReplayer(dir, base, cfgs, st); err != nil {
+		return nil, err
+	}
+	s.r.Until(o.Until)
+	s.r.UntilTime(o.UntilTS)
+	first := s.r.NextSeq()
+	s.ck, _ = slices.BinarySearchFunc(s.Digests, first, func(c Checkpoint, seq uint64) int { return cmpSeq(c.Seq, seq) })
+	if o.Override {
+		s.ck = len(s.Digests) // a what-if compares nothing
+	}
+	return s, nil
+}
+
+func cmpSeq(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// snapshotBefore reports whether the event at snap's sequence is at or
+// before event time ts, so the snapshot may start a replay stopping at ts.
+func (s *Session) snapshotBefore(snap *journal.Snapshot, ts int64) bool {
+	er, err := NewEventReader(s.Dir, snap.Seq)
+	if err != nil {
+		return false
+	}
+	defer er.Close()
+	in, ok := er.Next()
+	return ok && in.Seq == snap.Seq && in.TS <= ts
+}
+
+// Next replays the next event and compares the checkpoint the live run took
+// after it, if any. It returns false at the end or on an error (Err).
+func (s *Session) Next() bool {
+	if !s.r.Next() {
+		return false
+	}
+	in, outs := s.r.In(), s.r.Outs()
+	for i := range outs {
+		s.digest.Add(&outs[i])
+	}
+	res := &s.res
+	if res.Applied == 0 {
+		res.FirstSeq, res.FirstTS = in.Seq, in.TS
+	}
+	res.Applied++
+	res.LastSeq, res.LastTS = in.Seq, in.TS
+	if s.ck < len(s.Digests) && s.Digests[s.ck].Seq == in.Seq {
+		s.compare(&s.Digests[s.ck])
+		s.ck++
+	}
+	return true
+}
+
+// compare compares the live checkpoint live with the replay's state now.
+func (s *Session) compare(live *Checkpoint) {
+	l := s.r.Logic()
+	s.scratch = l.TakeDigest(&s.cur, live.Seq, live.TS, s.scratch)
+	s.cur.Output = s.digest.Sum64()
+	res := &s.res
+	res.Checkpoints++
+	d := Divergence{Seq: live.Seq, TS: live.TS}
+	d.State = s.cur.State != live.State
+	d.Output = s.Continuous && s.cur.Output != live.Output
+	d.Global = s.cur.Global != live.Global
+	if !d.State && !d.Output && !d.Global {
+		res.Matched++
+		return
+	}
+	if res.Divergence != nil {
+		res.Divergence.Later++
+		return
+	}
+	if res.Matched > 0 || s.ck > 0 {
+		for i := s.ck - 1; i >= 0; i-- {
+			d.After = s.Digests[i].Seq
+			break
+		}
+	}
+	d.Books = diffParts(live.Books, s.cur.Books, func(h matcher.BookHash) (uint32, uint64) { return h.Symbol, h.Hash })
+	d.Accounts = diffParts(live.Accounts, s.cur.Accounts, func(h risk.AccountHash) (uint32, uint64) { return h.Account, h.Hash })
+	if len(d.Books) > 0 {
+		d.Names = map[uint32]string{}
+		for _, id := range d.Books {
+			if name, ok := l.m.SymbolName(id); ok {
+				d.Names[id] = name
+			}
+		}
+	}
+	res.Divergence = &d
+}
+
+// diffParts returns the ids whose hash differs between a and b, both
+// sorted by id, or that only one holds.
+func diffParts[T any](a, b []T, key func(T) (uint32, uint64)) []uint32 {
+	var ids []uint32
+	i, j := 0, 0
+	for i < len(a) || j < len(b) {
+		switch {
+		case j == len(b):
+			id, _ := key(a[i])
+			ids, i = append(ids, id), i+1
+		case i == len(a):
+			id, _ := key(b[j])
+			ids, j = append(ids, id), j+1
+		default:
+			ia, ha := key(a[i])
+			ib, hb := key(b[j])
+			switch {
+			case ia < ib:
+				ids, i = append(ids, ia), i+1
+			case ib < ia:
+				ids, j = append(ids, ib), j+1
+			default:
+				if ha != hb {
+					ids = append(ids, ia)
+				}
+				i, j = i+1, j+1
+			}
+		}
+	}
+	return ids
+}
+
+// In returns the event Next replayed last.
+func (s *Session) In() *event.In { return s.r.In() }
+
+// Outs returns its outputs.
+func (s *Session) Outs() []event.Out { return s.r.Outs() }
+
+// Command returns the operator's command the event came from, if it did.
+func (s *Session) Command() (Command, bool) { return s.r.Command() }
+
+// IsCommand reports whether the event Next replayed last is an operator's
+// command.
+func (s *Session) IsCommand() bool { return s.r.IsCommand() }
+
+// Logic returns the logic in its state after the event Next replayed last.
+func (s *Session) Logic() *Logic { return s.r.Logic() }
+
+// NextSeq returns the sequence Next replays next.
+func (s *Session) NextSeq() uint64 { return s.r.NextSeq() }
+
+// OutputDigest returns the output digest so far, in hex: the live run's
+// summary's output_digest when Continuous and the replay reached its end.
+func (s *Session) OutputDigest() string { return s.digest.Hex() }
+
+// Result returns what the replay found so far.
+func (s *Session) Result() Result { return s.res }
+
+// Err returns the error that stopped the replay, nil at its end.
+func (s *Session) Err() error { return s.r.Err() }
+
+// Close releases the journal.
+func (s *Session) Close() error { return s.r.Close() }
