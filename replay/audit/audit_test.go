@@ -139,8 +139,6 @@ func TestDayAccountsAndSymbols(t *testing.T) {
 // example with both taker sides and a self-trade.
 func TestPositionsAndVWAP(t *testing.T) {
 	const sym = 3
-	trade := func(seq uint64, taker, maker uint32, side event.Side, price, qty int64) {}
-	_ = trade
 	b := New()
 	ins := []struct {
 		taker, maker uint32
@@ -221,7 +219,7 @@ func TestOperatorEffects(t *testing.T) {
 		13: "halted MSFT",
 		17: "paused",
 		18: "unpaused",
-		19: "kill tripped for account 10 symbol * (operator); 1 orders cancelled (20 lots)",
+		19: "kill tripped for account 10 symbol * (operator); cancelled 1 order (20 lots)",
 		20: "kill cleared for account 40 symbol *",
 		21: "resumed MSFT",
 	}
@@ -261,7 +259,7 @@ func TestTimeline(t *testing.T) {
 		{Seq: 17, TS: r.Timeline[2].TS, Event: "paused"},
 		{Seq: 18, TS: r.Timeline[3].TS, Event: "unpaused"},
 		{Seq: 19, TS: r.Timeline[4].TS, Event: "kill", Account: "10", Symbol: "*", Reason: "operator"},
-		{Seq: 20, TS: r.Timeline[5].TS, Event: "clear", Account: "40", Symbol: "*", Reason: "none"},
+		{Seq: 20, TS: r.Timeline[5].TS, Event: "clear", Account: "40", Symbol: "*"},
 	}
 	if !reflect.DeepEqual(r.Timeline, want) {
 		t.Errorf("timeline\n got %+v\nwant %+v", r.Timeline, want)
@@ -280,7 +278,7 @@ func TestTimeline(t *testing.T) {
 // TestLimits checks that what does not fit the limits is counted and said.
 func TestLimits(t *testing.T) {
 	_, steps := loadScript(t, filepath.Join("testdata", "day.txt"))
-	b := NewLimits(Limits{Accounts: 2, Symbols: 1, Pairs: 2, Timeline: 3, Operators: 2})
+	b := NewLimits(Limits{Accounts: 2, Symbols: 1, Pairs: 1, Timeline: 3, Operators: 2})
 	feed(b, steps)
 	r := b.Report(dayIntegrity)
 	full, _ := buildDay(t)
@@ -292,10 +290,17 @@ func TestLimits(t *testing.T) {
 			len(r.Accounts), len(r.Symbols), len(r.Timeline), len(r.Operators))
 	}
 	o := r.Overflow
-	// Accounts 30 and 40 are out: their 3+2+1 and 4+1+1 outputs (accepted,
-	// rejected, cancelled, trade sides, kills naming them).
-	if o.Accounts == 0 || o.Symbols == 0 || o.Timeline != 3 || o.Operators != 4 {
-		t.Errorf("overflow %+v", o)
+	// Accounts 10 and 20 come first. Account 30 is out with 3 rejects, an
+	// order, 2 maker sides and a cancel; account 40 with 2 orders, 2 taker
+	// sides, a kill and a reject. Symbol 1 comes first; symbol 2 is out with
+	// its definition, 3 orders, 2 trades, a halt and a cancel (its rejects
+	// are not a tracked symbol's, and not counted). The one position held is
+	// account 20's (the taker comes first), so account 10's 3 maker sides
+	// are out; account 20's reject by reason is the only one of a tracked
+	// account.
+	want := Overflow{Accounts: 13, Symbols: 8, Positions: 3, AccountRejects: 0, Operators: 4, Timeline: 3}
+	if o != want {
+		t.Errorf("overflow %+v, want %+v", o, want)
 	}
 	var buf bytes.Buffer
 	if err := r.WriteText(&buf); err != nil {

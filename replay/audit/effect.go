@@ -31,7 +31,7 @@ func (b *Builder) effect(outs []event.Out) string {
 		case event.OutResumed:
 			parts = append(parts, "resumed "+b.symLabel(o.Symbol))
 		case event.OutMassCancelled:
-			parts = append(parts, fmt.Sprintf("mass cancel for %s: %d orders", b.scope(o.Account, o.Symbol), o.Qty))
+			parts = append(parts, fmt.Sprintf("mass cancel for %s: %s", b.scope(o.Account, o.Symbol), plural(o.Qty, "order")))
 		case event.OutRejected:
 			parts = append(parts, "rejected: "+o.Reason.String())
 		case event.OutAccepted:
@@ -51,10 +51,10 @@ func (b *Builder) effect(outs []event.Out) string {
 		}
 	}
 	if cancelled > 0 {
-		parts = append(parts, fmt.Sprintf("%d orders cancelled (%d lots)", cancelled, cancelledQty))
+		parts = append(parts, fmt.Sprintf("cancelled %s (%d lots)", plural(cancelled, "order"), cancelledQty))
 	}
 	if trades > 0 {
-		parts = append(parts, fmt.Sprintf("%d trades", trades))
+		parts = append(parts, plural(trades, "trade"))
 	}
 	if len(parts) == 0 {
 		return "no effect"
@@ -76,4 +76,12 @@ func (b *Builder) symLabel(id uint32) string {
 		return name
 	}
 	return fmt.Sprint(id)
+}
+
+// plural shows a count of things: "1 order", "2 orders".
+func plural(n int64, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
 }

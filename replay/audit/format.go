@@ -40,6 +40,9 @@ func reasons(m map[string]int64) string {
 
 // figures shows a timeline event's figures for people.
 func figures(date string, m *Mark) string {
+	if m.Qty == 0 && m.Price == 0 && m.Other == 0 {
+		return "-"
+	}
 	switch m.Event {
 	case event.OutKill.String():
 		s := fmt.Sprintf("measured %d limit %d", m.Qty, m.Price)

@@ -116,7 +116,7 @@ type Mark struct {
 	Account    string `json:"account"`               // account id, "*" for all; "" for a pause
 	Symbol     string `json:"symbol"`                // symbol id, "*" for all; "" for a pause
 	SymbolName string `json:"symbol_name,omitempty"` // the symbol's name, when defined
-	Reason     string `json:"reason"`                // the guard that tripped, or the breaker's state
+	Reason     string `json:"reason"`                // the guard that tripped, or the breaker's state; "" for a clear or a pause
 	Qty        int64  `json:"qty"`                   // kill: the measured figure; breaker: breaches counted
 	Price      int64  `json:"price"`                 // kill: the limit crossed
 	Other      int64  `json:"other"`                 // kill: the window, ns; breaker: event time the cool-down ends
@@ -254,7 +254,10 @@ func (b *Builder) markOf(o *event.Out) Mark {
 	case event.OutBreaker:
 		m.Qty, m.Other = o.Qty, int64(o.Other)
 	}
-	m.Account, m.Symbol, m.Reason = scopeID(o.Account), scopeID(o.Symbol), o.Reason.String()
+	m.Account, m.Symbol = scopeID(o.Account), scopeID(o.Symbol)
+	if o.Reason != event.ReasonNone { // OutClear has none
+		m.Reason = o.Reason.String()
+	}
 	if o.Kind == event.OutBreaker { // a breaker is an account's (or the global one): no symbol
 		m.Symbol = ""
 	} else if o.Symbol != event.Any {
