@@ -3,6 +3,8 @@ package replay_test
 import (
 	"context"
 	"io"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 
@@ -11,6 +13,7 @@ import (
 	"github.com/tradeengine/engine/journal"
 	"github.com/tradeengine/engine/pipeline"
 	"github.com/tradeengine/engine/replay"
+	"github.com/tradeengine/engine/wire"
 )
 
 // sliceSource is a pipeline source over a slice of events.
@@ -164,5 +167,98 @@ func TestReplayEqualsLive(t *testing.T) {
 	}
 	if s2.OutputDigest() != sum.OutputDigest {
 		t.Fatalf("from the snapshot at %d: digest %s, live %s", s2.Snapshot.Seq, s2.OutputDigest(), sum.OutputDigest)
+	}
+}
+
+// TestVerifyFindsAlteredFill: a replay whose logic fills one order
+// differently (a test hook takes a lot off one new order that trades) fails
+// verification at the first checkpoint after it, names the symbol whose book
+// differs, and narrowing against the live output file names the altered
+// input's sequence.
+func TestVerifyFindsAlteredFill(t *testing.T) {
+	evs := genFlow(t, 40_000, 22)
+	dir := t.TempDir()
+	outPath := filepath.Join(t.TempDir(), "live.csv")
+	cfg := testConfig()
+	cfg.Journal = &pipeline.JournalConfig{Dir: dir, Options: journal.Options{Durability: journal.Batch}, DigestEvery: 4000}
+	cfg.Output = &pipeline.Output{Path: outPath, Open: func(w io.Writer, appending bool) (pipeline.Sink, error) {
+		if appending {
+			return wire.NewOutCSVAppend(w), nil
+		}
+		return wire.NewOutCSV(w), nil
+	}}
+	sum, err := pipeline.Run(context.Background(), cfg, &sliceSource{evs: evs}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Digests < 4 {
+		t.Fatalf("%d digest checkpoints, want several", sum.Digests)
+	}
+	// The input to alter: a new order past the middle whose outputs hold a
+	// trade of more than one lot.
+	s, err := replay.Open(dir, replay.Options{FromStart: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var target event.In
+	for s.Next() {
+		in := s.In()
+		if in.Seq < 20_000 || in.Kind != event.KindNew {
+			continue
+		}
+		for _, o := range s.Outs() {
+			if o.Kind == event.OutTrade && o.Qty > 1 && in.Qty > 1 {
+				target = *in
+			}
+		}
+		if target.Seq != 0 {
+			break
+		}
+	}
+	s.Close()
+	if target.Seq == 0 {
+		t.Fatal("no new order that trades more than a lot")
+	}
+
+	var o replay.Options
+	o.FromStart = true
+	replay.Alter(&o, func(in *event.In) {
+		if in.Seq == target.Seq {
+			in.Qty--
+		}
+	})
+	_, vs := replayAll(t, dir, o)
+	res := vs.Result()
+	d := res.Divergence
+	if d == nil {
+		t.Fatalf("no divergence found (%d checkpoints, %d matched)", res.Checkpoints, res.Matched)
+	}
+	if d.After >= target.Seq || d.Seq < target.Seq {
+		t.Fatalf("divergence between %d and %d, the altered input is %d", d.After, d.Seq, target.Seq)
+	}
+	if !d.State || !d.Output {
+		t.Fatalf("divergence %+v: want the state and the outputs to differ", d)
+	}
+	if !slices.Contains(d.Books, target.Symbol) {
+		t.Fatalf("books differing %v, want symbol %d among them", d.Books, target.Symbol)
+	}
+	f, err := os.Open(outPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	err = replay.Narrow(dir, o, d, f, func(w io.Writer) (replay.OutEncoder, error) { return wire.NewOutCSV(w), nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.FirstSeq != target.Seq {
+		t.Fatalf("narrowed to %d, the altered input is %d (live %q, replayed %q)", d.FirstSeq, target.Seq, d.Live, d.Replayed)
+	}
+	t.Logf("divergence in %d..%d, books %v accounts %v, first at %d:\nlive:     %q\nreplayed: %q", d.After+1, d.Seq, d.Books, d.Accounts, d.FirstSeq, d.Live, d.Replayed)
+
+	// Unaltered, the same journal verifies.
+	_, ok := replayAll(t, dir, replay.Options{FromStart: true})
+	if r := ok.Result(); r.Divergence != nil || r.Matched != int(sum.Digests) {
+		t.Fatalf("unaltered replay: %+v", r)
 	}
 }

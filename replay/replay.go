@@ -38,7 +38,8 @@ type Replayer struct {
 	n       int64
 	err     error
 
-	alter func(in *event.In, outs []event.Out) []event.Out // tests: an altered logic
+	alter func(in *event.In) // tests: an altered logic, which applies a changed copy of some inputs
+	alt   event.In
 }
 
 // Start says where a replay starts.
@@ -182,9 +183,12 @@ func (r *Replayer) Next() bool {
 		r.stopped = true
 		return false
 	}
-	r.outs = r.logic.Apply(in, r.outs[:0])
 	if r.alter != nil {
-		r.outs = r.alter(in, r.outs)
+		r.alt = *in
+		r.alter(&r.alt)
+		r.outs = r.logic.Apply(&r.alt, r.outs[:0])
+	} else {
+		r.outs = r.logic.Apply(in, r.outs[:0])
 	}
 	r.in = in
 	r.next++

@@ -31,6 +31,8 @@ type Options struct {
 	// Base gives what a journaled configuration does not say (sizes);
 	// zero: DefaultConfig's.
 	Base *Config
+
+	alter func(in *event.In) // tests: an altered logic
 }
 
 // Session is a replay of a journal on its own, for `engine replay` and
@@ -163,6 +165,7 @@ func Open(dir string, o Options) (*Session, error) {
 	if s.r, err = NewReplayer(dir, base, cfgs, st); err != nil {
 		return nil, err
 	}
+	s.r.alter = o.alter
 	s.r.Until(o.Until)
 	s.r.UntilTime(o.UntilTS)
 	first := s.r.NextSeq()
