@@ -133,3 +133,14 @@ func writeCheckpoint(dir string, c *checkpoint) error {
 	}
 	return nil
 }
+
+// OutputPath returns the output file the output checkpoint in the journal
+// directory dir describes: where the journaled run wrote its outputs, ""
+// when it wrote none or there is no checkpoint.
+func OutputPath(dir string) (string, error) {
+	c, ok, err := readCheckpoint(dir)
+	if err != nil || !ok {
+		return "", err
+	}
+	return c.path, nil
+}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/tradeengine/engine/event"
 	"github.com/tradeengine/engine/risk"
@@ -214,4 +215,54 @@ func (s *Summary) String() string {
 	}
 	fmt.Fprintf(&b, "elapsed          %.3f s, %.0f events/s\n", float64(s.ElapsedNS)/1e9, s.EventsPerSec)
 	return b.String()
+}
+
+// Tally counts outputs into a Summary the way a run's sink does, for a
+// replay of a journal to report what it did with the same fields (the
+// replay computes the output digest itself).
+type Tally struct {
+	c      counts
+	report *risk.Report
+	sum    Summary
+}
+
+// NewTally returns an empty tally; guard says the risk guard was on (the
+// summary then has its risk part).
+func NewTally(guard bool) *Tally {
+	t := &Tally{}
+	if guard {
+		t.report = risk.NewReport(event.Any, 0)
+	}
+	return t
+}
+
+// Add counts one input and the outputs it was answered with.
+func (t *Tally) Add(in *event.In, outs []event.Out) {
+	if t.sum.EventsIn == 0 {
+		t.sum.FirstSeq = in.Seq
+	}
+	t.sum.EventsIn++
+	t.sum.LastSeq = in.Seq
+	for i := range outs {
+		t.c.add(&outs[i])
+		if t.report != nil {
+			t.report.Add(&outs[i])
+		}
+	}
+}
+
+// Summary returns the summary of what was added, with the output digest
+// given; elapsed is the wall time it took.
+func (t *Tally) Summary(digest string, elapsed time.Duration) Summary {
+	s := t.sum
+	t.c.fill(&s)
+	s.OutputDigest = digest
+	s.ElapsedNS = elapsed.Nanoseconds()
+	if s.ElapsedNS > 0 {
+		s.EventsPerSec = float64(s.EventsIn) / elapsed.Seconds()
+	}
+	if t.report != nil {
+		s.Risk = newRiskSummary(t.report)
+	}
+	return s
 }

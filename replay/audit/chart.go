@@ -12,8 +12,8 @@ const (
 	chartW      = 960
 	chartH      = 240
 	chartLeft   = 72 // room for the y labels
-	chartRight  = 16
-	chartTop    = 14
+	chartRight  = 36 // room for the last x label
+	chartTop    = 26 // room for the title
 	chartBottom = 44 // room for the x labels and the axis title
 	plotW       = chartW - chartLeft - chartRight
 	plotH       = chartH - chartTop - chartBottom
@@ -41,9 +41,10 @@ type chartMark struct{ X, Class, Tip string }
 // f1 formats an SVG coordinate.
 func f1(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
 
-// newChart lays out values (one per bucket of s) as bars; unit names what
-// they count, for the tooltips.
-func newChart(r *Report, id, title, ytitle, unit string, values []float64) chart {
+// newChart lays out values (one per bucket of r's series) as bars; unit
+// names what they count, for the tooltips; integral values get whole-number
+// ticks.
+func newChart(r *Report, id, title, ytitle, unit string, integral bool, values []float64) chart {
 	s := &r.Series
 	date := r.Date
 	c := chart{ID: id, Title: title, YTitle: ytitle, W: chartW, H: chartH,
@@ -51,7 +52,7 @@ func newChart(r *Report, id, title, ytitle, unit string, values []float64) chart
 		TickY: f1(chartTop + plotH + 4)}
 	n := len(values)
 	width := max(s.WidthNS, 1)
-	c.XTitle = fmt.Sprintf("time, UTC (bucket %s)", time.Duration(width))
+	c.XTitle = fmt.Sprintf("time, UTC (bucket %s)", roundDur(time.Duration(width)))
 	if n == 0 {
 		c.Empty = true
 		return c
@@ -65,7 +66,11 @@ func newChart(r *Report, id, title, ytitle, unit string, values []float64) chart
 		top = math.Max(top, v)
 	}
 	c.Empty = top == 0
-	ymax := niceCeil(top)
+	step := niceCeil(top / 4)
+	if integral {
+		step = max(step, 1)
+	}
+	ymax := math.Max(math.Ceil(top/step), 1) * step
 	bw := float64(plotW) / float64(n)
 	for i, v := range values {
 		if v == 0 {
@@ -75,10 +80,10 @@ func newChart(r *Report, id, title, ytitle, unit string, values []float64) chart
 		from := s.StartTS + int64(i)*width
 		c.Bars = append(c.Bars, chartBar{X: f1(chartLeft + float64(i)*bw), Y: f1(chartTop + plotH - h),
 			W: f1(math.Max(bw-0.5, 0.5)), H: f1(h),
-			Tip: fmt.Sprintf("%s +%s: %s %s", clock(date, from), time.Duration(width), compact(v), unit)})
+			Tip: fmt.Sprintf("%s +%s: %s %s", clock(date, from), roundDur(time.Duration(width)), compact(v), unit)})
 	}
-	for k := 0; k <= 4; k++ {
-		v := ymax * float64(k) / 4
+	for k := range int(math.Round(ymax/step)) + 1 {
+		v := float64(k) * step
 		c.YTicks = append(c.YTicks, chartTick{Pos: f1(chartTop + plotH - v/ymax*plotH), Label: compact(v)})
 	}
 	for _, ts := range timeTicks(s.StartTS, s.StartTS+int64(n)*width) {
@@ -110,9 +115,9 @@ func charts(r *Report) []chart {
 		orders[i], trades[i], notional[i] = float64(s.NewOrders[i]), float64(s.Trades[i]), s.Notional[i].Float64()
 	}
 	return []chart{
-		newChart(r, "orders", "Order rate", "new orders / bucket", "new orders", orders),
-		newChart(r, "trades", "Executions", "trades / bucket", "trades", trades),
-		newChart(r, "notional", "Traded notional", "ticks*lots / bucket", "ticks*lots", notional),
+		newChart(r, "orders", "Order rate", "new orders / bucket", "new orders", true, orders),
+		newChart(r, "trades", "Executions", "trades / bucket", "trades", true, trades),
+		newChart(r, "notional", "Traded notional", "ticks*lots / bucket", "ticks*lots", false, notional),
 	}
 }
 
@@ -203,4 +208,14 @@ func tickLabel(date string, ts, span int64) string {
 		layout = "01-02 " + layout
 	}
 	return t.Format(layout)
+}
+
+// roundDur rounds a bucket width to 3 significant digits for people: the
+// widths are powers of two nanoseconds.
+func roundDur(d time.Duration) time.Duration {
+	unit := time.Duration(1)
+	for v := d; v >= 1000; v /= 10 {
+		unit *= 10
+	}
+	return d.Round(unit)
 }

@@ -101,7 +101,7 @@ svg.chart line.hit { stroke: transparent; stroke-width: 9; }
 {{range .Charts}}<figure id="chart-{{.ID}}">
 <svg class="chart" width="{{.W}}" height="{{.H}}" viewBox="0 0 {{.W}} {{.H}}" role="img" aria-label="{{.Title}}">
 <title>{{.Title}}</title>
-<text class="title" x="{{.X0}}" y="11">{{.Title}}</text>
+<text class="title" x="{{.X0}}" y="16">{{.Title}}</text>
 {{$c := .}}{{range .YTicks}}<line class="grid" x1="{{$c.X0}}" x2="{{$c.X1}}" y1="{{.Pos}}" y2="{{.Pos}}" />
 <text x="{{$c.X0}}" y="{{.Pos}}" dx="-6" dy="4" text-anchor="end">{{.Label}}</text>
 {{end}}{{range .Bars}}<rect class="bar" x="{{.X}}" y="{{.Y}}" width="{{.W}}" height="{{.H}}"><title>{{.Tip}}</title></rect>

@@ -81,9 +81,13 @@ func (x Int128) String() string {
 	return x.Big().String()
 }
 
-// Float64 returns x rounded to a float64.
+// Float64 returns x rounded to the nearest float64.
 func (x Int128) Float64() float64 {
-	return float64(int64(x.hi))*math.Exp2(64) + float64(x.lo)
+	if int64(x.hi) == int64(x.lo)>>63 { // fits an int64
+		return float64(int64(x.lo))
+	}
+	f, _ := new(big.Float).SetInt(x.Big()).Float64()
+	return f
 }
 
 // MarshalJSON writes x as a JSON number, exactly.
