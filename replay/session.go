@@ -68,13 +68,13 @@ type Session struct {
 
 // Result is what a Session found.
 type Result struct {
-	Applied     int64  `json:"applied"`                // events replayed
-	FirstSeq    uint64 `json:"first_seq"`              // first event replayed, 0 for none
-	LastSeq     uint64 `json:"last_seq"`               // last event replayed
-	FirstTS     int64  `json:"first_ts"`               // its time
-	LastTS      int64  `json:"last_ts"`                // ...
-	Checkpoints int    `json:"checkpoints"`            // live checkpoints compared
-	Matched     int    `json:"checkpoints_matched"`    // of which equal
+	Applied     int64       `json:"applied"`              // events replayed
+	FirstSeq    uint64      `json:"first_seq"`            // first event replayed, 0 for none
+	LastSeq     uint64      `json:"last_seq"`             // last event replayed
+	FirstTS     int64       `json:"first_ts"`             // its time
+	LastTS      int64       `json:"last_ts"`              // ...
+	Checkpoints int         `json:"checkpoints"`          // live checkpoints compared
+	Matched     int         `json:"checkpoints_matched"`  // of which equal
 	Divergence  *Divergence `json:"divergence,omitempty"` // the first checkpoint that differs
 }
 
@@ -85,10 +85,10 @@ type Divergence struct {
 	TS    int64  `json:"ts"`    // its event time
 	After uint64 `json:"after"` // the last checkpoint that matched, 0 for none: the divergence is in After+1..Seq
 	// What differs.
-	State   bool     `json:"state"`
-	Output  bool     `json:"output"`
-	Global  bool     `json:"guard_global"`
-	Books   []uint32 `json:"books,omitempty"`    // symbols whose book differs
+	State    bool     `json:"state"`
+	Output   bool     `json:"output"`
+	Global   bool     `json:"guard_global"`
+	Books    []uint32 `json:"books,omitempty"`    // symbols whose book differs
 	Accounts []uint32 `json:"accounts,omitempty"` // accounts whose guard state (positions, limits, kill switches...) differs
 	// Names of the symbols in Books, from the replay's symbol table.
 	Names map[uint32]string `json:"names,omitempty"`
