@@ -59,11 +59,8 @@ type Builder struct {
 	acctIdx index
 	syms    []symbol
 	symIdx  index
-	// positions holds the net position of (account<<32 | symbol);
-	// acctRejects the rejects of (account<<8 | reason). A map is touched
-	// per trade or reject but grows only on a new key.
-	positions   map[uint64]int64
-	acctRejects map[uint64]int64
+	positions   pairs // net position of (account<<32 | symbol)
+	acctRejects pairs // rejects of (account<<8 | reason)
 
 	ops      []opRow
 	pending  []int // indices in ops of commands waiting for their input, in order
@@ -131,7 +128,7 @@ func NewLimits(lim Limits) *Builder {
 	def(&lim.Pairs, DefaultLimits.Pairs)
 	def(&lim.Timeline, DefaultLimits.Timeline)
 	def(&lim.Operators, DefaultLimits.Operators)
-	return &Builder{lim: lim, positions: map[uint64]int64{}, acctRejects: map[uint64]int64{}}
+	return &Builder{lim: lim, positions: newPairs(), acctRejects: newPairs()}
 }
 
 // Operator records an operator command. Call it before the [Builder.Input]
@@ -203,7 +200,9 @@ func (b *Builder) out(o *event.Out, bk int) {
 		t.rejected[o.Reason]++
 		if a := b.acct(o.Account); a != nil {
 			a.rejects++
-			b.addPair(b.acctRejects, uint64(o.Account)<<8|uint64(o.Reason), 1, &b.over.AccountRejects)
+			if !b.acctRejects.add(uint64(o.Account)<<8|uint64(o.Reason), 1, b.lim.Pairs) {
+				b.over.AccountRejects++
+			}
 		}
 		switch o.Reason {
 		case event.ReasonUnknownSymbol, event.ReasonUnknownOrder, event.ReasonBadKind:
@@ -288,18 +287,36 @@ func (b *Builder) side(id, sym uint32, side event.Side, price, qty int64, taker 
 	if side == event.Sell {
 		qty = -qty
 	}
-	b.addPair(b.positions, uint64(id)<<32|uint64(sym), qty, &b.over.Positions)
+	if !b.positions.add(uint64(id)<<32|uint64(sym), qty, b.lim.Pairs) {
+		b.over.Positions++
+	}
 }
 
-// addPair adds v to m[key], or counts an overflow when key is new and m is
-// full.
-func (b *Builder) addPair(m map[uint64]int64, key uint64, v int64, over *int64) {
-	cur, ok := m[key]
-	if !ok && len(m) >= b.lim.Pairs {
-		*over++
-		return
+// pairs sums int64 values by a composite key: one map lookup per add, and
+// the map and slice grow only on a new key.
+type pairs struct {
+	idx  map[uint64]int32 // key -> position in vals
+	keys []uint64
+	vals []int64
+}
+
+func newPairs() pairs { return pairs{idx: map[uint64]int32{}} }
+
+// add adds v to key's value, and reports false when key is new and limit
+// keys are held.
+func (p *pairs) add(key uint64, v int64, limit int) bool {
+	i, ok := p.idx[key]
+	if !ok {
+		if len(p.vals) >= limit {
+			return false
+		}
+		i = int32(len(p.vals))
+		p.idx[key] = i
+		p.keys = append(p.keys, key)
+		p.vals = append(p.vals, 0)
 	}
-	m[key] = cur + v
+	p.vals[i] += v
+	return true
 }
 
 // mark lists a timeline event.

@@ -228,14 +228,14 @@ func (b *Builder) accounts() []Account {
 		}
 		return &out[i]
 	}
-	for k, n := range b.acctRejects {
+	for i, k := range b.acctRejects.keys {
 		if a := at(uint32(k >> 8)); a != nil {
-			a.RejectsByReason[event.Reason(k&0xff).String()] = n
+			a.RejectsByReason[event.Reason(k&0xff).String()] = b.acctRejects.vals[i]
 		}
 	}
-	for k, q := range b.positions {
+	for i, k := range b.positions.keys {
 		if a := at(uint32(k >> 32)); a != nil {
-			a.Positions = append(a.Positions, Position{Symbol: uint32(k), Name: b.symName(uint32(k)), Qty: q})
+			a.Positions = append(a.Positions, Position{Symbol: uint32(k), Name: b.symName(uint32(k)), Qty: b.positions.vals[i]})
 		}
 	}
 	for i := range out {
