@@ -55,10 +55,10 @@ type Builder struct {
 	lim Limits
 	tot tally
 
-	accts   []account
-	acctIdx index
-	syms    []symbol
-	symIdx  index
+	accts       []account
+	acctIdx     index
+	syms        []symbol
+	symIdx      index
 	positions   pairs // net position of (account<<32 | symbol)
 	acctRejects pairs // rejects of (account<<8 | reason)
 
