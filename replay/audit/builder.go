@@ -10,9 +10,9 @@ import (
 type Operator struct {
 	Seq  uint64     // sequence of the input event the command became
 	TS   int64      // its event time, ns since the epoch
-	UID  uint32     // the sender's uid, gid and pid (SO_PEERCRED)
-	GID  uint32     //
-	PID  int32      //
+	UID  uint32     // the sender's uid (SO_PEERCRED)
+	GID  uint32     // the sender's gid
+	PID  int32      // the sender's pid
 	Text string     // the command line as typed
 	Kind event.Kind // the input kind it became (KindKill, KindPause, ...)
 }
@@ -41,8 +41,9 @@ type Limits struct {
 	Operators int `json:"operators"` // operator commands listed
 }
 
-// DefaultLimits are the limits of [New]. At most about 100 MiB for a million
-// accounts; a day within them costs what its distinct ids cost.
+// DefaultLimits are the limits of [New]. Tables full at these limits take
+// roughly 500 MiB (about 100 bytes per account or symbol, 40 per pair); a
+// day costs what its distinct ids cost, whatever its number of events.
 var DefaultLimits = Limits{Accounts: 1 << 20, Symbols: 1 << 20, Pairs: 1 << 22, Timeline: 100_000, Operators: 100_000}
 
 // Builder accumulates the audit report of a journaled run. Feed it every

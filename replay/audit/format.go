@@ -111,9 +111,13 @@ func integrityLines(date string, in *Integrity) [][2]string {
 	if div == "" {
 		div = "none"
 	}
+	rng := "none"
+	if in.FirstSeq != 0 || in.LastSeq != 0 {
+		rng = span(date, in.FirstSeq, in.LastSeq, in.FirstTS, in.LastTS)
+	}
 	return [][2]string{
 		{"journal", verify},
-		{"range", span(date, in.FirstSeq, in.LastSeq, in.FirstTS, in.LastTS)},
+		{"range", rng},
 		{"checkpoints", fmt.Sprintf("%d of %d matched", in.CheckpointsMatched, in.Checkpoints)},
 		{"first divergence", div},
 	}
