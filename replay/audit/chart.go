@@ -80,7 +80,7 @@ func newChart(r *Report, id, title, ytitle, unit string, integral bool, values [
 		from := s.StartTS + int64(i)*width
 		c.Bars = append(c.Bars, chartBar{X: f1(chartLeft + float64(i)*bw), Y: f1(chartTop + plotH - h),
 			W: f1(math.Max(bw-0.5, 0.5)), H: f1(h),
-			Tip: fmt.Sprintf("%s +%s: %s %s", clock(date, from), roundDur(time.Duration(width)), compact(v), unit)})
+			Tip: fmt.Sprintf("%s +%s: %s %s", clock(date, from), roundDur(time.Duration(width)), unit, compact(v))})
 	}
 	for k := range int(math.Round(ymax/step)) + 1 {
 		v := float64(k) * step

@@ -143,7 +143,7 @@ func totalLines(date string, t *Totals) [][2]string {
 		{"traded notional", t.TradedNotional.String() + " ticks*lots"},
 		{"events out", fmt.Sprint(t.EventsOut)},
 		{"operator commands", fmt.Sprint(t.Operators)},
-		{"kill switch", fmt.Sprintf("%d trips, %d clears", t.KillTrips, t.KillClears)},
+		{"kill switch", plural(t.KillTrips, "trip") + ", " + plural(t.KillClears, "clear")},
 		{"breaker changes", fmt.Sprint(t.BreakerChanges)},
 		{"pause events", fmt.Sprint(t.Pauses)},
 		{"halts", fmt.Sprint(t.Halts)},
