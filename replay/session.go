@@ -3,7 +3,9 @@ package replay
 import (
 	"errors"
 	"fmt"
+	"io"
 	"slices"
+	"strings"
 
 	"github.com/tradeengine/engine/event"
 	"github.com/tradeengine/engine/journal"
@@ -322,3 +324,82 @@ func (s *Session) Err() error { return s.r.Err() }
 
 // Close releases the journal.
 func (s *Session) Close() error { return s.r.Close() }
+
+// WriteText writes what the replay found for people: the events replayed,
+// the output digest, the checkpoints compared and, on a divergence, where
+// and what differs.
+func (s *Session) WriteText(w io.Writer) error {
+	res := s.res
+	var b strings.Builder
+	from := "the journal's start"
+	if s.Snapshot != nil {
+		from = fmt.Sprintf("the snapshot at %d", s.Snapshot.Seq)
+	}
+	fmt.Fprintf(&b, "replayed %d events, sequences %d..%d, from %s\n", res.Applied, res.FirstSeq, res.LastSeq, from)
+	if s.Continuous {
+		fmt.Fprintf(&b, "output digest %s\n", s.OutputDigest())
+	} else {
+		fmt.Fprintf(&b, "output digest %s (of the replayed part only: no checkpoint at the snapshot)\n", s.OutputDigest())
+	}
+	if s.VerifyErr != nil {
+		fmt.Fprintf(&b, "journal: NOT clean: %v\n", s.VerifyErr)
+	}
+	switch {
+	case s.opts.Override:
+		fmt.Fprintf(&b, "checkpoints: not compared (another risk configuration)\n")
+	case len(s.Digests) == 0:
+		fmt.Fprintf(&b, "checkpoints: the journal has none (a run before digest checkpoints, or none taken yet)\n")
+	default:
+		fmt.Fprintf(&b, "checkpoints: %d of %d compared matched\n", res.Matched, res.Checkpoints)
+	}
+	if d := res.Divergence; d != nil {
+		fmt.Fprintf(&b, "DIVERGENCE at the checkpoint after sequence %d (the last matching one is at %d): the replay differs in", d.Seq, d.After)
+		var what []string
+		if d.State {
+			what = append(what, "state")
+		}
+		if d.Output {
+			what = append(what, "outputs")
+		}
+		if d.Global {
+			what = append(what, "the risk guard's global state")
+		}
+		fmt.Fprintf(&b, " %s\n", strings.Join(what, ", "))
+		for _, id := range d.Books {
+			name := d.Names[id]
+			if name == "" {
+				name = "?"
+			}
+			fmt.Fprintf(&b, "  book of symbol %d (%s) differs\n", id, name)
+		}
+		for _, a := range d.Accounts {
+			fmt.Fprintf(&b, "  account %d's guard state (positions, open orders, limits, kill switch) differs\n", a)
+		}
+		if d.FirstSeq != 0 {
+			fmt.Fprintf(&b, "first divergent input: sequence %d\n  live:\n%s  replayed:\n%s", d.FirstSeq, indent(d.Live), indent(d.Replayed))
+		}
+		if d.Later > 0 {
+			fmt.Fprintf(&b, "%d later checkpoints differ too\n", d.Later)
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// indent indents every line of s.
+func indent(s string) string {
+	if s == "" {
+		return "    (nothing)\n"
+	}
+	var b strings.Builder
+	for _, l := range strings.SplitAfter(s, "\n") {
+		if l != "" {
+			b.WriteString("    ")
+			b.WriteString(l)
+		}
+	}
+	if !strings.HasSuffix(s, "\n") {
+		b.WriteByte('\n')
+	}
+	return b.String()
+}

@@ -33,6 +33,7 @@ func commands() []command {
 		{"run", "run a feed through the engine (default: an embedded generated flow)", cmdRun},
 		{"gen", "write a synthetic, seeded order flow as CSV or native frames", cmdGen},
 		{"journal", "verify or dump a journal: journal verify DIR, journal dump DIR", cmdJournal},
+		{"replay", "replay a journal: verify it against the live run, stop at a moment, try another risk setting", cmdReplay},
 		{"bench", "run the benchmark suite: latency histograms, throughput, peers side by side", cmdBench},
 		{"ctl", "talk to a running engine's admin socket: ctl status, ctl kill account 7, ctl top", cmdCtl},
 	}

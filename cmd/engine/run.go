@@ -22,6 +22,7 @@ import (
 	"github.com/tradeengine/engine/gen"
 	"github.com/tradeengine/engine/journal"
 	"github.com/tradeengine/engine/pipeline"
+	"github.com/tradeengine/engine/replay"
 	"github.com/tradeengine/engine/ring"
 	"github.com/tradeengine/engine/risk"
 	"github.com/tradeengine/engine/wire"
@@ -55,6 +56,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	batchInterval := fs.Duration("batch-interval", 200*time.Microsecond, "batch durability: msync at least this often")
 	segmentSize := fs.Int64("segment-size", 64<<20, "journal segment size in bytes")
 	snapshotEvery := newUint(fs, "snapshot-every", 0, "write a snapshot of the logic state every `N` events and at the end (0: none; SIGUSR1 asks for one)")
+	digestEvery := newUint(fs, "digest-every", replay.DefaultDigestEvery, "record a digest checkpoint of the logic state and the outputs every `N` events and at every snapshot, for engine replay --verify (0: none)")
 	keepSnapshots := fs.Int("keep-snapshots", 2, "snapshots to keep")
 	retainSegments := fs.Int("retain-segments", 0, "keep at most N journal segments (never one the newest snapshot needs; 0: keep all)")
 	retainAge := fs.Duration("retain-age", 0, "delete journal segments older than this (never one the newest snapshot needs; 0: keep all)")
@@ -80,7 +82,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		return usageError{fmt.Sprintf("--resume %q: want skip or new", *resume)}
 	}
 	if err := firstErr(
-		needs(set, *jdir != "", "--journal", "durability", "resume", "snapshot-every", "keep-snapshots",
+		needs(set, *jdir != "", "--journal", "durability", "resume", "snapshot-every", "digest-every", "keep-snapshots",
 			"retain-segments", "retain-age", "batch-records", "batch-interval", "segment-size", "truncate-corrupt", "config-change"),
 		needs(set, d == journal.Batch, "--durability batch", "batch-records", "batch-interval"),
 		needs(set, *feed != "" && (*format == "auto" || *format == "lobster"), "a lobster feed (--feed FILE --format lobster)", "symbol", "book"),
@@ -90,6 +92,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		positive("events", *events),
 		seed.check("seed"),
 		snapshotEvery.check("snapshot-every"),
+		digestEvery.check("digest-every"),
 		positive("batch-records", *batchRecords),
 		positive("batch-interval", *batchInterval),
 		positive("segment-size", *segmentSize),
@@ -140,10 +143,14 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 				Durability: d, SegmentSize: *segmentSize, TruncateCorrupt: *truncateCorrupt,
 			},
 			SnapshotEvery:     snapshotEvery.v,
+			DigestEvery:       int64(min(digestEvery.v, 1<<62)),
 			KeepSnapshots:     *keepSnapshots,
 			Retention:         journal.Retention{MaxSegments: *retainSegments, MaxAge: *retainAge},
 			Resume:            rs,
 			AllowConfigChange: *configChange,
+		}
+		if digestEvery.v == 0 {
+			cfg.Journal.DigestEvery = -1 // none
 		}
 		if set["batch-records"] {
 			cfg.Journal.Options.BatchRecords = *batchRecords
