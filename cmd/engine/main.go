@@ -34,6 +34,7 @@ func commands() []command {
 		{"gen", "write a synthetic, seeded order flow as CSV or native frames", cmdGen},
 		{"journal", "verify or dump a journal: journal verify DIR, journal dump DIR", cmdJournal},
 		{"replay", "replay a journal: verify it against the live run, stop at a moment, try another risk setting", cmdReplay},
+		{"audit", "report on a journaled day per account and symbol: text, json, csv or html with charts", cmdAudit},
 		{"bench", "run the benchmark suite: latency histograms, throughput, peers side by side", cmdBench},
 		{"ctl", "talk to a running engine's admin socket: ctl status, ctl kill account 7, ctl top", cmdCtl},
 	}

@@ -55,6 +55,13 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	for _, o := range []struct{ flag, path string }{{"out", *out}, {"summary", *summary}} {
+		if o.path != "" && o.path != "-" {
+			if err := checkOutPath(o.flag, o.path, o.flag == "summary"); err != nil {
+				return err
+			}
+		}
+	}
 	o := replay.Options{FromStart: *fromStart || (!*fromSnap && *until == "")}
 	var whatIf *risk.Config
 	if set["risk"] {
