@@ -29,6 +29,7 @@ type digester struct {
 	scratch []byte                  // the logic's state encoding (logic goroutine)
 	own     replay.Checkpoint       // recovery's, on the run's goroutine before the stages start
 	skipped uint64                  // logic goroutine
+	taken   uint64                  // sequence of the last checkpoint taken (logic goroutine)
 	written uint64                  // sink goroutine
 }
 
@@ -61,6 +62,9 @@ func (d *digester) advance(seq uint64) { d.next = (seq/d.every + 1) * d.every }
 func (r *run) takeDigest(seq uint64, ts int64, snap bool) bool {
 	d := r.digests
 	d.advance(seq)
+	if seq == d.taken {
+		return true // a snapshot where a periodic one was just taken
+	}
 	var c *replay.Checkpoint
 	select {
 	case c = <-d.free:
@@ -68,6 +72,7 @@ func (r *run) takeDigest(seq uint64, ts int64, snap bool) bool {
 		d.skipped++
 		return false
 	}
+	d.taken = seq
 	d.scratch = r.logic.TakeDigest(c, seq, ts, d.scratch)
 	c.Snapshot = snap
 	d.ready <- c // room: at most digestSlots circulate
@@ -92,10 +97,13 @@ func (d *digester) write(c *replay.Checkpoint, st *sinkState) error {
 	if c.OutputState, err = st.digest.MarshalBinary(); err != nil {
 		return fmt.Errorf("pipeline: output digest: %w", err)
 	}
+	before := d.log.Last()
 	if err := d.log.Append(c); err != nil {
 		return fmt.Errorf("pipeline: %w", err)
 	}
-	d.written++
+	if d.log.Last() != before {
+		d.written++
+	}
 	return nil
 }
 

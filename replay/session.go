@@ -140,6 +140,15 @@ func Open(dir string, o Options) (*Session, error) {
 	// The start: the newest snapshot at or before the stop, unless asked
 	// for the journal's start, or needed when retention removed it.
 	st := Start{From: rep.FirstSeq, Risk: o.Risk, Override: o.Override}
+	if o.Override {
+		// A snapshot's guard state holds the limits in force live, which
+		// would silently replace the what-if's own: a what-if starts at
+		// the journal's first event.
+		if rep.FirstSeq > 1 {
+			return nil, fmt.Errorf("%w: %s starts at sequence %d", ErrWhatIfSnapshot, dir, rep.FirstSeq)
+		}
+		o.FromStart = true
+	}
 	if !o.FromStart || rep.FirstSeq > 1 {
 		maxSeq := rep.LastSeq
 		if o.Until != 0 {
