@@ -223,6 +223,18 @@ type skipSource struct {
 	seq   uint64              // sequence of the next event skipped
 	from  uint64              // first sequence the journal still holds
 	clock Clock
+	total int64     // events to skip at the start
+	rec   *Recovery // gets FeedSkipped when the run is done
+}
+
+// done closes the journal reader and says in the recovery how many feed
+// events were skipped.
+func (s *skipSource) done() {
+	if s.rd != nil {
+		s.rd.Close()
+		s.rd = nil
+	}
+	s.rec.FeedSkipped = s.total - s.left
 }
 
 func (s *skipSource) Next(in *event.In) error {

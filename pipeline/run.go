@@ -100,14 +100,6 @@ func Run(ctx context.Context, cfg Config, src Source, sink Sink) (Summary, error
 	if cfg.Output != nil && sink != nil {
 		return Summary{}, errOutputBoth
 	}
-	if cfg.Wait == nil {
-		cfg.Wait = ring.SpinYield()
-	}
-	if cfg.Journal == nil && cfg.Matcher.HashKey == 0 {
-		// Without a journal nothing is kept: a key of the moment keeps a
-		// feed from choosing ids that collide (the key changes no answer).
-		cfg.Matcher.HashKey = randomKey()
-	}
 	r := &run{cfg: cfg, ctl: cfg.Control}
 	parent := ctx
 	ctx, r.cancel = context.WithCancel(ctx)
@@ -116,10 +108,56 @@ func Run(ctx context.Context, cfg Config, src Source, sink Sink) (Summary, error
 		r.tickets = &ticketQueue{}
 		defer r.ctl.detach()
 	}
+	var sum Summary
+	st, src, j, err := r.open(src, sink, &sum)
+	if err != nil {
+		return Summary{}, err
+	}
+	defer st.close()
+	if ss, ok := src.(*skipSource); ok {
+		defer ss.done()
+	}
+	start := time.Now()
+	stg, err := r.start(ctx, st)
+	if err != nil {
+		if j != nil {
+			j.Close()
+		}
+		return Summary{}, err
+	}
+	r.ingest(ctx, src, &sum)
+	r.finish(stg, st, j, &sum)
+	sum.ElapsedNS = time.Since(start).Nanoseconds()
+	if sum.ElapsedNS > 0 {
+		sum.EventsPerSec = float64(sum.EventsIn) / (float64(sum.ElapsedNS) / 1e9)
+	}
+	if err := r.err(); err != nil {
+		return sum, err
+	}
+	if err := parent.Err(); err != nil {
+		return sum, fmt.Errorf("pipeline: stopped: %w", err)
+	}
+	return sum, nil
+}
+
+// open sets a run up before any stage starts: the logic, the sink's state,
+// with a journal the recovery (the logic's state and the outputs to
+// re-emit) and the source that skips what the journal holds, and the rings.
+// It returns the source to read and the open journal (nil without one).
+func (r *run) open(src Source, sink Sink, sum *Summary) (*sinkState, Source, *journal.Journal, error) {
+	cfg := &r.cfg
+	if cfg.Wait == nil {
+		cfg.Wait = ring.SpinYield()
+	}
+	if cfg.Journal == nil && cfg.Matcher.HashKey == 0 {
+		// Without a journal nothing is kept: a key of the moment keeps a
+		// feed from choosing ids that collide (the key changes no answer).
+		cfg.Matcher.HashKey = randomKey()
+	}
 	var err error
 	if cfg.Journal == nil { // else recover builds it, keyed by the journal's id
 		if r.logic, err = replay.NewLogic(r.logicConfig()); err != nil {
-			return Summary{}, err
+			return nil, nil, nil, err
 		}
 	}
 	var report *risk.Report
@@ -134,60 +172,49 @@ func Run(ctx context.Context, cfg Config, src Source, sink Sink) (Summary, error
 	st := newSinkState(report)
 	st.w, st.writing = sink, sink != nil
 	st.log = cfg.Log
-	defer st.close()
-	var sum Summary
+	fail := func(j *journal.Journal, err error) (*sinkState, Source, *journal.Journal, error) {
+		if j != nil {
+			j.Close()
+		}
+		st.close()
+		return nil, nil, nil, err
+	}
 	var j *journal.Journal
 	if jc := cfg.Journal; jc != nil {
 		var rec *Recovery
 		if j, rec, err = r.recover(jc, cfg.Output, st); err != nil {
-			return Summary{}, err
+			return fail(nil, err)
 		}
 		sum.Recovery = rec
 		r.lastTS = rec.lastTS
 		if rec.ResumedFrom > jc.firstSeq() && jc.Resume == ResumeSkip {
-			ss := &skipSource{src: src, left: int64(rec.ResumedFrom - jc.firstSeq()), seq: jc.firstSeq(),
-				from: j.FirstSeq(), clock: cfg.Clock}
+			n := int64(rec.ResumedFrom - jc.firstSeq())
+			ss := &skipSource{src: src, left: n, total: n, seq: jc.firstSeq(), from: j.FirstSeq(), clock: cfg.Clock, rec: rec}
 			if ss.rd, err = replay.NewEventReader(jc.Dir, j.FirstSeq()); err != nil {
-				j.Close()
-				return Summary{}, fmt.Errorf("pipeline: resume: %w", err)
+				return fail(j, fmt.Errorf("pipeline: resume: %w", err))
 			}
-			defer func() {
-				if ss.rd != nil {
-					ss.rd.Close()
-				}
-				rec.FeedSkipped = int64(rec.ResumedFrom-jc.firstSeq()) - ss.left
-			}()
 			src = ss
 		}
-		r.cfg.FirstSeq = rec.ResumedFrom
+		cfg.FirstSeq = rec.ResumedFrom
 		if rec.ResumedFrom == 0 {
-			j.Close()
-			return Summary{}, errors.New("pipeline: journal sequence space exhausted")
+			return fail(j, errors.New("pipeline: journal sequence space exhausted"))
 		}
 		if jc.SnapshotEvery > 0 {
 			r.snaps = newSnapshotter(jc.Dir, j, jc.SnapshotEvery, rec.ResumedFrom, jc.KeepSnapshots)
 		}
 	} else if cfg.Output != nil {
 		if err := st.openOutput(cfg.Output, true, 0); err != nil {
-			return Summary{}, err
-		}
-	}
-	closeJournal := func() {
-		if j != nil {
-			j.Close()
+			return fail(nil, err)
 		}
 	}
 	if err := r.seedSource(src, sum.Recovery); err != nil {
-		closeJournal()
-		return Summary{}, err
+		return fail(j, err)
 	}
 	if r.in, err = ring.New[event.In](cfg.InRing, cfg.Wait); err != nil {
-		closeJournal()
-		return Summary{}, fmt.Errorf("pipeline: input ring: %w", err)
+		return fail(j, fmt.Errorf("pipeline: input ring: %w", err))
 	}
 	if r.out, err = ring.New[event.Out](cfg.OutRing, cfg.Wait); err != nil {
-		closeJournal()
-		return Summary{}, fmt.Errorf("pipeline: output ring: %w", err)
+		return fail(j, fmt.Errorf("pipeline: output ring: %w", err))
 	}
 	if j != nil {
 		r.journalIn = r.in.Sequencer().NewConsumer()
@@ -197,47 +224,62 @@ func Run(ctx context.Context, cfg Config, src Source, sink Sink) (Summary, error
 		r.logicIn = r.in.Sequencer().NewConsumer()
 	}
 	r.sinkIn = r.out.Sequencer().NewConsumer()
+	return st, src, j, nil
+}
 
-	start := time.Now()
+// stages are the goroutines a run starts beside ingest, which runs on the
+// caller's.
+type stages struct {
+	logicDone, sinkDone <-chan struct{}
+	stopWatch           chan struct{}
+	progressDone        chan struct{}
+}
+
+// start starts the logic (pinned when asked), the snapshot writer, the
+// output checkpointer, the sink, the watch on ctx and the progress lines.
+func (r *run) start(ctx context.Context, st *sinkState) (*stages, error) {
 	if r.ctl != nil {
 		r.ctl.attach(r)
 	}
-	var logicDone <-chan struct{}
-	if cfg.CPU == NoPin {
+	stg := &stages{stopWatch: make(chan struct{})}
+	if r.cfg.CPU == NoPin {
 		done := make(chan struct{})
 		go func() { defer close(done); r.runLogic() }()
-		logicDone = done
+		stg.logicDone = done
 	} else {
-		logicDone, err = ring.GoPinned(cfg.CPU, r.runLogic)
-		if err != nil {
-			closeJournal()
-			return Summary{}, fmt.Errorf("pipeline: pin logic: %w (run unpinned with cpu %d)", err, NoPin)
+		var err error
+		if stg.logicDone, err = ring.GoPinned(r.cfg.CPU, r.runLogic); err != nil {
+			return nil, fmt.Errorf("pipeline: pin logic: %w (run unpinned with cpu %d)", err, NoPin)
 		}
 	}
 	if r.snaps != nil {
 		go r.snaps.write(r)
 	}
-	if j != nil {
+	if r.cfg.Journal != nil {
 		st.startCheckpointer(r.setErr)
 	}
 	sinkDone := make(chan struct{})
 	go func() { defer close(sinkDone); r.sink(st) }()
-
-	stopWatch := make(chan struct{})
+	stg.sinkDone = sinkDone
 	go func() {
 		select {
 		case <-ctx.Done():
 			r.stop.Store(true)
-		case <-stopWatch:
+		case <-stg.stopWatch:
 		}
 	}()
-	var progressDone chan struct{}
-	if cfg.Progress != nil {
-		progressDone = make(chan struct{})
-		go r.progress(stopWatch, progressDone, start)
+	if r.cfg.Progress != nil {
+		stg.progressDone = make(chan struct{})
+		go r.progress(stg.stopWatch, stg.progressDone, time.Now())
 	}
+	return stg, nil
+}
 
-	r.ingest(ctx, src, &sum)
+// finish runs once ingest is done: it makes the journal durable, waits for
+// the logic and the sink to drain the rings and for the checkpointer and
+// the snapshot writer, closes the output and the journal, and fills in
+// what the summary says of them.
+func (r *run) finish(stg *stages, st *sinkState, j *journal.Journal, sum *Summary) {
 	if j != nil && j.Err() == nil {
 		// Ingest was the journal's appender and is done: make everything
 		// durable now, so that the sink's last checkpoint and the last
@@ -247,8 +289,8 @@ func Run(ctx context.Context, cfg Config, src Source, sink Sink) (Summary, error
 			r.setErr(fmt.Errorf("pipeline: journal commit: %w", err))
 		}
 	}
-	<-logicDone
-	<-sinkDone
+	<-stg.logicDone
+	<-stg.sinkDone
 	st.stopCheckpointer()
 	if r.digests != nil {
 		sum.Digests, sum.DigestsSkipped = r.digests.written, r.digests.skipped
@@ -257,9 +299,9 @@ func Run(ctx context.Context, cfg Config, src Source, sink Sink) (Summary, error
 		<-r.snaps.done
 		sum.Snapshots, sum.SnapshotsSkipped = r.snaps.written, r.snaps.skipped
 	}
-	close(stopWatch)
-	if progressDone != nil {
-		<-progressDone
+	close(stg.stopWatch)
+	if stg.progressDone != nil {
+		<-stg.progressDone
 	}
 	if err := st.close(); err != nil {
 		r.setErr(err)
@@ -268,36 +310,24 @@ func Run(ctx context.Context, cfg Config, src Source, sink Sink) (Summary, error
 		if r.snaps != nil && r.snaps.written > 0 {
 			r.retain(j, r.snaps.oldestKept)
 		}
-		st := j.Stats()
+		js := j.Stats()
 		sum.Journal = &JournalSummary{
-			Dir: cfg.Journal.Dir, Durability: cfg.Journal.Options.Durability.String(),
-			LastSeq: st.LastSeq, Msyncs: st.Msyncs, RecordsPerSync: st.RecordsPerSync(),
+			Dir: r.cfg.Journal.Dir, Durability: r.cfg.Journal.Options.Durability.String(),
+			LastSeq: js.LastSeq, Msyncs: js.Msyncs, RecordsPerSync: js.RecordsPerSync(),
 		}
 		if err := j.Close(); err != nil {
 			r.setErr(fmt.Errorf("pipeline: journal close: %w", err))
 		}
 		sum.Journal.DurableSeq = j.DurableSeq()
 	}
-
-	sum.ElapsedNS = time.Since(start).Nanoseconds()
-	if sum.ElapsedNS > 0 {
-		sum.EventsPerSec = float64(sum.EventsIn) / (float64(sum.ElapsedNS) / 1e9)
-	}
-	st.counts.fill(&sum)
+	st.counts.fill(sum)
 	sum.OutputDigest = st.digest.Hex()
 	if st.since != nil {
 		sum.OutputDigestSinceRestart = st.since.Hex()
 	}
-	if report != nil {
-		sum.Risk = newRiskSummary(report)
+	if st.report != nil {
+		sum.Risk = newRiskSummary(st.report)
 	}
-	if err := r.err(); err != nil {
-		return sum, err
-	}
-	if err := parent.Err(); err != nil {
-		return sum, fmt.Errorf("pipeline: stopped: %w", err)
-	}
-	return sum, nil
 }
 
 // randomKey returns a random, non-zero hash key.
