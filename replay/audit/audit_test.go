@@ -10,33 +10,10 @@ import (
 	"testing"
 
 	"github.com/tradeengine/engine/event"
+	"github.com/tradeengine/engine/pipeline"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current output")
-
-// summaryCounts is pipeline's counts (pipeline/summary.go), copied: the
-// definition `engine run`'s summary counts by. This package may not import
-// pipeline, so the test pins the audit's totals to this copy; keep it in
-// step with the original.
-type summaryCounts struct {
-	accepted, cancelled, trades, tradedQty, out int64
-	rejected                                    [256]int64
-}
-
-func (c *summaryCounts) add(o *event.Out) {
-	c.out++
-	switch o.Kind {
-	case event.OutAccepted:
-		c.accepted++
-	case event.OutRejected:
-		c.rejected[o.Reason]++
-	case event.OutCancelled:
-		c.cancelled++
-	case event.OutTrade:
-		c.trades++
-		c.tradedQty += o.Qty
-	}
-}
 
 // dayIntegrity is the integrity the golden day is reported with.
 var dayIntegrity = Integrity{Verified: true, FirstSeq: 1, LastSeq: 21, FirstTS: 1709631000000000000,
@@ -54,23 +31,16 @@ func buildDay(t testing.TB) (*Report, []step) {
 // summary counts on the same outputs, and what the script says by hand.
 func TestTotalsMatchSummary(t *testing.T) {
 	r, steps := buildDay(t)
-	var c summaryCounts
+	// The run summary's own tally (engine run's and engine replay's).
+	tally := pipeline.NewTally(false)
 	var inputs int64
 	for _, s := range steps {
 		if s.op == nil {
 			inputs++
-		}
-		for i := range s.outs {
-			c.add(&s.outs[i])
+			tally.Add(&s.in, s.outs)
 		}
 	}
-	rejected, total := map[string]int64{}, int64(0)
-	for reason, n := range c.rejected {
-		if n != 0 {
-			rejected[event.Reason(reason).String()] = n
-			total += n
-		}
-	}
+	sum := tally.Summary("", 0)
 	got := r.Totals
 	for _, tc := range []struct {
 		name      string
@@ -78,12 +48,12 @@ func TestTotalsMatchSummary(t *testing.T) {
 		hand      int64 // counted by hand from day.txt
 	}{
 		{"inputs", got.Inputs, inputs, 21},
-		{"orders_accepted", got.OrdersAccepted, c.accepted, 7},
-		{"rejected_total", got.RejectedTotal, total, 5},
-		{"cancelled", got.Cancelled, c.cancelled, 2},
-		{"trades", got.Trades, c.trades, 5},
-		{"traded_quantity", got.TradedQuantity, c.tradedQty, 240},
-		{"events_out", got.EventsOut, c.out, 39},
+		{"orders_accepted", got.OrdersAccepted, sum.OrdersAccepted, 7},
+		{"rejected_total", got.RejectedTotal, sum.RejectedTotal, 5},
+		{"cancelled", got.Cancelled, sum.Cancelled, 2},
+		{"trades", got.Trades, sum.Trades, 5},
+		{"traded_quantity", got.TradedQuantity, sum.TradedQuantity, 240},
+		{"events_out", got.EventsOut, sum.EventsOut, 39},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.got != tc.want || tc.got != tc.hand {
@@ -91,8 +61,8 @@ func TestTotalsMatchSummary(t *testing.T) {
 			}
 		})
 	}
-	if !reflect.DeepEqual(got.OrdersRejected, rejected) {
-		t.Errorf("orders_rejected %v, summary counts %v", got.OrdersRejected, rejected)
+	if !reflect.DeepEqual(got.OrdersRejected, sum.OrdersRejected) {
+		t.Errorf("orders_rejected %v, summary counts %v", got.OrdersRejected, sum.OrdersRejected)
 	}
 	// 30*1000 + 70*1000 + 30*1010 + 50*500 + 60*500
 	if got.TradedNotional.String() != "185300" {

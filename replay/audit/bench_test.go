@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/tradeengine/engine/event"
+	"github.com/tradeengine/engine/pipeline"
 )
 
 // benchFlow is a steady-state flow of n inputs with their outputs: orders
@@ -76,17 +77,14 @@ func BenchmarkInput(b *testing.B) {
 			}
 		})
 		b.Run(tc.name+"/baseline=summary-counts", func(b *testing.B) {
-			var c summaryCounts
+			c := pipeline.NewTally(false)
 			b.ReportAllocs()
 			i := 0
 			for b.Loop() {
-				o := outs[i&(n-1)]
-				for k := range o {
-					c.add(&o[k])
-				}
+				c.Add(&ins[i&(n-1)], outs[i&(n-1)])
 				i++
 			}
-			if c.out == 0 {
+			if c.Summary("", 0).EventsOut == 0 {
 				b.Fatal("nothing counted")
 			}
 		})
