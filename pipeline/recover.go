@@ -271,12 +271,9 @@ func (r *run) switchConfig(raw []byte) error {
 	if err != nil {
 		return err
 	}
-	nl, err := replay.NewLogic(c)
+	nl, err := r.logic.Carry(c)
 	if err != nil {
-		return err
-	}
-	if err := nl.LoadStateAcross(r.logic.AppendState(nil)); err != nil {
-		return fmt.Errorf("pipeline: carrying the state over to a new configuration: %w", err)
+		return fmt.Errorf("pipeline: %w", err)
 	}
 	r.logic = nl
 	return nil

@@ -51,6 +51,20 @@ func NewLogic(cfg Config) (*Logic, error) {
 	return l, nil
 }
 
+// Carry returns fresh logic under c holding l's state: where a run changes
+// its configuration. A guard turned off drops its state, one turned on
+// starts fresh.
+func (l *Logic) Carry(c Config) (*Logic, error) {
+	nl, err := NewLogic(c)
+	if err != nil {
+		return nil, err
+	}
+	if err := nl.LoadStateAcross(l.AppendState(nil)); err != nil {
+		return nil, fmt.Errorf("replay: carrying the state over to a new configuration: %w", err)
+	}
+	return nl, nil
+}
+
 // Config returns the configuration the logic runs under.
 func (l *Logic) Config() Config { return l.cfg }
 

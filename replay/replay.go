@@ -116,31 +116,34 @@ func start(base Config, cfgs []ConfigFile, st Start) (*Replayer, error) {
 // configAt returns the encoded configuration cfgs[i] as the replay runs it
 // (with the what-if risk configuration, when overridden).
 func (r *Replayer) configAt(i int) []byte {
-	c := r.base
-	if i >= 0 {
-		var err error
-		if c, err = ApplyConfig(r.base, r.cfgs[i].Raw); err != nil {
-			return nil
-		}
-	}
-	if r.over {
-		c.Risk = r.risk
+	c, err := r.configFor(i)
+	if err != nil {
+		return nil
 	}
 	return EncodeConfig(&c)
 }
 
-// logicFor returns fresh logic under cfgs[i] (the base configuration for
+// configFor returns the configuration cfgs[i] (the base configuration for
 // -1), with the what-if risk configuration when overridden.
-func (r *Replayer) logicFor(i int) (*Logic, error) {
+func (r *Replayer) configFor(i int) (Config, error) {
 	c := r.base
 	if i >= 0 {
 		var err error
 		if c, err = ApplyConfig(r.base, r.cfgs[i].Raw); err != nil {
-			return nil, err
+			return c, err
 		}
 	}
 	if r.over {
 		c.Risk = r.risk
+	}
+	return c, nil
+}
+
+// logicFor returns fresh logic under configFor(i).
+func (r *Replayer) logicFor(i int) (*Logic, error) {
+	c, err := r.configFor(i)
+	if err != nil {
+		return nil, err
 	}
 	return NewLogic(c)
 }
@@ -199,12 +202,13 @@ func (r *Replayer) Next() bool {
 // switchTo carries the logic's state over to fresh logic under cfgs[i]:
 // where a journaled run changed its configuration.
 func (r *Replayer) switchTo(i int) error {
-	nl, err := r.logicFor(i)
+	c, err := r.configFor(i)
 	if err != nil {
 		return err
 	}
-	if err := nl.LoadStateAcross(r.logic.AppendState(nil)); err != nil {
-		return fmt.Errorf("carrying the state over to a new configuration: %w", err)
+	nl, err := r.logic.Carry(c)
+	if err != nil {
+		return err
 	}
 	r.logic = nl
 	return nil

@@ -1,6 +1,7 @@
 package replay
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -168,7 +169,7 @@ func Open(dir string, o Options) (*Session, error) {
 	s.digest = event.NewDigest()
 	s.Continuous = s.Snapshot == nil && rep.FirstSeq == 1
 	if s.Snapshot != nil {
-		i, found := slices.BinarySearchFunc(s.Digests, s.Snapshot.Seq, func(c Checkpoint, seq uint64) int { return cmpSeq(c.Seq, seq) })
+		i, found := slices.BinarySearchFunc(s.Digests, s.Snapshot.Seq, func(c Checkpoint, seq uint64) int { return cmp.Compare(c.Seq, seq) })
 		if found && len(s.Digests[i].OutputState) > 0 && s.digest.UnmarshalBinary(s.Digests[i].OutputState) == nil {
 			s.Continuous = true
 		}
@@ -180,21 +181,11 @@ func Open(dir string, o Options) (*Session, error) {
 	s.r.Until(o.Until)
 	s.r.UntilTime(o.UntilTS)
 	first := s.r.NextSeq()
-	s.ck, _ = slices.BinarySearchFunc(s.Digests, first, func(c Checkpoint, seq uint64) int { return cmpSeq(c.Seq, seq) })
+	s.ck, _ = slices.BinarySearchFunc(s.Digests, first, func(c Checkpoint, seq uint64) int { return cmp.Compare(c.Seq, seq) })
 	if o.Override {
 		s.ck = len(s.Digests) // a what-if compares nothing
 	}
 	return s, nil
-}
-
-func cmpSeq(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // snapshotBefore reports whether the event at snap's sequence is at or

@@ -3,6 +3,7 @@ package replay
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -155,7 +156,7 @@ func WhatIf(dir string, rc *risk.Config, o WhatIfOptions) (*WhatIfReport, error)
 	wd := event.NewDigest()
 	if live.Snapshot != nil && live.Continuous {
 		// Continue the digest as the live side does.
-		i, found := slices.BinarySearchFunc(live.Digests, live.Snapshot.Seq, func(c Checkpoint, seq uint64) int { return cmpSeq(c.Seq, seq) })
+		i, found := slices.BinarySearchFunc(live.Digests, live.Snapshot.Seq, func(c Checkpoint, seq uint64) int { return cmp.Compare(c.Seq, seq) })
 		if found {
 			if err := wd.UnmarshalBinary(live.Digests[i].OutputState); err != nil {
 				return nil, fmt.Errorf("replay: what-if: output digest at %d: %w", live.Snapshot.Seq, err)
