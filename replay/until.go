@@ -47,6 +47,9 @@ func ParseUntil(s string, firstTS int64, loc *time.Location) (seq uint64, ts int
 			return bad("not a clock time")
 		}
 		if firstTS < dayNS {
+			if tod == 0 {
+				return bad("midnight: no event is before it")
+			}
 			return 0, tod, nil
 		}
 		if loc == nil {

@@ -34,7 +34,7 @@ func TestParseUntil(t *testing.T) {
 			t.Errorf("ParseUntil(%q) = %d, %d, %v; want %d, %d", tt.in, seq, ts, err, tt.seq, tt.ts)
 		}
 	}
-	for _, bad := range []string{"", "0", "-3", "abc", "24:00", "12:60", "1:2:3:4", "12:31:05.", "12:31:05.1234567890", "0ns", "-5ns", "12:+1", "1970-01-01T00:00:00Z"} {
+	for _, bad := range []string{"", "0", "-3", "abc", "24:00", "12:60", "1:2:3:4", "12:31:05.", "12:31:05.1234567890", "0ns", "-5ns", "12:+1", "1970-01-01T00:00:00Z", "00:00", "0:0:0"} {
 		if _, _, err := ParseUntil(bad, 0, nil); err == nil {
 			t.Errorf("ParseUntil(%q) accepted", bad)
 		}
