@@ -103,6 +103,112 @@ func BenchmarkJournalCost(b *testing.B) {
 	}
 }
 
+// benchRunDigests runs evs once through a pipeline with a batch journal
+// and digest checkpoints every `every` events (JournalConfig.DigestEvery:
+// 0 the default interval, negative none), and returns the wall time of the
+// run and its summary.
+func benchRunDigests(b *testing.B, evs []event.In, every int64) (time.Duration, Summary) {
+	cfg := DefaultConfig()
+	cfg.Matcher.InitialOrders = 1 << 16
+	cfg.CPU = NoPin
+	cfg.Journal = &JournalConfig{Dir: b.TempDir(), Options: journal.Options{Durability: journal.Batch}, DigestEvery: every}
+	start := time.Now()
+	sum, err := Run(context.Background(), cfg, &sliceSource{evs: evs}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	d := time.Since(start)
+	if sum.EventsIn != int64(len(evs)) {
+		b.Fatalf("%d events in, want %d", sum.EventsIn, len(evs))
+	}
+	return d, sum
+}
+
+// BenchmarkDigestCost measures what the live digest checkpoints cost the
+// engine at the default interval (replay.DefaultDigestEvery, 2^20 events);
+// the issue's target is at most 1% of its throughput.
+//
+// run: each op runs the generated flow of 4M events (3 checkpoints) with a
+// batch journal twice, digests on (the default) and off (DigestEvery -1),
+// in alternating order, so that a noisy machine slows both alike:
+// digest-cost-% is the throughput lost, 100 * (1 - on/off). On a noisy
+// machine that difference of two long runs wanders by a few percent either
+// way, so the op also explains it: the same events are applied to a fresh
+// replay.Logic, whose TakeDigest at the end of the flow (the largest state
+// the run hashes) is timed; take-cost-% is what the checkpoints of the run
+// cost at that price, as a share of the run with them.
+//
+// take: TakeDigest alone on that state, one op per checkpoint (0 allocs).
+func BenchmarkDigestCost(b *testing.B) {
+	const n = 4_000_000
+	evs := benchFlowN(b, n)
+	logicAtEnd := func(b *testing.B) *replay.Logic {
+		cfg := DefaultConfig()
+		l, err := replay.NewLogic(replay.Config{Matcher: cfg.Matcher, Risk: cfg.Risk})
+		if err != nil {
+			b.Fatal(err)
+		}
+		var outs []event.Out
+		for _, in := range stamped(evs) {
+			outs = l.Apply(&in, outs[:0])
+		}
+		return l
+	}
+
+	b.Run(fmt.Sprintf("run/events=%d", n), func(b *testing.B) {
+		l := logicAtEnd(b)
+		var c replay.Checkpoint
+		scratch := l.TakeDigest(&c, n, 0, nil)
+		var on, off, take time.Duration
+		var checkpoints uint64
+		i := 0
+		for b.Loop() {
+			var d time.Duration
+			var sum Summary
+			if i%2 == 0 {
+				d, sum = benchRunDigests(b, evs, 0)
+				on += d
+				off += first(benchRunDigests(b, evs, -1))
+			} else {
+				off += first(benchRunDigests(b, evs, -1))
+				d, sum = benchRunDigests(b, evs, 0)
+				on += d
+			}
+			i++
+			if sum.Digests+sum.DigestsSkipped != n/replay.DefaultDigestEvery {
+				b.Fatalf("%d digest checkpoints, %d skipped; want %d", sum.Digests, sum.DigestsSkipped, n/replay.DefaultDigestEvery)
+			}
+			checkpoints += sum.Digests + sum.DigestsSkipped
+			start := time.Now()
+			scratch = l.TakeDigest(&c, n, 0, scratch)
+			take += time.Since(start)
+		}
+		events := float64(b.N * n)
+		b.ReportMetric(events/on.Seconds(), "digests-events/s")
+		b.ReportMetric(events/off.Seconds(), "nodigests-events/s")
+		b.ReportMetric(100*(1-off.Seconds()/on.Seconds()), "digest-cost-%")
+		b.ReportMetric(float64(take.Nanoseconds())/float64(b.N), "take-ns")
+		b.ReportMetric(100*float64(checkpoints)*take.Seconds()/float64(b.N)/on.Seconds(), "take-cost-%")
+		b.ReportMetric(float64(len(c.Books)), "books")
+		b.ReportMetric(float64(len(c.Accounts)), "accounts")
+	})
+
+	b.Run("take", func(b *testing.B) {
+		l := logicAtEnd(b)
+		var c replay.Checkpoint
+		scratch := l.TakeDigest(&c, n, 0, nil)
+		b.ReportAllocs()
+		for b.Loop() {
+			scratch = l.TakeDigest(&c, n, 0, scratch)
+		}
+		b.ReportMetric(float64(len(c.Books)), "books")
+		b.ReportMetric(float64(len(c.Accounts)), "accounts")
+	})
+}
+
+// first returns the first of a pair.
+func first[A, B any](a A, _ B) A { return a }
+
 // BenchmarkPinning runs the flow with the logic pinned (the default) and
 // unpinned, batch journal, back to back in each op.
 func BenchmarkPinning(b *testing.B) {
