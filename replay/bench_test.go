@@ -101,6 +101,42 @@ func replayOnce(b *testing.B, j *benchJournal, o replay.Options) (int64, time.Du
 	return res.Applied, open
 }
 
+// readOnce reads and decodes the journal's events (EventReader), applying
+// them to nothing.
+func readOnce(b *testing.B, j *benchJournal) {
+	er, err := replay.NewEventReader(j.dir, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	k := 0
+	for _, ok := er.Next(); ok; _, ok = er.Next() {
+		k++
+	}
+	if err := er.Err(); err != nil || k != len(j.evs) {
+		b.Fatalf("read %d events, want %d: %v", k, len(j.evs), err)
+	}
+	er.Close()
+}
+
+// replayerOnce replays the journal with a bare Replayer, as a restart does:
+// no journal.Verify, no output digest, no checkpoints compared.
+func replayerOnce(b *testing.B, j *benchJournal) {
+	cfgs, err := replay.ReadConfigs(j.dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	r, err := replay.NewReplayer(j.dir, j.logc, cfgs, replay.Start{From: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for r.Next() {
+	}
+	if err := r.Err(); err != nil || r.Applied() != int64(len(j.evs)) {
+		b.Fatalf("replayed %d events, want %d: %v", r.Applied(), len(j.evs), err)
+	}
+	r.Close()
+}
+
 // logicOnce applies the journaled events from memory to fresh logic under
 // the replay's configuration (its creation counted, as a replay's is): the
 // ceiling of any replay.
@@ -153,7 +189,11 @@ func liveOnce(b *testing.B, j *benchJournal) {
 //   - side-by-side: in each op a replay from the start, the logic from
 //     memory and the live engine back to back, so that a noisy machine
 //     slows them alike: replay/live and replay/logic are the ratios of
-//     their speeds (the targets: replay/live >= 1, and 10M events/s).
+//     their speeds (the targets: replay/live >= 1, and 10M events/s). The
+//     op also reads the journal alone (read-% of the replay's time) and
+//     replays it with a bare Replayer, as a restart does (session-%: what
+//     a Session adds, journal.Verify, the output digest and the
+//     checkpoints).
 func BenchmarkReplay(b *testing.B) {
 	if testing.Short() {
 		b.Skip("writes a journal of 10M events; REPLAY_BENCH_EVENTS=N for fewer")
@@ -211,18 +251,7 @@ func BenchmarkReplay(b *testing.B) {
 		var total time.Duration
 		for b.Loop() {
 			start := time.Now()
-			er, err := replay.NewEventReader(j.dir, 0)
-			if err != nil {
-				b.Fatal(err)
-			}
-			k := 0
-			for _, ok := er.Next(); ok; _, ok = er.Next() {
-				k++
-			}
-			if err := er.Err(); err != nil || k != len(j.evs) {
-				b.Fatalf("read %d events, want %d: %v", k, len(j.evs), err)
-			}
-			er.Close()
+			readOnce(b, j)
 			total += time.Since(start)
 		}
 		report(b, float64(b.N)*n, total)
@@ -252,18 +281,19 @@ func BenchmarkReplay(b *testing.B) {
 	})
 
 	b.Run("side-by-side", func(b *testing.B) {
-		var rep, logic, live time.Duration
+		var rep, bare, read, logic, live time.Duration
 		var outs []event.Out
-		for b.Loop() {
+		timed := func(d *time.Duration, f func()) {
 			start := time.Now()
-			replayOnce(b, j, replay.Options{FromStart: true})
-			rep += time.Since(start)
-			start = time.Now()
-			outs = logicOnce(b, j, outs)
-			logic += time.Since(start)
-			start = time.Now()
-			liveOnce(b, j)
-			live += time.Since(start)
+			f()
+			*d += time.Since(start)
+		}
+		for b.Loop() {
+			timed(&rep, func() { replayOnce(b, j, replay.Options{FromStart: true}) })
+			timed(&bare, func() { replayerOnce(b, j) })
+			timed(&read, func() { readOnce(b, j) })
+			timed(&logic, func() { outs = logicOnce(b, j, outs) })
+			timed(&live, func() { liveOnce(b, j) })
 		}
 		events := float64(b.N) * n
 		b.ReportMetric(events/rep.Seconds(), "replay-events/s")
@@ -271,5 +301,10 @@ func BenchmarkReplay(b *testing.B) {
 		b.ReportMetric(events/live.Seconds(), "live-events/s")
 		b.ReportMetric(live.Seconds()/rep.Seconds(), "replay/live")
 		b.ReportMetric(logic.Seconds()/rep.Seconds(), "replay/logic")
+		// Where a replay's time goes, in % of it: reading and decoding
+		// the journal, and what a Session adds to a bare Replayer
+		// (journal.Verify, the output digest, the checkpoints).
+		b.ReportMetric(100*read.Seconds()/rep.Seconds(), "read-%")
+		b.ReportMetric(100*(rep.Seconds()-bare.Seconds())/rep.Seconds(), "session-%")
 	})
 }
