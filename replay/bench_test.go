@@ -77,9 +77,9 @@ func writeBenchJournal(b *testing.B, n int) *benchJournal {
 
 // replayOnce replays the journal as `engine replay` does (Open, which
 // verifies the journal, then Next to the stop, every output through the
-// output digest and every digest checkpoint compared) and returns the
-// events replayed and the time Open took.
-func replayOnce(b *testing.B, j *benchJournal, o replay.Options) (int64, time.Duration) {
+// output digest and every digest checkpoint compared) and returns what it
+// found and the time Open took.
+func replayOnce(b *testing.B, j *benchJournal, o replay.Options) (replay.Result, time.Duration) {
 	start := time.Now()
 	s, err := replay.Open(j.dir, o)
 	if err != nil {
@@ -98,7 +98,7 @@ func replayOnce(b *testing.B, j *benchJournal, o replay.Options) (int64, time.Du
 		b.Fatalf("replay: %d of %d checkpoints matched, divergence %+v, %d outputs", res.Matched, res.Checkpoints, res.Divergence, outs)
 	}
 	s.Close()
-	return res.Applied, open
+	return res, open
 }
 
 // readOnce reads and decodes the journal's events (EventReader), applying
@@ -209,18 +209,21 @@ func BenchmarkReplay(b *testing.B) {
 		b.ReportAllocs()
 		var total, open time.Duration
 		var events int64
+		var res replay.Result
 		for b.Loop() {
 			start := time.Now()
-			k, o := replayOnce(b, j, replay.Options{FromStart: true})
+			r, o := replayOnce(b, j, replay.Options{FromStart: true})
 			total += time.Since(start)
 			open += o
-			events += k
+			events += r.Applied
+			res = r
 		}
 		if events != int64(b.N)*int64(len(j.evs)) {
 			b.Fatalf("replayed %d events, want %d", events, b.N*len(j.evs))
 		}
 		report(b, float64(events), total)
 		b.ReportMetric(100*open.Seconds()/total.Seconds(), "open-%")
+		b.ReportMetric(float64(res.Checkpoints), "checkpoints/op")
 	})
 
 	b.Run("from-snapshot", func(b *testing.B) {
@@ -232,10 +235,10 @@ func BenchmarkReplay(b *testing.B) {
 		var events int64
 		for b.Loop() {
 			start := time.Now()
-			k, o := replayOnce(b, j, replay.Options{Until: j.last - 1})
+			r, o := replayOnce(b, j, replay.Options{Until: j.last - 1})
 			total += time.Since(start)
 			open += o
-			events += k
+			events += r.Applied
 		}
 		want := (j.last - 1) - (j.last-1)/benchSnapshotEvery*benchSnapshotEvery
 		if events != int64(b.N)*int64(want) {
