@@ -14,7 +14,7 @@ import (
 )
 
 // Scenarios are the scenario names, in the order a run takes them.
-var Scenarios = []string{"ring", "matcher", "journal", "e2e", "killlat"}
+var Scenarios = []string{"hiccup", "ring", "matcher", "journal", "e2e", "killlat"}
 
 // ErrConfig is wrapped by Run for a configuration it cannot run.
 var ErrConfig = errors.New("bench: bad config")
@@ -170,6 +170,8 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 		var err error
 		switch name {
+		case "hiccup":
+			err = s.runHiccup(ctx)
 		case "ring":
 			err = s.runRing()
 		case "matcher":

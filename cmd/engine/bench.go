@@ -14,9 +14,11 @@ import (
 	"github.com/tradeengine/engine/bench"
 )
 
-const benchSynopsis = `[ring|matcher|journal|e2e|killlat|all] [--duration D] [--rate R[,R...]] [--out DIR] [--peers=false] [--smoke]
+const benchSynopsis = `[hiccup|ring|matcher|journal|e2e|killlat|all] [--duration D] [--rate R[,R...]] [--out DIR] [--peers=false] [--smoke]
 
 scenarios:
+  hiccup    the machine's floor: a pinned thread spinning on the clock,
+            every gap between two reads in a histogram (jHiccup's method)
   ring      ring throughput beside a buffered channel; round trips
   matcher   the matcher on the generated flow and the LOBSTER AMZN day
   journal   appends per durability mode, sync-append latency, recovery scan
