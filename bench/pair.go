@@ -1,11 +1,11 @@
 package bench
 
 import (
-	"sync"
 	"time"
 
 	"github.com/tradeengine/engine/event"
 	"github.com/tradeengine/engine/ring"
+	"github.com/tradeengine/engine/ring/ringbench"
 )
 
 // Throughput is what a one-way transfer or a single-threaded loop did.
@@ -30,21 +30,9 @@ func (t Throughput) NSPerEvent() float64 {
 	return float64(t.Elapsed.Nanoseconds()) / float64(t.Events)
 }
 
-// FillEvent writes the fields of a new-order event in place, the way every
-// transport in the suite fills what it sends (a ring slot, or the value
-// then sent on a channel or queue), so that they all move the same bytes.
-func FillEvent(e *event.In, seq int64) {
-	e.Seq = uint64(seq)
-	e.TS = seq
-	e.ID = uint64(seq)
-	e.Price = 100
-	e.Qty = 1
-	e.Symbol = 1
-	e.Account = 7
-	e.Kind = event.KindNew
-	e.Side = event.Buy
-	e.Type = event.Limit
-}
+// FillEvent writes the fields of a new-order event in place: it is
+// ringbench.Fill, the way every transport in the suite fills what it sends.
+func FillEvent(e *event.In, seq int64) { ringbench.Fill(e, seq) }
 
 // PairCPUs returns the CPUs RunPair pins its two goroutines to: the last
 // two CPUs this process may use, or ok=false with fewer than two.
@@ -64,14 +52,14 @@ func PairCPUs() (a, b int, ok bool) {
 func RunPair(first, second func()) (pinned bool) {
 	a, b, ok := PairCPUs()
 	if !ok {
-		runBoth(first, second)
+		ringbench.Unpinned(first, second)
 		return false
 	}
 	// Start the second side first: a first side that is a writer can then
 	// not run far ahead of a reader that has not started.
 	doneB, err := ring.GoPinned(b, second)
 	if err != nil {
-		runBoth(first, second)
+		ringbench.Unpinned(first, second)
 		return false
 	}
 	doneA, err := ring.GoPinned(a, first)
@@ -85,10 +73,14 @@ func RunPair(first, second func()) (pinned bool) {
 	return true
 }
 
-func runBoth(first, second func()) {
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); first() }()
-	go func() { defer wg.Done(); second() }()
-	wg.Wait()
+// OneWay measures t for about d with ringbench.Run between a pinned pair
+// (RunPair): the writer moves ringbench.Chunk events at a time until d has
+// passed on the suite's clock; Elapsed runs from the writer's start until
+// the reader has read everything. Every one-way figure of the suite and of
+// the peers module is made here.
+func OneWay(t ringbench.Transport, d time.Duration) (th Throughput, pinned bool, err error) {
+	clk := SystemClock()
+	pair := func(writer, reader func()) { pinned = RunPair(writer, reader) }
+	res, err := ringbench.Run(t, pair, clk.Now, ringbench.Limit{Span: int64(clk.Ticks(float64(d.Nanoseconds())))})
+	return Throughput{Events: res.Events, Elapsed: time.Duration(clk.NS(res.Elapsed()))}, pinned, err
 }

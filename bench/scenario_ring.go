@@ -7,121 +7,40 @@ import (
 
 	"github.com/tradeengine/engine/event"
 	"github.com/tradeengine/engine/ring"
+	"github.com/tradeengine/engine/ring/ringbench"
 )
 
 // RingSize is the capacity of every ring, channel and queue the ring
-// scenarios compare: 4096 slots of 64 bytes, 256 KiB, which stays in L2.
-const RingSize = 4096
+// scenarios compare: ringbench.Size, 4096 slots of 64 bytes.
+const RingSize = ringbench.Size
 
-// checkEvery is how many events a writer moves between two looks at the
-// clock for its deadline.
-const checkEvery = 1024
+// checkEvery is how many events a loop of the suite runs between two looks
+// at the clock for its deadline: ringbench.Chunk, as in the ring's harness.
+const checkEvery = ringbench.Chunk
 
-// RingBatches are the writer batch sizes of the one-way ring scenario; 1 is
-// reported as "unbatched".
-var RingBatches = []int{1, 16, 64, 256}
-
-// BatchName names a batch size: "unbatched" or "batch=64".
-func BatchName(n int) string {
-	if n == 1 {
-		return "unbatched"
-	}
-	return fmt.Sprintf("batch=%d", n)
-}
-
-// RingThroughput moves 64-byte events one way through a ring.Ring[event.In]
-// of RingSize slots for about d: a writer goroutine claims batch slots,
-// fills them in place and publishes them; a consumer goroutine reads each
-// event and releases what it read. Both are pinned to different CPUs when
-// there are two (pinned says whether they were). Elapsed runs from the
-// writer's start until the consumer has read everything.
+// RingThroughput moves 64-byte events one way through a ring of RingSize
+// slots for about d (ringbench.Ring through OneWay): a pinned writer claims
+// batch slots, fills them in place and publishes them; a pinned reader takes
+// everything published at once, reads each event and releases it once.
 func RingThroughput(d time.Duration, batch int) (t Throughput, pinned bool, err error) {
-	r, err := ring.New[event.In](RingSize, nil)
+	r, err := ringbench.NewRing(batch, nil)
 	if err != nil {
 		return Throughput{}, false, fmt.Errorf("bench: ring: %w", err)
 	}
-	s := r.Sequencer()
-	c := s.NewConsumer()
-	clk := SystemClock()
-	span := int64(clk.Ticks(float64(d.Nanoseconds())))
-	var start, end int64
-	var sum int64
-	pinned = RunPair(func() {
-		start = clk.Now()
-		deadline := start + span
-		var next int64
-		for k := 0; ; {
-			hi := s.Claim(batch)
-			for seq := next; seq <= hi; seq++ {
-				FillEvent(r.Slot(seq), seq)
-			}
-			s.Publish(hi)
-			next = hi + 1
-			if k += batch; k >= checkEvery {
-				k = 0
-				if clk.Now() >= deadline {
-					break
-				}
-			}
-		}
-		t.Events = next
-		s.Close()
-	}, func() {
-		for next := int64(0); ; {
-			avail, ok := c.WaitFor(next)
-			if !ok {
-				break
-			}
-			for seq := next; seq <= avail; seq++ {
-				sum += r.Slot(seq).Qty
-			}
-			c.Release(avail)
-			next = avail + 1
-		}
-		end = clk.Now()
-	})
-	if sum != t.Events {
-		return t, pinned, fmt.Errorf("bench: ring consumer read %d events, want %d", sum, t.Events)
+	t, pinned, err = OneWay(r, d)
+	if err != nil {
+		return t, pinned, fmt.Errorf("bench: ring: %w", err)
 	}
-	t.Elapsed = time.Duration(clk.NS(end - start))
 	return t, pinned, nil
 }
 
 // ChanThroughput is RingThroughput for the baseline: a buffered Go channel
-// of RingSize event.In values, one send per event.
+// of RingSize event.In values, one send per event (ringbench.Chan).
 func ChanThroughput(d time.Duration) (t Throughput, pinned bool, err error) {
-	ch := make(chan event.In, RingSize)
-	clk := SystemClock()
-	span := int64(clk.Ticks(float64(d.Nanoseconds())))
-	var start, end, sum int64
-	pinned = RunPair(func() {
-		start = clk.Now()
-		deadline := start + span
-		var ev event.In
-		var seq int64
-		for k := 0; ; {
-			FillEvent(&ev, seq)
-			ch <- ev
-			seq++
-			if k++; k == checkEvery {
-				k = 0
-				if clk.Now() >= deadline {
-					break
-				}
-			}
-		}
-		t.Events = seq
-		close(ch)
-	}, func() {
-		for ev := range ch {
-			sum += ev.Qty
-		}
-		end = clk.Now()
-	})
-	if sum != t.Events {
-		return t, pinned, fmt.Errorf("bench: channel consumer read %d events, want %d", sum, t.Events)
+	t, pinned, err = OneWay(ringbench.NewChan(), d)
+	if err != nil {
+		return t, pinned, fmt.Errorf("bench: channel: %w", err)
 	}
-	t.Elapsed = time.Duration(clk.NS(end - start))
 	return t, pinned, nil
 }
 
@@ -129,10 +48,39 @@ func ChanThroughput(d time.Duration) (t Throughput, pinned bool, err error) {
 // measurement's duration starts after them.
 const RoundTripWarmup = 10_000
 
+// RoundTrips is the round-trip loop of the suite and of the peers module,
+// run on the pinging goroutine: once(i) makes round trip i (sends, waits for
+// the answer) and reports whether the answer was the one sent. After
+// RoundTripWarmup unrecorded round trips it records each one, from before
+// once until it returns, into lat's raw histogram for about d on the suite's
+// clock (closed loop; see MethodClosedLoop). It returns the number of wrong
+// answers.
+func RoundTrips(lat *Latency, d time.Duration, once func(i int64) bool) (bad int64) {
+	clk := SystemClock()
+	span := int64(clk.Ticks(float64(d.Nanoseconds())))
+	deadline := int64(math.MaxInt64) // set when the warm-up ends
+	for i := int64(0); ; i++ {
+		t0 := clk.Now()
+		if !once(i) {
+			bad++
+		}
+		t1 := clk.Now()
+		switch {
+		case i == RoundTripWarmup:
+			deadline = t1 + span
+		case i > RoundTripWarmup:
+			lat.RecordRaw(clk.NS(t1 - t0))
+			if t1 >= deadline {
+				return bad
+			}
+		}
+	}
+}
+
 // RingRoundTrip measures round trips between two pinned goroutines for
 // about d: ping writes an event into ring A and waits for pong to copy it
 // back through ring B; each round trip, from before ping's claim until it
-// has read the answer, is one sample (closed loop; see MethodClosedLoop).
+// has read the answer, is one sample (RoundTrips).
 func RingRoundTrip(d time.Duration) (*Latency, bool, error) {
 	a, err := ring.New[event.In](RingSize, nil)
 	if err != nil {
@@ -145,35 +93,19 @@ func RingRoundTrip(d time.Duration) (*Latency, bool, error) {
 	sa, sb := a.Sequencer(), b.Sequencer()
 	ca, cb := sa.NewConsumer(), sb.NewConsumer()
 	lat := NewLatency("ring", "ring-rtt", "ring round trip, two pinned goroutines, two rings", MethodClosedLoop)
-	clk := SystemClock()
-	span := int64(clk.Ticks(float64(d.Nanoseconds())))
 	var bad int64
 	pinned := RunPair(func() {
-		deadline := int64(math.MaxInt64) // set when the warm-up ends
 		var next int64
-	loop:
-		for i := 0; ; i++ {
-			t0 := clk.Now()
+		bad = RoundTrips(lat, d, func(int64) bool {
 			hi := sa.Claim(1)
-			FillEvent(a.Slot(hi), hi)
+			ringbench.Fill(a.Slot(hi), hi)
 			sa.Publish(hi)
 			avail, _ := cb.WaitFor(next)
-			if b.Slot(avail).Seq != uint64(hi) {
-				bad++
-			}
+			ok := b.Slot(avail).Seq == uint64(hi)
 			cb.Release(avail)
 			next = avail + 1
-			t1 := clk.Now()
-			switch {
-			case i == RoundTripWarmup:
-				deadline = t1 + span
-			case i > RoundTripWarmup:
-				lat.RecordRaw(clk.NS(t1 - t0))
-				if t1 >= deadline {
-					break loop
-				}
-			}
-		}
+			return ok
+		})
 		sa.Close()
 	}, func() {
 		for next := int64(0); ; {
@@ -208,31 +140,14 @@ func ChanRoundTrip(d time.Duration) (*Latency, error) {
 	ping, pong := make(chan event.In, RingSize), make(chan event.In, RingSize)
 	lat := NewLatency("ring", "chan-rtt", "buffered channel round trip, two goroutines (unpinned), two channels", MethodClosedLoop)
 	lat.Peer = PeerChan
-	clk := SystemClock()
-	span := int64(clk.Ticks(float64(d.Nanoseconds())))
 	var bad int64
-	runBoth(func() {
-		deadline := int64(math.MaxInt64) // set when the warm-up ends
+	ringbench.Unpinned(func() {
 		var ev event.In
-	loop:
-		for i := int64(0); ; i++ {
-			t0 := clk.Now()
-			FillEvent(&ev, i)
+		bad = RoundTrips(lat, d, func(i int64) bool {
+			ringbench.Fill(&ev, i)
 			ping <- ev
-			if back := <-pong; back.Seq != uint64(i) {
-				bad++
-			}
-			t1 := clk.Now()
-			switch {
-			case i == RoundTripWarmup:
-				deadline = t1 + span
-			case i > RoundTripWarmup:
-				lat.RecordRaw(clk.NS(t1 - t0))
-				if t1 >= deadline {
-					break loop
-				}
-			}
-		}
+			return (<-pong).Seq == uint64(i)
+		})
 		close(ping)
 	}, func() {
 		for ev := range ping {
@@ -263,14 +178,14 @@ func RoundTripP50Row(ours, theirs *Latency) Row {
 // the channel baseline, and the round trip.
 func (s *suite) runRing() error {
 	d := s.cfg.Duration
-	for _, n := range RingBatches {
-		s.progress("ring: one-way, %s", BatchName(n))
+	for _, n := range ringbench.Batches {
+		s.progress("ring: one-way, %s", ringbench.BatchName(n))
 		t, pinned, err := RingThroughput(d, n)
 		if err != nil {
 			return err
 		}
 		s.notePinned(pinned)
-		row := NewRow("ring", BatchName(n)+" events/s", t.PerSec(), "events/s")
+		row := NewRow("ring", ringbench.BatchName(n)+" events/s", t.PerSec(), "events/s")
 		row.Note = fmt.Sprintf("%.2f ns/event", t.NSPerEvent())
 		if n != 1 {
 			s.rep.Add(row)

@@ -1,281 +1,219 @@
-package ring
+package ring_test
 
 import (
-	"fmt"
+	"runtime"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/tradeengine/engine/event"
+	"github.com/tradeengine/engine/ring"
+	"github.com/tradeengine/engine/ring/ringbench"
 )
 
-// benchSize is the capacity of the ring and of the baseline channel.
-const benchSize = 4096
+// The benchmarks measure through ring/ringbench, the harness the suite
+// (`engine bench ring`) and the peers module use too: the same events, the
+// same writer and reader loops, the same channel baselines. An op of
+// BenchmarkRing and BenchmarkChannel is ringbench.Chunk (1024) events;
+// ns/event and events/s are the figures to compare.
 
-// benchBatches are the writer batch sizes swept by the ring benchmarks; 1 is
-// reported as "unbatched".
-var benchBatches = []int{1, 16, 64, 256}
-
-func batchName(n int) string {
-	if n == 1 {
-		return "unbatched"
-	}
-	return fmt.Sprintf("batch=%d", n)
-}
-
-// fillEvent writes the fields of a new-order event, in place: into a ring
-// slot, or into the value then sent on a channel. (Building an event.In
-// literal and copying it whole costs more than the ring itself: the field
-// stores to the temporary stall the wide loads of the copy.)
-func fillEvent(e *event.In, seq int64) {
-	e.Seq = uint64(seq)
-	e.TS = seq
-	e.ID = uint64(seq)
-	e.Price = 100
-	e.Qty = 1
-	e.Symbol = 1
-	e.Account = 7
-	e.Kind = event.KindNew
-	e.Side = event.Buy
-	e.Type = event.Limit
-}
-
-// ringConsumer starts a consumer goroutine that reads every event (summing
-// Qty) until the sequencer closes, and returns the channel its sum arrives on.
-func ringConsumer(r *Ring[event.In], c *Consumer) <-chan int64 {
-	done := make(chan int64, 1)
-	go func() {
-		var sum int64
-		for next := int64(0); ; {
-			avail, ok := c.WaitFor(next)
-			if !ok {
-				break
-			}
-			for seq := next; seq <= avail; seq++ {
-				sum += r.Slot(seq).Qty
-			}
-			c.Release(avail)
-			next = avail + 1
-		}
-		done <- sum
-	}()
-	return done
-}
-
-// BenchmarkRing measures one writer (the benchmark goroutine) and one
-// consumer goroutine through a ring of 64-byte events, with the default
-// SpinYield strategy unless the name says busyspin; an op is one event.
+// BenchmarkRing measures one writer (the benchmark goroutine) and one reader
+// goroutine through a ring of 64-byte events, with the default SpinYield
+// strategy unless the name says busyspin. events/batch is the reader's mean
+// batch (see ringbench.Ring.Batches).
 func BenchmarkRing(b *testing.B) {
-	for _, n := range benchBatches {
-		b.Run(batchName(n), func(b *testing.B) { benchRing(b, n, SpinYield()) })
+	for _, n := range ringbench.Batches {
+		b.Run(ringbench.BatchName(n), func(b *testing.B) { benchRing(b, n, ring.SpinYield()) })
 	}
 	// BusySpin is only right when writer and consumer each own a core; on a
 	// shared two-vCPU machine it collapses whenever another process takes
 	// one of them, which these show.
 	for _, n := range []int{1, 64} {
-		b.Run("busyspin/"+batchName(n), func(b *testing.B) { benchRing(b, n, BusySpin()) })
+		b.Run("busyspin/"+ringbench.BatchName(n), func(b *testing.B) { benchRing(b, n, ring.BusySpin()) })
 	}
 }
 
-func benchRing(b *testing.B, n int, w WaitStrategy) {
-	r, err := New[event.In](benchSize, w)
+func benchRing(b *testing.B, n int, w ring.WaitStrategy) {
+	t, err := ringbench.NewRing(n, w)
 	if err != nil {
 		b.Fatal(err)
 	}
-	s := r.Sequencer()
-	done := ringConsumer(r, s.NewConsumer())
-	b.ReportAllocs()
-	b.SetBytes(event.Size)
-	var hi, seq int64
-	left := 0
-	for b.Loop() {
-		if left == 0 {
-			hi = s.Claim(n)
-			seq, left = hi-int64(n)+1, n
-		}
-		fillEvent(r.Slot(seq), seq)
-		seq++
-		left--
-		if left == 0 {
-			s.Publish(hi)
-		}
-	}
-	events := float64(b.N)
-	b.ReportMetric(events/b.Elapsed().Seconds(), "events/s")
-	for ; left > 0; left-- { // complete the last batch with empty events
-		*r.Slot(seq) = event.In{}
-		seq++
-	}
-	s.Publish(hi)
-	s.Close()
-	if sum := <-done; sum != int64(b.N) {
-		b.Fatalf("consumer summed %d, want %d", sum, b.N)
-	}
+	events := benchTransport(b, t)
+	b.ReportMetric(float64(events)/float64(t.Batches()), "events/batch")
 }
 
 // BenchmarkChannel is the baseline: the same events through a buffered
 // channel of the same capacity, one at a time or in arrays of 64.
 func BenchmarkChannel(b *testing.B) {
-	b.Run("unbatched", func(b *testing.B) {
-		ch, done := chanConsumer()
-		b.ReportAllocs()
-		b.SetBytes(event.Size)
-		var ev event.In
-		var seq int64
-		for b.Loop() {
-			fillEvent(&ev, seq)
-			ch <- ev
-			seq++
-		}
-		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
-		close(ch)
-		if sum := <-done; sum != int64(b.N) {
-			b.Fatalf("consumer summed %d, want %d", sum, b.N)
-		}
-	})
-	b.Run("batch=64", func(b *testing.B) {
-		ch, done := chanBatchConsumer()
-		b.ReportAllocs()
-		b.SetBytes(event.Size)
-		var batch [64]event.In
-		var seq int64
-		i := 0
-		for b.Loop() {
-			fillEvent(&batch[i], seq)
-			seq++
-			if i++; i == len(batch) {
-				ch <- batch
-				i = 0
-			}
-		}
-		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
-		clear(batch[i:])
-		ch <- batch
-		close(ch)
-		if sum := <-done; sum != int64(b.N) {
-			b.Fatalf("consumer summed %d, want %d", sum, b.N)
-		}
-	})
+	b.Run("unbatched", func(b *testing.B) { benchTransport(b, ringbench.NewChan()) })
+	b.Run("batch=64", func(b *testing.B) { benchTransport(b, ringbench.NewChanBatch()) })
 }
 
-func chanConsumer() (chan event.In, <-chan int64) {
-	ch := make(chan event.In, benchSize)
+// benchTransport writes ringbench.Chunk events per op through t from the
+// benchmark goroutine to a reader goroutine, reports ns/event and events/s,
+// and returns the number of events moved.
+func benchTransport(b *testing.B, t ringbench.Transport) int64 {
 	done := make(chan int64, 1)
-	go func() {
-		var sum int64
-		for ev := range ch {
-			sum += ev.Qty
-		}
-		done <- sum
-	}()
-	return ch, done
+	go func() { done <- t.Read() }()
+	b.ReportAllocs()
+	b.SetBytes(ringbench.Chunk * event.Size)
+	var next int64
+	for b.Loop() {
+		t.Write(next, ringbench.Chunk)
+		next += ringbench.Chunk
+	}
+	el := b.Elapsed()
+	b.ReportMetric(float64(el.Nanoseconds())/float64(next), "ns/event")
+	b.ReportMetric(float64(next)/el.Seconds(), "events/s")
+	t.Close()
+	if sum := <-done; sum != next {
+		b.Fatalf("reader summed %d, want %d", sum, next)
+	}
+	return next
 }
 
-func chanBatchConsumer() (chan [64]event.In, <-chan int64) {
-	ch := make(chan [64]event.In, benchSize/64)
-	done := make(chan int64, 1)
-	go func() {
-		var sum int64
-		for batch := range ch {
-			for i := range batch {
-				sum += batch[i].Qty
-			}
-		}
-		done <- sum
-	}()
-	return ch, done
-}
-
-// vsEvents is the number of events each side moves per op of
+// vsEvents is the number of events each transport moves per op of
 // BenchmarkRingVsChannel.
 const vsEvents = 1 << 20
 
 // BenchmarkRingVsChannel runs the ring and the channel back to back inside
-// each op, so that both see the same machine load, and reports the ratios of
-// their throughputs: ratio is the unbatched ring over the unbatched channel,
-// ratio-batch=64 the ring with batches of 64 over the channel sending arrays
-// of 64, and ratio-b64-vs-chan the ring with batches of 64 over the
-// unbatched channel (a writer batching what it has against the plain
-// channel). An op moves vsEvents events through each of the four; the ring
-// uses SpinYield.
+// each op (ringbench.Run, the writer and the reader on two unpinned
+// goroutines), so that both see the same machine load, and reports the
+// ratios of their throughputs. An op moves vsEvents events through each of:
+//
+//   - the unbatched ring (a claim and a publish per event; the reader takes
+//     everything published at once and releases it once; the writer reads
+//     the reader's sequence only when its cached copy says the ring may be
+//     full) and the buffered channel, one send per event: ratio;
+//   - the ring with writer batches of 64 and the channel of arrays of 64:
+//     ratio-batch=64; and that ring against the unbatched channel (a writer
+//     batching what it has against the plain channel): ratio-b64-vs-chan;
+//   - the unbatched ring and the channel on one goroutine, ringbench.Solo:
+//     Size events written one by one, then read back: solo-ratio, the ratio
+//     of their own work per event with no second core and no scheduler,
+//     which is what ratio tends to when the two goroutines take turns on one
+//     core; solo-ring-batch=64-ns/event is the solo ring with writer batches
+//     of 64, which shows what the unbatched ring's claim and publish per
+//     event cost.
+//
+// events/batch is the unbatched ring reader's mean batch: near 1 when writer
+// and reader ran at the same time on two cores, near 4096 (the ring's size)
+// when they took turns on one.
 func BenchmarkRingVsChannel(b *testing.B) {
-	var ring1, ring64, chan1, chan64 time.Duration
+	var ring1, chan1, ring64, chan64, solo1, solo64, soloChan time.Duration
+	var batches int64
 	for b.Loop() {
-		ring1 += timeRing(b, 1)
-		chan1 += timeChan(b)
-		ring64 += timeRing(b, 64)
-		chan64 += timeChanBatch(b)
+		r1 := newRing(b, 1)
+		ring1 += runUnpinned(b, r1)
+		batches += r1.Batches()
+		chan1 += runUnpinned(b, ringbench.NewChan())
+		ring64 += runUnpinned(b, newRing(b, 64))
+		chan64 += runUnpinned(b, ringbench.NewChanBatch())
+		solo1 += runSolo(b, newRing(b, 1))
+		solo64 += runSolo(b, newRing(b, 64))
+		soloChan += runSolo(b, ringbench.NewChan())
 	}
-	rate := func(d time.Duration) float64 { return float64(b.N) * vsEvents / d.Seconds() }
+	events := float64(b.N) * vsEvents
+	rate := func(d time.Duration) float64 { return events / d.Seconds() }
 	b.ReportMetric(rate(ring1), "ring-events/s")
 	b.ReportMetric(rate(chan1), "chan-events/s")
 	b.ReportMetric(rate(ring64), "ring-batch=64-events/s")
 	b.ReportMetric(rate(chan64), "chan-batch=64-events/s")
-	b.ReportMetric(rate(ring1)/rate(chan1), "ratio")
-	b.ReportMetric(rate(ring64)/rate(chan64), "ratio-batch=64")
-	b.ReportMetric(rate(ring64)/rate(chan1), "ratio-b64-vs-chan")
+	b.ReportMetric(float64(chan1)/float64(ring1), "ratio")
+	b.ReportMetric(float64(chan64)/float64(ring64), "ratio-batch=64")
+	b.ReportMetric(float64(chan1)/float64(ring64), "ratio-b64-vs-chan")
+	b.ReportMetric(events/float64(batches), "events/batch")
+	b.ReportMetric(float64(solo1.Nanoseconds())/events, "solo-ring-ns/event")
+	b.ReportMetric(float64(solo64.Nanoseconds())/events, "solo-ring-batch=64-ns/event")
+	b.ReportMetric(float64(soloChan.Nanoseconds())/events, "solo-chan-ns/event")
+	b.ReportMetric(float64(soloChan)/float64(solo1), "solo-ratio")
 }
 
-// timeRing moves vsEvents events through a fresh ring in batches of n and
-// returns how long the writer took, consumer drained.
-func timeRing(b *testing.B, n int) time.Duration {
-	r, err := New[event.In](benchSize, SpinYield())
+func newRing(b *testing.B, batch int) *ringbench.Ring {
+	r, err := ringbench.NewRing(batch, ring.SpinYield())
 	if err != nil {
 		b.Fatal(err)
 	}
-	s := r.Sequencer()
-	done := ringConsumer(r, s.NewConsumer())
-	start := time.Now()
-	for next := int64(0); next < vsEvents; {
-		hi := s.Claim(n)
-		for seq := next; seq <= hi; seq++ {
-			fillEvent(r.Slot(seq), seq)
-		}
-		s.Publish(hi)
-		next = hi + 1
-	}
-	s.Close()
-	sum := <-done
-	d := time.Since(start)
-	if sum != vsEvents {
-		b.Fatalf("ring consumer summed %d, want %d", sum, vsEvents)
-	}
-	return d
+	return r
 }
 
-// timeChan is timeRing for the unbatched channel.
-func timeChan(b *testing.B) time.Duration {
-	ch, done := chanConsumer()
-	start := time.Now()
-	var ev event.In
-	for seq := range int64(vsEvents) {
-		fillEvent(&ev, seq)
-		ch <- ev
+// runUnpinned moves vsEvents events through t with ringbench.Run and
+// returns how long it took, from the writer's start until the reader had
+// read the last event.
+func runUnpinned(b *testing.B, t ringbench.Transport) time.Duration {
+	res, err := ringbench.Run(t, ringbench.Unpinned, nanotime, ringbench.Limit{Events: vsEvents})
+	if err != nil {
+		b.Fatal(err)
 	}
-	close(ch)
-	sum := <-done
-	d := time.Since(start)
-	if sum != vsEvents {
-		b.Fatalf("channel consumer summed %d, want %d", sum, vsEvents)
-	}
-	return d
+	return time.Duration(res.Elapsed())
 }
 
-// timeChanBatch is timeRing for the channel of arrays of 64 events.
-func timeChanBatch(b *testing.B) time.Duration {
-	ch, done := chanBatchConsumer()
+// runSolo moves vsEvents events through t with ringbench.Solo.
+func runSolo(b *testing.B, t ringbench.Drainer) time.Duration {
 	start := time.Now()
-	var batch [64]event.In
-	for seq := range int64(vsEvents) {
-		fillEvent(&batch[seq%64], seq)
-		if seq%64 == 63 {
-			ch <- batch
+	if _, err := ringbench.Solo(t, vsEvents); err != nil {
+		b.Fatal(err)
+	}
+	return time.Since(start)
+}
+
+// epoch makes nanotime small; the difference of two values is what counts.
+var epoch = time.Now()
+
+// nanotime is ringbench.Run's clock here: nanoseconds on the monotonic clock.
+func nanotime() int64 { return int64(time.Since(epoch)) }
+
+// BenchmarkCacheLineHop measures the one-way trip of a cache line between
+// two goroutines: ping stores i in one ring.Sequence (alone on its line),
+// pong waits until it sees it and stores i in another, ping waits for that;
+// a round trip is two hops. Each waiter spins 1000 times before it calls
+// runtime.Gosched, so that the two can also take turns on one core. Ops of
+// 1000 round trips; hop-ns-min is the fastest op's mean hop (both goroutines
+// on their own core throughout: the hardware's figure), hop-ns-p50 the median
+// op's (what the machine gave the pair).
+func BenchmarkCacheLineHop(b *testing.B) {
+	const rounds = 1000
+	var ping, pong ring.Sequence
+	ping.Store(0)
+	pong.Store(0)
+	stop := make(chan struct{})
+	go func() {
+		defer close(stop)
+		for i := int64(1); ; i++ {
+			v := waitFor(&ping, i)
+			if v < 0 {
+				return
+			}
+			pong.Store(i)
+		}
+	}()
+	var hops []float64
+	var i int64
+	for b.Loop() {
+		t0 := time.Now()
+		for range rounds {
+			i++
+			ping.Store(i)
+			waitFor(&pong, i)
+		}
+		hops = append(hops, float64(time.Since(t0).Nanoseconds())/(2*rounds))
+	}
+	ping.Store(-1)
+	<-stop
+	slices.Sort(hops)
+	b.ReportMetric(hops[0], "hop-ns-min")
+	b.ReportMetric(hops[len(hops)/2], "hop-ns-p50")
+}
+
+// waitFor spins until s holds want or a negative value, and returns it.
+func waitFor(s *ring.Sequence, want int64) int64 {
+	for n := 0; ; n++ {
+		if v := s.Load(); v == want || v < 0 {
+			return v
+		}
+		if n == 1000 {
+			runtime.Gosched()
+			n = 0
 		}
 	}
-	close(ch)
-	sum := <-done
-	d := time.Since(start)
-	if sum != vsEvents {
-		b.Fatalf("channel consumer summed %d, want %d", sum, vsEvents)
-	}
-	return d
 }
