@@ -54,7 +54,10 @@ type Config struct {
 	OutRing int               // output ring slots, a power of two
 	Batch   int               // most events ingest publishes at once, 1..InRing
 	Wait    ring.WaitStrategy // how idle stages wait; nil means ring.SpinYield()
-	CPU     int               // CPU the logic is pinned to, or NoPin
+	CPU     int               // CPU the logic (or the shared thread) is pinned to, or NoPin
+	// Threads says how the stages share OS threads (see Threads);
+	// ThreadsAuto picks by the machine's CPUs.
+	Threads Threads
 	Matcher matcher.Config
 	// Risk configures the risk guard in front of the matcher; nil turns it
 	// off.

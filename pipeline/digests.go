@@ -75,11 +75,8 @@ func (r *run) takeDigest(seq uint64, ts int64, snap bool) bool {
 	d.taken = seq
 	d.scratch = r.logic.TakeDigest(c, seq, ts, d.scratch)
 	c.Snapshot = snap
-	d.ready <- c // room: at most digestSlots circulate
-	seqr := r.out.Sequencer()
-	hi := seqr.Claim(1)
-	*r.out.Slot(hi) = event.Out{Seq: seq, TS: ts, Kind: outDigest}
-	seqr.Publish(hi)
+	d.ready <- c                                                              // room: at most digestSlots circulate
+	r.outbox = append(r.outbox, event.Out{Seq: seq, TS: ts, Kind: outDigest}) // behind seq's outputs
 	return true
 }
 

@@ -1,9 +1,6 @@
 package pipeline
 
 import (
-	"context"
-	"fmt"
-
 	"github.com/tradeengine/engine/event"
 	"github.com/tradeengine/engine/wire"
 )
@@ -29,7 +26,9 @@ type pump struct {
 	free chan *pumped
 }
 
-func startPump(src Source, batch int, strict bool) *pump {
+// startPump starts reading src in batches; stopped is checked before each
+// batch, so that nothing is read once the run stops.
+func startPump(src Source, batch int, strict bool, stopped func() bool) *pump {
 	p := &pump{full: make(chan *pumped, 2), free: make(chan *pumped, 2)}
 	for range 2 {
 		p.free <- &pumped{evs: make([]event.In, batch)}
@@ -37,6 +36,11 @@ func startPump(src Source, batch int, strict bool) *pump {
 	bsrc, _ := src.(buffered)
 	go func() {
 		for b := range p.free {
+			if stopped() {
+				b.n, b.eof, b.err = 0, true, nil
+				p.full <- b
+				return
+			}
 			b.bad = b.bad[:0]
 			b.n, b.eof, b.err = fill(src, bsrc, b.evs, func(de *wire.DecodeError) bool {
 				b.bad = append(b.bad, de)
@@ -49,40 +53,4 @@ func startPump(src Source, batch int, strict bool) *pump {
 		}
 	}()
 	return p
-}
-
-// pumped is ingest with a pump: it publishes the batches the pump reads
-// and the commands handed to it, whichever comes first.
-func (ig *ingester) pumped(ctx context.Context, src Source) {
-	r := ig.r
-	p := startPump(src, len(ig.batch), r.cfg.Strict)
-	defer close(p.free) // the pump ends after its read in progress
-	done := ctx.Done()
-	for !r.stop.Load() {
-		select {
-		case <-done:
-			r.stop.Store(true)
-			return
-		case t := <-ig.cmds:
-			if !ig.commands(t) {
-				return
-			}
-		case b := <-p.full:
-			for _, de := range b.bad {
-				if ig.malformed(de) {
-					return
-				}
-			}
-			if b.err != nil {
-				r.setErr(fmt.Errorf("pipeline: feed: %w", b.err))
-			}
-			if b.n > 0 && !ig.publish(b.evs[:b.n], nil) {
-				return
-			}
-			if b.eof {
-				return
-			}
-			p.free <- b
-		}
-	}
 }

@@ -48,6 +48,8 @@ type run struct {
 	logic     *replay.Logic
 	snaps     *snapshotter // nil without snapshots
 	digests   *digester    // nil without a journal
+	outbox    []event.Out  // what the logic has to publish, from sent on (logic's thread)
+	sent      int
 
 	stop       atomic.Bool   // set by a failing stage or a cancelled context
 	snapNow    atomic.Bool   // a snapshot was asked for (SnapshotNow)
@@ -118,14 +120,14 @@ func Run(ctx context.Context, cfg Config, src Source, sink Sink) (Summary, error
 		defer ss.done()
 	}
 	start := time.Now()
-	stg, err := r.start(ctx, st)
+	stg, err := r.start(ctx, src, &sum, st)
 	if err != nil {
 		if j != nil {
 			j.Close()
 		}
 		return Summary{}, err
 	}
-	r.ingest(ctx, src, &sum)
+	stg.run()
 	r.finish(stg, st, j, &sum)
 	sum.ElapsedNS = time.Since(start).Nanoseconds()
 	if sum.ElapsedNS > 0 {
@@ -227,29 +229,37 @@ func (r *run) open(src Source, sink Sink, sum *Summary) (*sinkState, Source, *jo
 	return st, src, j, nil
 }
 
-// stages are the goroutines a run starts beside ingest, which runs on the
-// caller's.
+// stages are the goroutines of a run's stages and helpers.
 type stages struct {
-	logicDone, sinkDone <-chan struct{}
-	stopWatch           chan struct{}
-	progressDone        chan struct{}
+	run          func()            // runs on the caller's goroutine until its agents are done
+	done         []<-chan struct{} // the stages on goroutines of their own
+	stopWatch    chan struct{}
+	progressDone chan struct{}
 }
 
-// start starts the logic (pinned when asked), the snapshot writer, the
-// output checkpointer, the sink, the watch on ctx and the progress lines.
-func (r *run) start(ctx context.Context, st *sinkState) (*stages, error) {
+// start starts the snapshot writer, the output checkpointer, the stages as
+// the threading mode says (see Threads), the watch on ctx and the progress
+// lines. What runs on the caller's goroutine is stg.run.
+func (r *run) start(ctx context.Context, src Source, sum *Summary, st *sinkState) (*stages, error) {
 	if r.ctl != nil {
 		r.ctl.attach(r)
 	}
 	stg := &stages{stopWatch: make(chan struct{})}
-	if r.cfg.CPU == NoPin {
-		done := make(chan struct{})
-		go func() { defer close(done); r.runLogic() }()
-		stg.logicDone = done
-	} else {
-		var err error
-		if stg.logicDone, err = ring.GoPinned(r.cfg.CPU, r.runLogic); err != nil {
-			return nil, fmt.Errorf("pipeline: pin logic: %w (run unpinned with cpu %d)", err, NoPin)
+	mode := r.cfg.Threads.Resolve()
+	ingest := r.newIngestAgent(ctx, src, sum, mode == ThreadsDedicated)
+	logic := r.newLogicAgent(mode != ThreadsShared)
+	sink := r.newSinkAgent(st)
+	if mode != ThreadsShared {
+		if r.cfg.CPU == NoPin {
+			done := make(chan struct{})
+			go func() { defer close(done); runDedicated(logic) }()
+			stg.done = append(stg.done, done)
+		} else {
+			done, err := ring.GoPinned(r.cfg.CPU, func() { runDedicated(logic) })
+			if err != nil {
+				return nil, fmt.Errorf("pipeline: pin logic: %w (run unpinned with cpu %d)", err, NoPin)
+			}
+			stg.done = append(stg.done, done)
 		}
 	}
 	if r.snaps != nil {
@@ -258,9 +268,17 @@ func (r *run) start(ctx context.Context, st *sinkState) (*stages, error) {
 	if r.cfg.Journal != nil {
 		st.startCheckpointer(r.setErr)
 	}
-	sinkDone := make(chan struct{})
-	go func() { defer close(sinkDone); r.sink(st) }()
-	stg.sinkDone = sinkDone
+	switch mode {
+	case ThreadsShared:
+		stg.run = func() { r.runShared(r.cfg.CPU, ingest, logic, sink) }
+	case ThreadsLogic:
+		stg.run = func() { r.runShared(NoPin, ingest, sink) }
+	default:
+		done := make(chan struct{})
+		go func() { defer close(done); runDedicated(sink) }()
+		stg.done = append(stg.done, done)
+		stg.run = func() { runDedicated(ingest) }
+	}
 	go func() {
 		select {
 		case <-ctx.Done():
@@ -275,22 +293,13 @@ func (r *run) start(ctx context.Context, st *sinkState) (*stages, error) {
 	return stg, nil
 }
 
-// finish runs once ingest is done: it makes the journal durable, waits for
-// the logic and the sink to drain the rings and for the checkpointer and
-// the snapshot writer, closes the output and the journal, and fills in
+// finish runs once the caller's stages are done: it waits for the others
+// to drain the rings and for the checkpointer and the snapshot writer, closes the output and the journal, and fills in
 // what the summary says of them.
 func (r *run) finish(stg *stages, st *sinkState, j *journal.Journal, sum *Summary) {
-	if j != nil && j.Err() == nil {
-		// Ingest was the journal's appender and is done: make everything
-		// durable now, so that the sink's last checkpoint and the last
-		// snapshot, which wait for it, do not wait for the committer's
-		// next round (--batch-interval may be long).
-		if err := j.Commit(); err != nil {
-			r.setErr(fmt.Errorf("pipeline: journal commit: %w", err))
-		}
+	for _, done := range stg.done {
+		<-done
 	}
-	<-stg.logicDone
-	<-stg.sinkDone
 	st.stopCheckpointer()
 	if r.digests != nil {
 		sum.Digests, sum.DigestsSkipped = r.digests.written, r.digests.skipped

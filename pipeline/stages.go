@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -21,53 +20,12 @@ type buffered interface {
 	Buffered() int
 }
 
-// ingest is the single writer of the input ring. It decodes up to Batch
-// events, stamps them, and publishes them with one claim; with a Control
-// it also sequences the operator commands handed to it, as batches of
-// their own between two of the feed's.
-//
-// It checks ctx once per batch, so a cancelled run stops within a batch of
-// the cancel whatever the scheduler does with the run's other goroutines.
-// A live feed (Config.LiveFeed) is read on a goroutine of its own (see
-// pump), so that a quiet feed holds up neither commands nor a stop.
-func (r *run) ingest(ctx context.Context, src Source, sum *Summary) {
-	ig := &ingester{r: r, seqr: r.in.Sequencer(), sum: sum, seq: r.cfg.FirstSeq,
-		lastTS: r.lastTS, // a restart's clamp goes on from the last journaled event
-		batch:  make([]event.In, r.cfg.Batch)}
-	defer ig.seqr.Close()
-	if r.ctl != nil {
-		ig.cmds = r.ctl.cmds
-	}
-	if r.cfg.LiveFeed {
-		ig.pumped(ctx, src)
-		return
-	}
-	bsrc, _ := src.(buffered)
-	done := ctx.Done()
-	for !r.stop.Load() {
-		select {
-		case <-done:
-			r.stop.Store(true)
-			return
-		default:
-		}
-		if ig.cmds != nil && len(ig.cmds) > 0 && !ig.commands(nil) {
-			return
-		}
-		n, eof, err := fill(src, bsrc, ig.batch, ig.malformed)
-		if err != nil {
-			r.setErr(fmt.Errorf("pipeline: feed: %w", err))
-		}
-		if n > 0 && !ig.publish(ig.batch[:n], nil) {
-			return
-		}
-		if eof {
-			return
-		}
-	}
-}
-
-// ingester is ingest's state.
+// ingester is ingest's state: the single writer of the input ring. It
+// decodes up to Batch events, stamps them, and publishes them with one
+// claim, then journals them (the journal stage runs here, right after each
+// publish); with a Control it also sequences the operator commands handed to
+// it, as batches of their own between two of the feed's. See ingestAgent
+// for its duty cycle.
 type ingester struct {
 	r      *run
 	seqr   *ring.Sequencer
@@ -77,6 +35,11 @@ type ingester struct {
 	batch  []event.In
 	cmds   chan *ticket // nil without a Control
 	tk     []*ticket    // the commands of the batch being published
+	// pend is a batch stamped and sequenced that the ring had no room for
+	// yet (shared threading); pendTk its tickets.
+	pend   []event.In
+	pendTk []*ticket
+	block  bool // claim waits for room (a stage on a thread of its own)
 }
 
 // fill decodes up to len(batch) events from src: fewer when a buffered
@@ -126,8 +89,9 @@ func (ig *ingester) malformed(de *wire.DecodeError) bool {
 
 // commands sequences the commands waiting (first, when not nil, then the
 // others queued), as many as the batch and the logic's ticket queue hold,
-// and reports false when the run must stop.
-func (ig *ingester) commands(first *ticket) bool {
+// and publishes them; it reports how many it took and false when the run
+// must stop.
+func (ig *ingester) commands(first *ticket) (int, bool) {
 	q := ig.r.tickets
 	room := min(q.room(), len(ig.batch))
 	ig.tk = ig.tk[:0]
@@ -144,16 +108,19 @@ func (ig *ingester) commands(first *ticket) bool {
 		break
 	}
 	if len(ig.tk) == 0 {
-		return true
+		return 0, true
 	}
 	for i, t := range ig.tk {
 		ig.batch[i] = t.op.In
 	}
-	return ig.publish(ig.batch[:len(ig.tk)], ig.tk)
+	return len(ig.tk), ig.publish(ig.batch[:len(ig.tk)], ig.tk)
 }
 
-// publish stamps, sequences, publishes and journals batch; tk, when not
-// nil, are the tickets of the commands that batch holds, one per event.
+// publish stamps and sequences batch and publishes and journals it; tk,
+// when not nil, are the tickets of the commands that batch holds, one per
+// event. When the ring has no room (and the ingester may not wait for it)
+// the batch is kept in pend for the next cycle's claim. It reports false
+// when the run must stop.
 func (ig *ingester) publish(batch []event.In, tk []*ticket) bool {
 	r, sum := ig.r, ig.sum
 	n := len(batch)
@@ -200,7 +167,23 @@ func (ig *ingester) publish(batch []event.In, tk []*ticket) bool {
 		c.inTS.Store(batch[n-1].TS)
 		c.ingestProbe(batch[n-1].Seq)
 	}
-	hi := ig.seqr.Claim(n)
+	ig.pend, ig.pendTk = batch, tk
+	_, ok := ig.claim()
+	return ok
+}
+
+// claim publishes the pending batch and journals it. published is false
+// when the ring has no room for it now (it stays pending); ok is false when
+// the run must stop (the journal failed).
+func (ig *ingester) claim() (published, ok bool) {
+	r, sum, batch := ig.r, ig.sum, ig.pend
+	n := len(batch)
+	var hi int64
+	if ig.block {
+		hi = ig.seqr.Claim(n)
+	} else if hi, published = ig.seqr.TryClaim(n); !published {
+		return false, true
+	}
 	lo := hi - int64(n) + 1
 	for i := range batch {
 		*r.in.Slot(lo + int64(i)) = batch[i]
@@ -213,13 +196,15 @@ func (ig *ingester) publish(batch []event.In, tk []*ticket) bool {
 	r.lastSeq.Store(sum.LastSeq)
 	sum.EventsIn += int64(n)
 	r.eventsN.Store(sum.EventsIn)
+	tk := ig.pendTk
+	ig.pend, ig.pendTk = nil, nil
 	if r.jnl != nil && !r.journal() {
-		return false // the journal failed: the logic stops after what it took
+		return true, false // the journal failed: the logic stops after what it took
 	}
 	for _, t := range tk {
 		close(t.seqd)
 	}
-	return true
+	return true, true
 }
 
 func (r *run) deadLetter(de *wire.DecodeError) {
@@ -236,109 +221,6 @@ func (r *run) deadLetter(de *wire.DecodeError) {
 	}
 	if _, err := fmt.Fprintf(r.cfg.DeadLetter, "%s\t%v\t%s\n", where, de.Err, raw); err != nil {
 		r.setErr(fmt.Errorf("pipeline: dead letter: %w", err))
-	}
-}
-
-// runLogic consumes the input ring, applies each event to the logic and
-// publishes the answers to the output ring. It is the single writer of the
-// output ring and owns the logic; it runs on the pinned goroutine. It takes
-// the snapshots, at event boundaries. With a Control it also reports the
-// outputs of operator commands to whoever submitted them, pauses where a
-// pause command says, answers queries between batches (and, woken by an
-// alert, when idle) and publishes its counters after each batch.
-func (r *run) runLogic() {
-	outSeqr := r.out.Sequencer()
-	defer outSeqr.Close()
-	outSize := outSeqr.Size()
-	outs := make([]event.Out, 0, 4096)
-	snaps := r.snaps
-	c := r.ctl
-	if c != nil {
-		defer r.endTickets()
-	}
-	const noCmd = ^uint64(0)
-	cmdSeq := noCmd // sequence of the next command to report on
-	var last uint64 // sequence of the last event applied
-	var lastTS int64
-	next := int64(0)
-	for {
-		var avail int64
-		var ok bool
-		if c == nil {
-			avail, ok = r.logicIn.WaitFor(next)
-		} else {
-			var alerted bool
-			avail, ok, alerted = r.logicIn.WaitForAlert(next)
-			if alerted {
-				r.serve(last, lastTS)
-				continue
-			}
-			if cmdSeq == noCmd {
-				if t := r.tickets.peek(); t != nil {
-					cmdSeq = t.applied.Seq
-				}
-			}
-		}
-		if !ok {
-			break
-		}
-		for s := next; s <= avail; s++ {
-			in := r.in.Slot(s)
-			outs = r.logic.Apply(in, outs[:0])
-			// A mass cancel can answer with more events than the ring
-			// holds: publish in pieces of at most half the ring.
-			for done := 0; done < len(outs); {
-				n := min(len(outs)-done, outSize/2)
-				hi := outSeqr.Claim(n)
-				lo := hi - int64(n) + 1
-				for i := range n {
-					*r.out.Slot(lo + int64(i)) = outs[done+i]
-				}
-				outSeqr.Publish(hi)
-				done += n
-			}
-			last, lastTS = in.Seq, in.TS
-			snapped := snaps != nil && snaps.due(last) && snaps.take(r.logic, last, false)
-			if r.digests != nil && (snapped || r.digests.due(last)) {
-				r.takeDigest(last, lastTS, snapped)
-			}
-			if in.Seq == cmdSeq {
-				t := r.tickets.peek()
-				r.tickets.pop()
-				cmdSeq = noCmd
-				if nt := r.tickets.peek(); nt != nil {
-					cmdSeq = nt.applied.Seq
-				}
-				r.answered(t, outs)
-				if t.pause != 0 {
-					// Stop at this event's boundary: what follows waits.
-					r.logicIn.Release(s)
-					r.applied.Store(last)
-					r.publishCounters(lastTS, outs)
-					r.pause(t.pause, last, lastTS)
-				}
-			}
-		}
-		r.logicIn.Release(avail)
-		r.applied.Store(last)
-		next = avail + 1
-		if c != nil {
-			r.publishCounters(lastTS, outs)
-			if len(c.queries) > 0 || r.snapNow.Load() {
-				r.serve(last, lastTS)
-			}
-		} else if snaps != nil && r.snapNow.Swap(false) {
-			r.snapshot(last, lastTS, false)
-		}
-	}
-	if snaps != nil {
-		if last != 0 && last != snaps.lastTaken {
-			r.snapshot(last, lastTS, true)
-		}
-		close(snaps.pending)
-	}
-	if c != nil {
-		r.serve(last, lastTS) // the queries taken before the end
 	}
 }
 
@@ -382,25 +264,6 @@ func (r *run) publishCounters(ts int64, outs []event.Out) {
 	}
 }
 
-// pause holds the logic after the pause numbered k (at sequence seq, of
-// time ts) until a resume covers it or the run stops, answering queries
-// meanwhile.
-func (r *run) pause(k, seq uint64, ts int64) {
-	c := r.ctl
-	c.pausedNS.Store(time.Now().UnixNano())
-	c.pausedAt.Store(seq)
-	defer c.pausedAt.Store(0)
-	tick := time.NewTicker(50 * time.Millisecond) // a stop by a failing stage pokes nobody
-	defer tick.Stop()
-	for c.resumeGen.Load() < k && !r.stop.Load() {
-		r.serve(seq, ts)
-		select {
-		case <-c.wake:
-		case <-tick.C:
-		}
-	}
-}
-
 // serve answers the queries waiting and takes a snapshot asked for, at the
 // boundary after seq (of time ts).
 func (r *run) serve(seq uint64, ts int64) {
@@ -416,59 +279,6 @@ func (r *run) serve(seq uint64, ts int64) {
 			close(q.done)
 		default:
 			return
-		}
-	}
-}
-
-// sink consumes the output ring: digest, counts, the risk report and the
-// writer, and with a journal the output checkpoints (see CheckpointFile),
-// written at the boundary between two inputs' outputs.
-func (r *run) sink(st *sinkState) {
-	next := int64(0)
-	due := false
-	c := r.ctl
-	var lr *latencyRecorder
-	if c != nil {
-		lr = newLatencyRecorder()
-	}
-	for {
-		avail, ok := r.sinkIn.WaitFor(next)
-		if !ok {
-			break
-		}
-		for s := next; s <= avail; s++ {
-			o := r.out.Slot(s)
-			if o.Kind == outDigest {
-				if err := r.digests.record(st); err != nil {
-					r.setErr(err)
-				}
-				continue
-			}
-			if due && o.Seq != st.last {
-				// Every output of st.last and before is in.
-				due = !st.checkpoint(st.last, false)
-			}
-			if err := st.add(o); err != nil {
-				r.setErr(err)
-			}
-			due = due || st.due()
-		}
-		if c != nil {
-			c.sinkTS.Store(r.out.Slot(avail).TS) // before the release: the slot is the logic's after
-		}
-		r.sinkIn.Release(avail)
-		r.outN.Store(st.counts.out)
-		next = avail + 1
-		if c != nil {
-			c.sinkProbe(lr, st.last)
-		}
-	}
-	// The logic is done: every event it applied has all its outputs in.
-	st.checkpoint(max(st.last, r.applied.Load()), true)
-	if st.w != nil && st.writing {
-		if err := st.w.Flush(); err != nil {
-			st.writing = false
-			r.setErr(fmt.Errorf("pipeline: output: %w", err))
 		}
 	}
 }
