@@ -5,24 +5,23 @@ import (
 	"fmt"
 	"math"
 	"runtime"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/tradeengine/engine/journal"
 	"github.com/tradeengine/engine/pipeline"
-	"github.com/tradeengine/engine/ring"
 )
 
 // SustainableRule is how the e2e scenario decides that an offered rate is
 // sustained, and how it searches for the highest one.
-const SustainableRule = "a rate is sustained when the achieved rate is at least 99% of the offered rate and the corrected (intended-time) p99 is at most 1 ms (queues do not build up); the search doubles the offered rate from the best sustained fixed rate until a rate is not sustained, then bisects twice between the last sustained rate and the first that was not; when no fixed rate is sustained it halves the lowest one, at most three times"
+const SustainableRule = "a rate is sustained when the achieved rate is at least 99% of the offered rate and the corrected (intended-time) p99 is at most 1 ms (queues do not build up); the search doubles the offered rate from the best sustained fixed rate until a rate is not sustained, then bisects twice between the last sustained rate and the first that was not; when no rate is sustained it halves from 1M/s until one is, down to 1K/s; it runs in every threading mode"
 
 // Bounds of the sustainable rule.
 const (
 	sustainAchieved = 0.99
 	sustainP99      = 1_000_000 // ns
 	maxSearchRate   = 64e6
+	minSearchRate   = 1e3
 	// maxE2EEvents caps the events of one e2e step (and its 8 bytes of
 	// send time per event).
 	maxE2EEvents = 32 << 20
@@ -38,6 +37,8 @@ type E2EResult struct {
 	GCCycles uint64        // completed GC cycles from the end of the warm-up to the end of the run
 	GCPause  time.Duration // their stop-the-world pauses
 	Passes   uint64        // times the source wrapped around its flow
+	// Hiccup is the machine's hiccups measured beside the run, when asked.
+	Hiccup *Latency
 	// Unanswered counts inputs that produced no output event (not measured).
 	Unanswered int64
 	Summary    pipeline.Summary
@@ -58,12 +59,16 @@ type E2EOptions struct {
 	Duration    time.Duration // how long the source offers events
 	JournalDir  string        // where the batch-mode journal goes (empty, or new)
 	SegmentSize int64         // the journal's segment size, 0 for its default
-	// FlipPinning runs the logic the other way from DefaultConfig, a
-	// diagnostic: pinned to the last CPU when the default leaves it
-	// unpinned (machines with fewer than pipeline.PinMinCPUs CPUs), else
-	// unpinned.
-	FlipPinning bool
+	// Threads is the engine's threading mode (pipeline.ThreadsAuto: the
+	// machine's default).
+	Threads pipeline.Threads
+	// CPU pins the logic (or the shared thread) to a CPU; CPUDefault
+	// keeps pipeline.DefaultConfig's choice, pipeline.NoPin pins nothing.
+	CPU int
 }
+
+// CPUDefault as E2EOptions.CPU keeps pipeline.DefaultConfig's pinning.
+const CPUDefault = -2
 
 // E2ERun offers events from pool at o.Rate for about o.Duration through the
 // whole engine: pipeline.Run with pipeline.DefaultConfig and a batch-mode
@@ -81,24 +86,18 @@ func E2ERun(ctx context.Context, o E2EOptions, pool *FlowPool, sent []int64) (*E
 	lat := NewLatency("e2e", "e2e-"+label, fmt.Sprintf("end to end at %s events/s offered: intended send to first output, batch journal", label), MethodIntended)
 	cfg := pipeline.DefaultConfig()
 	cfg.Journal = &pipeline.JournalConfig{Dir: o.JournalDir, Options: journal.Options{Durability: journal.Batch, SegmentSize: o.SegmentSize}}
-	if o.FlipPinning {
-		if cfg.CPU == pipeline.NoPin {
-			cpus, err := ring.AllowedCPUs()
-			if err != nil || len(cpus) == 0 {
-				return nil, fmt.Errorf("bench: e2e: no cpu to pin the logic to: %v", err)
-			}
-			cfg.CPU = cpus[len(cpus)-1]
-		} else {
-			cfg.CPU = pipeline.NoPin
-		}
+	cfg.Threads = o.Threads.Resolve()
+	if o.CPU != CPUDefault {
+		cfg.CPU = o.CPU
 	}
+	lat.Title += ", " + cfg.Threads.String() + " threads"
 	if cfg.CPU == pipeline.NoPin {
-		lat.Title += ", logic unpinned"
+		lat.Title += ", unpinned"
 	} else {
-		lat.Title += fmt.Sprintf(", logic pinned to cpu %d", cfg.CPU)
+		lat.Title += fmt.Sprintf(", pinned to cpu %d", cfg.CPU)
 	}
-	if o.FlipPinning {
-		lat.Name += "-" + pinLabel(cfg.CPU)
+	if o.Threads != pipeline.ThreadsAuto {
+		lat.Name += "-" + cfg.Threads.String()
 	}
 	sink := NewLatencySink(clk, src, cfg.FirstSeq, lat)
 
@@ -131,21 +130,42 @@ func E2ERun(ctx context.Context, o E2EOptions, pool *FlowPool, sent []int64) (*E
 	return res, nil
 }
 
-// runE2E is the e2e scenario: the fixed rates, then the search for the
-// highest sustainable rate when Rates holds a 0.
+// runE2E is the e2e scenario: the fixed rates in the configured threading
+// mode, at 1M/s the other modes and the machine's hiccups beside it, then
+// the search for the highest sustainable rate in each mode when Rates
+// holds a 0.
 func (s *suite) runE2E(ctx context.Context) error {
 	pool, err := s.flowPool()
 	if err != nil {
 		return err
 	}
 	var sent []int64
-	step := func(rate float64, flip bool) (*E2EResult, error) {
+	main := s.cfg.Threads.Resolve()
+	step := func(rate float64, mode pipeline.Threads, hic bool) (*E2EResult, error) {
 		dir, done, err := s.tempDir("e2e")
 		if err != nil {
 			return nil, err
 		}
 		defer done()
-		r, err := E2ERun(ctx, E2EOptions{Rate: rate, Duration: s.cfg.Duration, JournalDir: dir, SegmentSize: s.cfg.SegmentSize, FlipPinning: flip}, pool, sent)
+		o := E2EOptions{Rate: rate, Duration: s.cfg.Duration, JournalDir: dir, SegmentSize: s.cfg.SegmentSize, CPU: s.cfg.CPU}
+		if mode != main || s.cfg.Threads != pipeline.ThreadsAuto {
+			o.Threads = mode
+		}
+		var h *Hiccup
+		if hic {
+			cpu := pipeline.DefaultConfig().CPU
+			if s.cfg.CPU != CPUDefault {
+				cpu = s.cfg.CPU
+			}
+			h = StartHiccup(SystemClock(), HiccupCPU(cpu))
+		}
+		r, err := E2ERun(ctx, o, pool, sent)
+		if h != nil {
+			lat := h.Stop()
+			if err == nil {
+				r.Hiccup = lat
+			}
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -154,56 +174,120 @@ func (s *suite) runE2E(ctx context.Context) error {
 		if !r.Sustained() {
 			ok = "not sustained"
 		}
-		s.progress("e2e: %s/s offered: achieved %s/s, p50 %s, p99 %s, p99.99 %s: %s", RateLabel(rate), FormatSI(r.Achieved),
+		s.progress("e2e: %s/s offered, %s threads: achieved %s/s, p50 %s, p99 %s, p99.99 %s: %s", RateLabel(rate), mode, FormatSI(r.Achieved),
 			FormatNS(float64(r.Latency.Corrected.ValueAtQuantile(50))), FormatNS(float64(r.Latency.Corrected.ValueAtQuantile(99))),
 			FormatNS(float64(r.Latency.Corrected.ValueAtQuantile(99.99))), ok)
 		return r, nil
 	}
 
 	search := false
-	var best *E2EResult
+	best := map[pipeline.Threads]*E2EResult{}
+	keep := func(r *E2EResult, mode pipeline.Threads) {
+		if r.Sustained() && (best[mode] == nil || r.Offered > best[mode].Offered) {
+			best[mode] = r
+		}
+	}
 	for _, rate := range s.cfg.Rates {
 		if rate == 0 {
 			search = true
 			continue
 		}
-		s.progress("e2e: %s/s offered for %v", RateLabel(rate), s.cfg.Duration)
-		r, err := step(rate, false)
+		s.progress("e2e: %s/s offered for %v, %s threads", RateLabel(rate), s.cfg.Duration, main)
+		r, err := step(rate, main, false)
 		if err != nil {
 			return err
 		}
-		if err := s.addE2E(r, RateLabel(rate)+"/s"); err != nil {
+		keep(r, main)
+		if rate != 1e6 {
+			if err := s.addE2E(r, RateLabel(rate)+"/s", nil); err != nil {
+				return err
+			}
+			continue
+		}
+		// At 1M/s, the machine's floor measured right after, alone, and
+		// each other mode beside: the ratios are of the same run.
+		s.progress("e2e: the machine's hiccups, alone, for %v", s.cfg.Duration)
+		floor := s.hiccupAlone(ctx)
+		if err := s.addE2E(r, RateLabel(rate)+"/s "+main.String(), floor); err != nil {
 			return err
 		}
-		if rate == 1e6 {
-			// The diagnostic beside the 1M/s target: the same step with
-			// the logic pinned the other way, to show what pinning does
-			// here.
-			other := pinLabel(pipeline.NoPin)
-			if pipeline.DefaultConfig().CPU == pipeline.NoPin {
-				other = pinLabel(0)
+		for _, mode := range []pipeline.Threads{pipeline.ThreadsShared, pipeline.ThreadsDedicated, pipeline.ThreadsLogic} {
+			if mode == main {
+				continue
 			}
-			s.progress("e2e: %s/s offered, logic %s (diagnostic)", RateLabel(rate), other)
-			u, err := step(rate, true)
+			u, err := step(rate, mode, false)
 			if err != nil {
 				return err
 			}
-			if err := s.addE2E(u, RateLabel(rate)+"/s "+other); err != nil {
+			keep(u, mode)
+			if err := s.addE2E(u, RateLabel(rate)+"/s "+mode.String(), floor); err != nil {
 				return err
 			}
+			s.rep.Add(NewRow("e2e", RateLabel(rate)+"/s p99 "+mode.String()+" / "+main.String(),
+				float64(u.Latency.Corrected.ValueAtQuantile(99))/math.Max(1, float64(r.Latency.Corrected.ValueAtQuantile(99))), "x"))
 		}
-		if r.Sustained() && (best == nil || r.Offered > best.Offered) {
-			best = r
+		// The spinner beside the engine: the floor under load, which also
+		// takes a CPU from the engine (its figures are worse for it).
+		s.progress("e2e: %s/s offered, %s threads, hiccup spinner beside", RateLabel(rate), main)
+		h, err := step(rate, main, true)
+		if err != nil {
+			return err
+		}
+		h.Latency.Name += "-beside-hiccup"
+		h.Latency.Title += ", hiccup spinner beside"
+		if h.Hiccup != nil {
+			h.Hiccup.Scenario, h.Hiccup.Name = "e2e", "hiccup-beside-e2e-"+RateLabel(rate)
+			h.Hiccup.Title += ", beside e2e at " + RateLabel(rate) + "/s"
+		}
+		if err := s.addE2E(h, RateLabel(rate)+"/s "+main.String()+" beside hiccup", h.Hiccup); err != nil {
+			return err
+		}
+		if h.Hiccup != nil {
+			if err := s.addLatency(h.Hiccup); err != nil {
+				return err
+			}
 		}
 	}
 	if !search {
 		return nil
 	}
+	searched := map[pipeline.Threads]bool{}
+	for _, mode := range []pipeline.Threads{main, pipeline.ThreadsShared, pipeline.ThreadsDedicated, pipeline.ThreadsLogic} {
+		if searched[mode] {
+			continue
+		}
+		searched[mode] = true
+		if err := s.searchE2E(ctx, mode, best[mode], step); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
+// hiccupAlone measures the machine's hiccups for the run's duration with
+// nothing else running, for the e2e rows' ratios; nil when it cannot.
+func (s *suite) hiccupAlone(ctx context.Context) *Latency {
+	h := StartHiccup(SystemClock(), HiccupCPU(pipeline.NoPin))
+	select {
+	case <-ctx.Done():
+	case <-time.After(s.cfg.Duration):
+	}
+	lat := h.Stop()
+	lat.Scenario, lat.Name = "e2e", "hiccup-e2e"
+	lat.Title += ", alone, in the e2e scenario"
+	if err := s.addLatency(lat); err != nil {
+		return nil
+	}
+	return lat
+}
+
+// searchE2E searches the highest sustainable rate in one threading mode,
+// from the best sustained fixed rate (good, nil for none).
+func (s *suite) searchE2E(ctx context.Context, mode pipeline.Threads, good *E2EResult, step func(float64, pipeline.Threads, bool) (*E2EResult, error)) error {
 	var steps []string
 	try := func(rate float64) (*E2EResult, error) {
-		s.progress("e2e: search: %s/s offered for %v", RateLabel(rate), s.cfg.Duration)
-		r, err := step(rate, false)
+		s.progress("e2e: search, %s threads: %s/s offered for %v", mode, RateLabel(rate), s.cfg.Duration)
+		r, err := step(rate, mode, false)
 		if err != nil {
 			return nil, err
 		}
@@ -215,16 +299,16 @@ func (s *suite) runE2E(ctx context.Context) error {
 			FormatSI(r.Achieved), FormatNS(float64(r.Latency.Corrected.ValueAtQuantile(99)))))
 		return r, nil
 	}
-	good := best
 	var bad float64
-	if !slices.ContainsFunc(s.cfg.Rates, func(r float64) bool { return r > 0 }) {
-		// No fixed rate ran: start the search at 1M/s.
+	if good == nil {
 		r, err := try(1e6)
 		if err != nil {
 			return err
 		}
 		if r.Sustained() {
 			good = r
+		} else {
+			bad = 1e6
 		}
 	}
 	if good != nil {
@@ -240,14 +324,9 @@ func (s *suite) runE2E(ctx context.Context) error {
 			good = r
 		}
 	} else {
-		bad = 1e6
-		for _, r := range s.cfg.Rates {
-			if r > 0 {
-				bad = min(bad, r)
-			}
-		}
-		for range 3 {
-			r, err := try(bad / 2)
+		// Halve until a rate is sustained: every mode gets a number.
+		for bad > minSearchRate {
+			r, err := try(roundRate(bad / 2))
 			if err != nil {
 				return err
 			}
@@ -255,7 +334,7 @@ func (s *suite) runE2E(ctx context.Context) error {
 				good = r
 				break
 			}
-			bad /= 2
+			bad = roundRate(bad / 2)
 		}
 	}
 	if good != nil && bad > 0 {
@@ -275,14 +354,15 @@ func (s *suite) runE2E(ctx context.Context) error {
 			}
 		}
 	}
-	s.rep.Note("e2e search for the highest sustainable rate: %s", strings.Join(steps, "; "))
+	metric := "highest sustainable rate, " + mode.String() + " threads"
+	s.rep.Note("e2e search for the highest sustainable rate, %s threads: %s", mode, strings.Join(steps, "; "))
 	if good == nil {
-		row := NewRow("e2e", "highest sustainable rate", math.NaN(), "events/s")
-		row.Note = "no rate tried was sustained"
+		row := NewRow("e2e", metric, math.NaN(), "events/s")
+		row.Note = fmt.Sprintf("not sustained down to %s/s", RateLabel(minSearchRate))
 		s.rep.Add(row)
 		return nil
 	}
-	row := NewRow("e2e", "highest sustainable rate", good.Offered, "events/s")
+	row := NewRow("e2e", metric, good.Offered, "events/s")
 	row.Note = fmt.Sprintf("achieved %s/s, p99 %s; not sustained at %s/s", FormatSI(good.Achieved),
 		FormatNS(float64(good.Latency.Corrected.ValueAtQuantile(99))), RateLabel(bad))
 	if bad == 0 {
@@ -290,22 +370,13 @@ func (s *suite) runE2E(ctx context.Context) error {
 			FormatNS(float64(good.Latency.Corrected.ValueAtQuantile(99))), RateLabel(maxSearchRate))
 	}
 	s.rep.Add(row)
-	if good != best { // the fixed rates' results are in the table already
-		good.Latency.Name = "e2e-max-" + RateLabel(good.Offered)
-		good.Latency.Title = "end to end at the highest sustainable rate, " + RateLabel(good.Offered) + " events/s offered"
-		return s.addE2E(good, "max "+RateLabel(good.Offered)+"/s")
-	}
 	return nil
 }
 
-// roundRate rounds a rate to two significant digits.
-func roundRate(r float64) float64 {
-	p := math.Pow(10, math.Floor(math.Log10(r))-1)
-	return math.Round(r/p) * p
-}
-
-// addE2E adds a step's latency and rows under the given label.
-func (s *suite) addE2E(r *E2EResult, label string) error {
+// addE2E adds a step's latency and rows under the given label; floor, when
+// not nil, is the machine's hiccups measured in the same run, whose ratio
+// each percentile row notes.
+func (s *suite) addE2E(r *E2EResult, label string, floor *Latency) error {
 	if err := s.addLatency(r.Latency); err != nil {
 		return err
 	}
@@ -325,6 +396,13 @@ func (s *suite) addE2E(r *E2EResult, label string) error {
 	}{{"p50", 50}, {"p99", 99}, {"p99.99", 99.99}} {
 		row := NewRow("e2e", label+" "+q.name, float64(c.ValueAtQuantile(q.q)), "ns")
 		row.Note = "raw " + FormatNS(float64(r.Latency.Raw.ValueAtQuantile(q.q)))
+		if floor != nil {
+			// The machine's own floor at the same quantile, in the same
+			// run (jHiccup's corrected histogram: time-weighted, like the
+			// e2e's intended-time one).
+			hq := float64(floor.Corrected.ValueAtQuantile(q.q))
+			row.Note += fmt.Sprintf("; hiccup %s, ratio %.1fx", FormatNS(hq), float64(c.ValueAtQuantile(q.q))/math.Max(1, hq))
+		}
 		s.rep.Add(row)
 	}
 	row = NewRow("e2e", label+" max", float64(c.Max()), "ns")
@@ -335,10 +413,8 @@ func (s *suite) addE2E(r *E2EResult, label string) error {
 	return nil
 }
 
-// pinLabel names a pinning: "pinned" or "unpinned".
-func pinLabel(cpu int) string {
-	if cpu == pipeline.NoPin {
-		return "unpinned"
-	}
-	return "pinned"
+// roundRate rounds a rate to two significant digits.
+func roundRate(r float64) float64 {
+	p := math.Pow(10, math.Floor(math.Log10(r))-1)
+	return math.Round(r/p) * p
 }

@@ -2,12 +2,13 @@ package bench
 
 import (
 	"context"
-	"github.com/tradeengine/engine/pipeline"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/tradeengine/engine/pipeline"
 )
 
 // TestSmoke runs every scenario for a fraction of a second, without the
@@ -43,7 +44,13 @@ func TestSmoke(t *testing.T) {
 			t.Errorf("no placeholder row for the %s target against %s", k.metric, k.peer)
 		}
 	}
-	for _, want := range []string{"e2e-100K", "e2e-1M", "e2e-1M-" + pinLabel(otherPin()), "ring-rtt", "chan-rtt", "matcher-generated", "journal-sync-append", "killlat", "killlat-answer", "killlat-flow-1M"} {
+	wants := []string{"e2e-100K", "e2e-1M", "e2e-1M-beside-hiccup", "hiccup-e2e", "hiccup-beside-e2e-1M", "ring-rtt", "chan-rtt", "matcher-generated", "journal-sync-append", "killlat", "killlat-answer", "killlat-flow-1M"}
+	for _, m := range []pipeline.Threads{pipeline.ThreadsShared, pipeline.ThreadsDedicated, pipeline.ThreadsLogic} {
+		if m != pipeline.ThreadsAuto.Resolve() {
+			wants = append(wants, "e2e-1M-"+m.String()) // the modes beside the machine's own
+		}
+	}
+	for _, want := range wants {
 		if !slices.ContainsFunc(rep.Latencies, func(l LatencyFile) bool { return l.Name == want }) {
 			t.Errorf("no latency %s", want)
 		}
@@ -77,12 +84,4 @@ func TestRunRefusesBadConfig(t *testing.T) {
 			}
 		})
 	}
-}
-
-// otherPin is a cpu pinned the other way from DefaultConfig.
-func otherPin() int {
-	if pipeline.DefaultConfig().CPU == pipeline.NoPin {
-		return 0
-	}
-	return pipeline.NoPin
 }

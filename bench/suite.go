@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/tradeengine/engine/pipeline"
 )
 
 // Scenarios are the scenario names, in the order a run takes them.
@@ -28,6 +30,14 @@ type Config struct {
 	Command string
 	// Scenarios to run, a subset of Scenarios; empty runs them all.
 	Scenarios []string
+	// Threads is the engine's threading mode in the e2e scenario
+	// (pipeline.ThreadsAuto: the machine's default); the 1M/s step also
+	// runs the other modes beside it, and the search for the highest
+	// sustainable rate runs in each.
+	Threads pipeline.Threads
+	// CPU pins the e2e engine's logic (or shared thread); CPUDefault keeps
+	// pipeline.DefaultConfig's choice.
+	CPU int
 	// Duration is the length of each measurement (one ring batch size,
 	// one journal mode, one e2e rate, ...).
 	Duration time.Duration
@@ -75,6 +85,7 @@ type Config struct {
 func ShortConfig() Config {
 	return Config{
 		Mode:          "short",
+		CPU:           CPUDefault,
 		Duration:      700 * time.Millisecond,
 		Rates:         []float64{100_000, 1_000_000, 0},
 		Out:           "bench-out",

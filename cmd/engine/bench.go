@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tradeengine/engine/bench"
+	"github.com/tradeengine/engine/pipeline"
 )
 
 const benchSynopsis = `[hiccup|ring|matcher|journal|e2e|killlat|all] [--duration D] [--rate R[,R...]] [--out DIR] [--peers=false] [--smoke]
@@ -44,6 +45,8 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	data := fs.String("data", "", "`directory` of the LOBSTER AMZN day (default: ../shared/data/"+bench.LOBSTERDirName+" and similar)")
 	tmp := fs.String("tmp", "", "`directory` for the temporary journals (default: the system's)")
 	md := fs.String("write-benchmarks-md", "", "also write BENCHMARKS.md to `path` (links point into --out)")
+	threads := fs.String("threads", "auto", "e2e: the engine's threading mode, auto (shared below 4 CPUs, dedicated from 4), dedicated, shared or logic; the 1M/s step runs the others beside it")
+	cpu := fs.Int("cpu", bench.CPUDefault, "e2e: CPU to pin the logic (or the shared thread) to, -1 for none (default: engine run's)")
 
 	command := strings.TrimSpace("engine bench " + strings.Join(args, " "))
 	var scenario string
@@ -90,6 +93,14 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 		cfg.Rates = rs
 	}
 	cfg.Out, cfg.Peers, cfg.PeersDir, cfg.DataDir, cfg.TempDir, cfg.BenchmarksMD = *out, *peers, *peersDir, *data, *tmp, *md
+	th, err := pipeline.ParseThreads(*threads)
+	if err != nil {
+		return usageError{fmt.Sprintf("--threads %q: want auto, dedicated, shared or logic", *threads)}
+	}
+	if *cpu < pipeline.NoPin && *cpu != bench.CPUDefault {
+		return usageError{fmt.Sprintf("--cpu %d: want a CPU number or %d for none", *cpu, pipeline.NoPin)}
+	}
+	cfg.Threads, cfg.CPU = th, *cpu
 	cfg.Progress = stderr
 	cfg.Command = command
 
