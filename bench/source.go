@@ -137,6 +137,13 @@ func (s *PacedSource) Buffered() int {
 	return 0
 }
 
+// Ready reports whether Next would return at once: the next event is due,
+// or the flow is over (Next says io.EOF). An engine stage sharing its
+// thread reads the source only when it is ready, never waiting in Next.
+func (s *PacedSource) Ready() bool {
+	return s.next >= s.n || s.clk.Now() >= s.Due(s.next)
+}
+
 // Passes returns the number of times the source started its flow again.
 func (s *PacedSource) Passes() uint64 { return uint64((s.n - 1) / len(s.cyc.flow)) }
 
