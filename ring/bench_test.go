@@ -1,7 +1,6 @@
 package ring_test
 
 import (
-	"runtime"
 	"slices"
 	"testing"
 	"time"
@@ -164,29 +163,34 @@ var epoch = time.Now()
 func nanotime() int64 { return int64(time.Since(epoch)) }
 
 // BenchmarkCacheLineHop measures the one-way trip of a cache line between
-// two goroutines: ping stores i in one ring.Sequence (alone on its line),
-// pong waits until it sees it and stores i in another, ping waits for that;
-// a round trip is two hops. Each waiter spins 1000 times before it calls
-// runtime.Gosched, so that the two can also take turns on one core. Ops of
-// 1000 round trips; hop-ns-min is the fastest op's mean hop (both goroutines
-// on their own core throughout: the hardware's figure), hop-ns-p50 the median
-// op's (what the machine gave the pair).
+// two CPUs: ping, pinned to one CPU, stores i in a ring.Sequence (alone on
+// its line); pong, pinned to another, spins until it sees it and stores i in
+// another Sequence, on which ping spins; a round trip is two hops. An op is
+// 100 round trips; hop-ns-min is the fastest op's mean hop (both goroutines
+// running throughout: the hardware's figure), hop-ns-p50 the median op's.
+// Both sides only spin, so each needs a CPU of its own; the benchmark is
+// skipped with fewer than two.
 func BenchmarkCacheLineHop(b *testing.B) {
-	const rounds = 1000
+	cpus, err := ring.AllowedCPUs()
+	if err != nil || len(cpus) < 2 {
+		b.Skip("fewer than two CPUs to pin to")
+	}
+	if err := ring.PinCurrent(cpus[len(cpus)-2]); err != nil {
+		b.Skip(err)
+	}
+	defer ring.Unpin()
+	const rounds = 100
 	var ping, pong ring.Sequence
 	ping.Store(0)
 	pong.Store(0)
-	stop := make(chan struct{})
-	go func() {
-		defer close(stop)
-		for i := int64(1); ; i++ {
-			v := waitFor(&ping, i)
-			if v < 0 {
-				return
-			}
+	done, err := ring.GoPinned(cpus[len(cpus)-1], func() {
+		for i := int64(1); spinFor(&ping, i) >= 0; i++ {
 			pong.Store(i)
 		}
-	}()
+	})
+	if err != nil {
+		b.Skip(err)
+	}
 	var hops []float64
 	var i int64
 	for b.Loop() {
@@ -194,26 +198,22 @@ func BenchmarkCacheLineHop(b *testing.B) {
 		for range rounds {
 			i++
 			ping.Store(i)
-			waitFor(&pong, i)
+			spinFor(&pong, i)
 		}
 		hops = append(hops, float64(time.Since(t0).Nanoseconds())/(2*rounds))
 	}
 	ping.Store(-1)
-	<-stop
+	<-done
 	slices.Sort(hops)
 	b.ReportMetric(hops[0], "hop-ns-min")
 	b.ReportMetric(hops[len(hops)/2], "hop-ns-p50")
 }
 
-// waitFor spins until s holds want or a negative value, and returns it.
-func waitFor(s *ring.Sequence, want int64) int64 {
-	for n := 0; ; n++ {
+// spinFor spins until s holds want or a negative value, and returns it.
+func spinFor(s *ring.Sequence, want int64) int64 {
+	for {
 		if v := s.Load(); v == want || v < 0 {
 			return v
-		}
-		if n == 1000 {
-			runtime.Gosched()
-			n = 0
 		}
 	}
 }
