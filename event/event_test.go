@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"testing"
 	"unsafe"
+
+	"github.com/cespare/xxhash/v2"
 )
 
 func TestLayout(t *testing.T) {
@@ -264,5 +266,56 @@ func TestDigestState(t *testing.T) {
 	}
 	if err := second.UnmarshalBinary([]byte("junk")); err == nil {
 		t.Fatal("junk state accepted")
+	}
+}
+
+// TestDigestIsXXHash: the digest is xxhash64 of the outputs' canonical
+// encodings, its state xxhash's own encoding: a state saved by either
+// continues in the other.
+func TestDigestIsXXHash(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	outs := make([]Out, 1000)
+	all := NewDigest()
+	for i := range outs {
+		outs[i] = Out{Seq: rng.Uint64(), TS: rng.Int64(), ID: rng.Uint64(), Other: rng.Uint64(), Price: rng.Int64(), Qty: rng.Int64(),
+			Symbol: rng.Uint32(), Account: rng.Uint32(), OtherAccount: rng.Uint32(), Kind: OutKind(rng.IntN(19) + 1), Side: Side(rng.IntN(3)), Reason: Reason(rng.IntN(90))}
+	}
+	x := xxhash.New()
+	var buf [Size]byte
+	d := NewDigest()
+	for i := range outs {
+		if i == 500 {
+			// Continue the library's state in the digest and the other way.
+			st, _ := x.MarshalBinary()
+			var e Digest
+			if err := e.UnmarshalBinary(st); err != nil {
+				t.Fatal(err)
+			}
+			if e.Sum64() != d.Sum64() || e.Sum64() != x.Sum64() {
+				t.Fatalf("at 500: from xxhash's state %x, digest %x, xxhash %x", e.Sum64(), d.Sum64(), x.Sum64())
+			}
+			ds, _ := d.MarshalBinary()
+			y := xxhash.New()
+			if err := y.UnmarshalBinary(ds); err != nil || y.Sum64() != x.Sum64() {
+				t.Fatalf("xxhash from the digest's state: %v %x %x", err, y.Sum64(), x.Sum64())
+			}
+		}
+		outs[i].Encode(buf[:])
+		x.Write(buf[:])
+		if i%2 == 0 {
+			d.Add(&outs[i])
+		} else {
+			d.AddAll(outs[i : i+1])
+		}
+	}
+	all.AddAll(outs)
+	if d.Sum64() != x.Sum64() || all.Sum64() != x.Sum64() {
+		t.Fatalf("digest %x (all at once %x), xxhash of the encodings %x", d.Sum64(), all.Sum64(), x.Sum64())
+	}
+	x.Write(buf[:7])
+	st, _ := x.MarshalBinary()
+	var e Digest
+	if err := e.UnmarshalBinary(st); err == nil {
+		t.Fatal("a state inside an output accepted")
 	}
 }

@@ -38,8 +38,12 @@ type digester struct {
 // the sink may fall behind by a few.
 const digestSlots = 8
 
+// digestMaxPending bounds the checkpoints on their way to the sink, those
+// of snapshots included.
+const digestMaxPending = 64
+
 func newDigester(log *replay.DigestLog, every, firstSeq uint64) *digester {
-	d := &digester{log: log, every: every, free: make(chan *replay.Checkpoint, digestSlots), ready: make(chan *replay.Checkpoint, digestSlots)}
+	d := &digester{log: log, every: every, free: make(chan *replay.Checkpoint, digestSlots), ready: make(chan *replay.Checkpoint, digestMaxPending)}
 	d.next = (firstSeq/every + 1) * every
 	if firstSeq%every == 0 {
 		d.next = firstSeq
@@ -69,13 +73,19 @@ func (r *run) takeDigest(seq uint64, ts int64, snap bool) bool {
 	select {
 	case c = <-d.free:
 	default:
-		d.skipped++
-		return false
+		if !snap || len(d.ready) == cap(d.ready) {
+			d.skipped++
+			return false
+		}
+		// A snapshot's checkpoint is the one a replay from the snapshot
+		// continues the output digest from: it is not skipped while the
+		// sink lags (a rare allocation rather than a gap).
+		c = new(replay.Checkpoint)
 	}
 	d.taken = seq
 	d.scratch = r.logic.TakeDigest(c, seq, ts, d.scratch)
 	c.Snapshot = snap
-	d.ready <- c                                                              // room: at most digestSlots circulate
+	d.ready <- c                                                              // room: the slots and the snapshots' extra ones stay within its capacity
 	r.outbox = append(r.outbox, event.Out{Seq: seq, TS: ts, Kind: outDigest}) // behind seq's outputs
 	return true
 }
@@ -84,7 +94,12 @@ func (r *run) takeDigest(seq uint64, ts int64, snap bool) bool {
 // every output before the marker being in, and appends it (sink goroutine).
 func (d *digester) record(st *sinkState) error {
 	c := <-d.ready
-	defer func() { d.free <- c }()
+	defer func() {
+		select {
+		case d.free <- c:
+		default: // one made for a snapshot while the slots were out
+		}
+	}()
 	return d.write(c, st)
 }
 

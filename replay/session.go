@@ -2,15 +2,12 @@ package replay
 
 import (
 	"cmp"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
-	"math/bits"
 	"slices"
 	"strings"
 
-	"github.com/cespare/xxhash/v2"
 	"github.com/tradeengine/engine/event"
 	"github.com/tradeengine/engine/journal"
 	"github.com/tradeengine/engine/matcher"
@@ -65,7 +62,7 @@ type Session struct {
 
 	opts    Options
 	r       *Replayer
-	digest  outDigest
+	digest  *event.Digest
 	ck      int // next checkpoint to compare
 	res     Result
 	cur     Checkpoint
@@ -181,11 +178,11 @@ func Open(dir string, o Options) (*Session, error) {
 			return nil, fmt.Errorf("replay: %s starts at sequence %d (retention) and no snapshot before the stop can start a replay", dir, rep.FirstSeq)
 		}
 	}
-	s.digest.reset()
+	s.digest = event.NewDigest()
 	s.Continuous = s.Snapshot == nil && rep.FirstSeq == 1
 	if s.Snapshot != nil {
 		i, found := slices.BinarySearchFunc(s.Digests, s.Snapshot.Seq, func(c Checkpoint, seq uint64) int { return cmp.Compare(c.Seq, seq) })
-		if found && len(s.Digests[i].OutputState) > 0 && s.digest.unmarshal(s.Digests[i].OutputState) == nil {
+		if found && len(s.Digests[i].OutputState) > 0 && s.digest.UnmarshalBinary(s.Digests[i].OutputState) == nil {
 			s.Continuous = true
 		}
 	}
@@ -222,7 +219,7 @@ func (s *Session) Next() bool {
 		return false
 	}
 	in := s.r.In()
-	s.digest.add(s.r.Outs())
+	s.digest.AddAll(s.r.Outs())
 	res := &s.res
 	if res.Applied == 0 {
 		res.FirstSeq, res.FirstTS = in.Seq, in.TS
@@ -240,7 +237,7 @@ func (s *Session) Next() bool {
 func (s *Session) compare(live *Checkpoint) {
 	l := s.r.Logic()
 	s.scratch = l.TakeDigest(&s.cur, live.Seq, live.TS, s.scratch)
-	s.cur.Output = s.digest.sum64()
+	s.cur.Output = s.digest.Sum64()
 	res := &s.res
 	res.Checkpoints++
 	d := Divergence{Seq: live.Seq, TS: live.TS}
@@ -327,97 +324,7 @@ func (s *Session) NextSeq() uint64 { return s.r.NextSeq() }
 
 // OutputDigest returns the output digest so far, in hex: the live run's
 // summary's output_digest when Continuous and the replay reached its end.
-func (s *Session) OutputDigest() string { return fmt.Sprintf("%016x", s.digest.sum64()) }
-
-// outDigest is the output digest of a replay: event.Digest's, xxhash64
-// of the outputs' canonical encodings in order, whose running state is
-// xxhash's own encoding (so that a replay from a snapshot continues the
-// live run's digest). An output's encoding is 64 bytes, two of xxhash's
-// 32-byte stripes: outDigest runs xxhash's four accumulators over the
-// encoding's eight little-endian words, made from the output's fields in
-// registers, where event.Digest encodes each output into memory and has
-// xxhash read it back: 5.5 ns an output instead of 13 (measured on the
-// generated flow's outputs). The words are those event.Out.Encode writes;
-// were the encoding to change without them, every replay's digest would
-// differ from the live run's (TestReplayEqualsLive, engine replay's tests).
-type outDigest struct {
-	v     [4]uint64 // xxhash's accumulators
-	total uint64    // bytes hashed, a multiple of event.Size
-	x     xxhash.Digest
-}
-
-// xxhash64's primes.
-const (
-	xxPrime1 uint64 = 11400714785074694791
-	xxPrime2 uint64 = 14029467366897019727
-)
-
-// reset starts the digest of no output.
-func (d *outDigest) reset() {
-	d.x.Reset()
-	d.load()
-}
-
-// load takes the state of d.x, false when it is not at the end of an
-// output.
-func (d *outDigest) load() bool {
-	st, _ := d.x.MarshalBinary() // "xxh\x06", v1..v4, total, 32 bytes: cannot fail
-	for i := range d.v {
-		d.v[i] = binary.LittleEndian.Uint64(st[4+8*i:])
-	}
-	d.total = binary.LittleEndian.Uint64(st[36:])
-	return d.total%event.Size == 0
-}
-
-// unmarshal continues from a state event.Digest.MarshalBinary returned.
-func (d *outDigest) unmarshal(b []byte) error {
-	if err := d.x.UnmarshalBinary(b); err != nil {
-		return err
-	}
-	if !d.load() {
-		d.reset()
-		return errors.New("replay: output digest state inside an output")
-	}
-	return nil
-}
-
-// add adds outs.
-func (d *outDigest) add(outs []event.Out) {
-	v1, v2, v3, v4 := d.v[0], d.v[1], d.v[2], d.v[3]
-	for i := range outs {
-		o := &outs[i]
-		// The words of o's canonical encoding (event.Out.Encode).
-		w0 := uint64(o.Kind) | uint64(event.Version)<<8 | uint64(o.Side)<<16 | uint64(o.Reason)<<24 | uint64(o.Symbol)<<32
-		w1 := uint64(o.Account) | uint64(o.OtherAccount)<<32
-		v1, v2, v3, v4 = xxRound(v1, w0), xxRound(v2, w1), xxRound(v3, o.Seq), xxRound(v4, uint64(o.TS))
-		v1, v2, v3, v4 = xxRound(v1, o.ID), xxRound(v2, o.Other), xxRound(v3, uint64(o.Price)), xxRound(v4, uint64(o.Qty))
-	}
-	d.v = [4]uint64{v1, v2, v3, v4}
-	d.total += uint64(len(outs)) * event.Size
-}
-
-// xxRound is xxhash64's round.
-func xxRound(acc, w uint64) uint64 {
-	return bits.RotateLeft64(acc+w*xxPrime2, 31) * xxPrime1
-}
-
-// state returns the digest's running state, in xxhash's encoding.
-func (d *outDigest) state() []byte {
-	b := append(make([]byte, 0, 76), "xxh\x06"...)
-	for _, v := range d.v {
-		b = binary.LittleEndian.AppendUint64(b, v)
-	}
-	b = binary.LittleEndian.AppendUint64(b, d.total)
-	return append(b, make([]byte, 32)...)
-}
-
-// sum64 returns the digest of every output added.
-func (d *outDigest) sum64() uint64 {
-	if err := d.x.UnmarshalBinary(d.state()); err != nil {
-		panic(err) // the encoding of xxhash 2.3's state: cannot fail
-	}
-	return d.x.Sum64()
-}
+func (s *Session) OutputDigest() string { return s.digest.Hex() }
 
 // Result returns what the replay found so far.
 func (s *Session) Result() Result { return s.res }
