@@ -104,6 +104,9 @@ func hashDir(t testing.TB, dir string) map[string][32]byte {
 // difference; a tighter one trips before the live run first did; a looser
 // one, or the guard off, trips nothing. The journal is byte-identical after.
 func TestWhatIf(t *testing.T) {
+	if testing.Short() {
+		t.Skip("replays a 300,000-event day several times (CI's race step runs -short; the test step runs it)")
+	}
 	evs := knightFlow(t, 300_000, 1e9)
 	dir := t.TempDir()
 	sum := journalRun(t, dir, pipeline.JournalConfig{DigestEvery: 20_000, SnapshotEvery: 100_000, KeepSnapshots: 5}, evs)
@@ -246,6 +249,9 @@ func journalRun(t testing.TB, dir string, jc pipeline.JournalConfig, evs []event
 // the snapshot's guard state; another risk configuration is refused (the
 // snapshot's guard state holds the journaled limits).
 func TestWhatIfFromSnapshot(t *testing.T) {
+	if testing.Short() {
+		t.Skip("replays a 300,000-event day several times (CI's race step runs -short; the test step runs it)")
+	}
 	evs := knightFlow(t, 300_000, 1e9)
 	dir := t.TempDir()
 	jc := pipeline.JournalConfig{DigestEvery: 10_000, SnapshotEvery: 40_000, KeepSnapshots: 4,
