@@ -5,17 +5,21 @@ package risk
 // arrival time (TAT), the event time at which the bucket would be full
 // again. A bucket of rate r per second and size b allows a message at time t
 // when TAT <= t + (b-1)/r, and the message moves TAT to max(TAT, t) + 1/r.
-// Times are fixed point, ns << gcraShift since the guard's first input, so
-// 1/r is exact to 1/1024 ns and no division or multiplication happens per
-// message.
+// Times are fixed point, ns << gcraShift since t0, the origin of GCRA times,
+// so 1/r is exact to 1/1024 ns and no division or multiplication happens per
+// message. The origin is the first input's event time, moved up to now
+// whenever event time has run gcraEpoch past it (see [Guard.rebase]), so
+// that event time may run on for ever.
 
 // gcraShift is the fixed-point shift of GCRA times. Part of the state
 // encoding.
 const gcraShift = 10
 
-// maxGCRATime bounds the event time since the first input that GCRA times
-// hold (2^52 ns, 52 days): later times count as that.
-const maxGCRATime = 1 << 52
+// gcraEpoch is how far event time runs past t0 before the origin of GCRA
+// times moves up (2^50 ns, 13 days). A TAT stays below now + maxTau + t,
+// so below t0 + 2^52 ns (a tolerance is at most 2^51 ns, an emission
+// interval at most a second), and a GCRA time below 2^62.
+const gcraEpoch = 1 << 50
 
 // rateLimit is a token bucket's parameters in GCRA form.
 type rateLimit struct {
@@ -23,8 +27,8 @@ type rateLimit struct {
 	tau int64 // tolerance: (burst-1)/rate, fixed point, at most maxTau
 }
 
-// maxTau bounds a tolerance so that now + tau never overflows (now is at
-// most maxGCRATime << gcraShift = 2^62), and a TAT, which stays below now +
+// maxTau bounds a tolerance so that now + tau never overflows (now is
+// below gcraEpoch << gcraShift = 2^60), and a TAT, which stays below now +
 // tau + t, neither. It is also the tolerance of no limit: with t = 0 a TAT
 // never passes now.
 const maxTau = 1 << 61
@@ -41,6 +45,25 @@ func rateOf(rate, burst int64) rateLimit {
 
 // allows reports whether a bucket at tat has a token at time now.
 func (r *rateLimit) allows(tat, now int64) bool { return tat <= now+r.tau }
+
+// rebase moves the origin of GCRA times up to now, d ns after it: every
+// TAT comes d earlier, and one at or before now becomes now (0), which the
+// buckets treat alike (a full bucket), so no answer changes. It visits
+// every account, once per gcraEpoch of event time.
+func (g *Guard) rebase() {
+	d := g.now - g.t0
+	g.t0, g.nowFx = g.now, 0
+	// Every TAT is below the old origin plus 2^52 ns: a d as long as that
+	// fills every bucket.
+	dFx := min(d, 1<<52) << gcraShift
+	move := func(tat *int64) { *tat = max(*tat-dFx, 0) }
+	move(&g.gMsgTAT)
+	move(&g.gOrdTAT)
+	for a := range g.accts {
+		move(&g.accts[a].msgTAT)
+		move(&g.accts[a].ordTAT)
+	}
+}
 
 // take takes a token from a bucket at *tat at time now (allows must have
 // said yes).

@@ -19,9 +19,10 @@ type Guard struct {
 
 	widths    [NumWindows]int64 // bucket widths of the windows, ns
 	lossWidth int64             // bucket width of the loss window, ns
+	base      *baseline         // how the windows' baselines learn
 
 	now     int64 // event time: the latest TS seen
-	t0      int64 // event time of the first input
+	t0      int64 // origin of GCRA times: the first input's event time, moved up by rebase
 	nowFx   int64 // now - t0 in GCRA fixed point
 	started bool  // an input has been seen
 
@@ -123,6 +124,7 @@ func New(cfg *Config, m *matcher.Engine) (*Guard, error) {
 		cfg:     cfg.clone(),
 		mon:     money{perTL: cfg.TickMicros * cfg.LotShares},
 		hashKey: key,
+		base:    newBaseline(cfg),
 		acctIdx: idindex.New(1024, 16, key),
 		pt:      newPosTable(key),
 		pending: make([]trip, 0, 16),
@@ -195,7 +197,10 @@ func (g *Guard) Apply(in *event.In, out []event.Out) []event.Out {
 	}
 	if in.TS > g.now {
 		g.now = in.TS
-		g.nowFx = min(g.now-g.t0, maxGCRATime) << gcraShift
+		if g.now-g.t0 >= gcraEpoch {
+			g.rebase()
+		}
+		g.nowFx = (g.now - g.t0) << gcraShift
 	}
 	g.ctx.in, g.ctx.acct, g.ctx.pos, g.ctx.tkLive, g.ctx.newPos = in, -1, -1, false, false
 	if g.now >= g.heldNext {

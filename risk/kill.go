@@ -90,8 +90,7 @@ func (h *winHot) rearm(ws *winSet) {
 	h.acc = [nMetrics]int64{}
 	h.next = 0
 	for w := range ws {
-		ws[w].sum = [nMetrics]int64{}
-		ws[w].ring = [nBuckets][nMetrics]int64{}
+		ws[w].empty()
 	}
 }
 

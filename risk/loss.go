@@ -25,10 +25,17 @@ func (g *Guard) resetLoss(a int32) {
 // rotateLoss moves the loss window of account index a to now.
 func (g *Guard) rotateLoss(a int32) {
 	acc, cold := &g.accts[a], &g.acctCold[a]
-	cold.lossPeak[cold.lossBn%nBuckets] = acc.lossCur
 	bn := g.now / g.lossWidth
-	for s := int64(1); s <= min(bn-cold.lossBn, nBuckets); s++ {
-		cold.lossPeak[(cold.lossBn+s)%nBuckets] = math.MinInt64
+	if bn-cold.lossBn >= nBuckets {
+		// The whole window went by: every bucket empties.
+		for i := range cold.lossPeak {
+			cold.lossPeak[i] = math.MinInt64
+		}
+	} else {
+		cold.lossPeak[cold.lossBn%nBuckets] = acc.lossCur
+		for s := int64(1); s <= bn-cold.lossBn; s++ {
+			cold.lossPeak[(cold.lossBn+s)%nBuckets] = math.MinInt64
+		}
 	}
 	cold.lossBn = bn
 	acc.lossNext = (bn + 1) * g.lossWidth

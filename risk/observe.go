@@ -257,14 +257,14 @@ func (g *Guard) evaluate(h *winHot, ws *winSet, lim *Values, v *[nMetrics]int64)
 	k := g.cfg.AnomalyDeviations
 	next := int64(math.MaxInt64)
 	room := [nMetrics]int64{math.MaxInt64, math.MaxInt64, math.MaxInt64}
+	pending := h.acc != [nMetrics]int64{}
 	for w := range NumWindows {
 		win := &ws[w]
 		width := g.widths[w]
-		win.add(&h.acc)
-		win.advance(g.now/width, g.cfg.BaselinePeriods)
-		if v != nil {
-			win.add(v)
+		if pending {
+			win.add(&h.acc)
 		}
+		win.record(g.now, width, v, g.base)
 		next = min(next, (win.bn+1)*width)
 		warmAt := h.born + g.cfg.WarmupPeriods*g.cfg.Windows[w]
 		warm := k > 0 && g.now >= warmAt
@@ -289,8 +289,7 @@ func (g *Guard) evaluate(h *winHot, ws *winSet, lim *Values, v *[nMetrics]int64)
 			if f == 0 {
 				continue
 			}
-			thr := max(f, satAdd(win.mean[m], satMul(k, win.mad[m]))/baseScale,
-				mulDiv(win.mean[m], g.cfg.AnomalyRatioPct, 100*baseScale))
+			thr := max(f, win.thr[m])
 			if !found && win.sum[m] > thr {
 				t, found = trip{reason: anomalyR[m], measured: win.sum[m], limit: thr, window: g.cfg.Windows[w]}, true
 			}

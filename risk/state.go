@@ -30,7 +30,9 @@ import (
 //	  units and windows (48): tick micros, lot shares, 3 window lengths,
 //	    loss window (i64 each): must equal the loading guard's configuration
 //	  hash key (8): u64, the key of the guard's hashes (see [New])
-//	  clock (32): started u8, 7 reserved; now, t0, trips (i64)
+//	  clock (32): started u8, 7 reserved; now, t0, trips (i64); t0 is
+//	    the origin of the bucket (GCRA) times, the first input's event
+//	    time moved up as event time runs on (see bucket.go)
 //	  engine: killAll u8, killedBy u8, breaker state u8, 5 reserved;
 //	    message and order TAT, breaker breaches, since, until (i64);
 //	    limits of the engine, of every account, of every symbol
@@ -473,13 +475,13 @@ func (g *Guard) loadBody(r *reader, key uint64) error {
 	}
 	// Start afresh: a fresh guard holds the configured accounts.
 	*g = Guard{
-		m: g.m, cfg: g.cfg, mon: g.mon, widths: g.widths, lossWidth: g.lossWidth, profiles: g.profiles,
+		m: g.m, cfg: g.cfg, mon: g.mon, widths: g.widths, lossWidth: g.lossWidth, base: g.base, profiles: g.profiles,
 		hashKey: key, acctIdx: idindex.New(1024, 16, key), pt: newPosTable(key), pending: g.pending[:0],
 		dup: newDupWindow(g.cfg.ClOrdIDWindow, key), held: newHeldTable(g.cfg.MaxPending, key), heldNext: math.MaxInt64,
 	}
 	g.started, g.now, g.t0, g.trips = started == 1, now, t0, trips
 	if g.started {
-		g.nowFx = min(g.now-g.t0, maxGCRATime) << gcraShift
+		g.nowFx = min(g.now-g.t0, gcraEpoch) << gcraShift
 	}
 
 	killAll, killBy, brk := r.u8(), event.Reason(r.u8()), r.u8()
@@ -491,7 +493,7 @@ func (g *Guard) loadBody(r *reader, key uint64) error {
 	r.values(&g.glob, scopeGlobal, g)
 	r.values(&g.defAcct, scopeAccount, g)
 	r.values(&g.defSym, scopeSymbol, g)
-	g.gHot, g.gWins = r.windows()
+	g.gHot, g.gWins = r.windows(g.base)
 	g.blocked = g.killAll || g.gBrk.state != breakerClosed
 	g.refreshGlobal()
 	if r.err != nil {
@@ -550,7 +552,7 @@ func (g *Guard) loadBody(r *reader, key uint64) error {
 			}
 			a.restricted = append(a.restricted, s)
 		}
-		a.hot, a.wins = r.windows()
+		a.hot, a.wins = r.windows(g.base)
 		if r.err != nil {
 			return r.err
 		}
@@ -621,7 +623,7 @@ func (g *Guard) loadBody(r *reader, key uint64) error {
 		g.symSet[id] = set
 		r.values(&g.symLim[id], scopeSymbol, g)
 		r.setMask(set, scopeSymbol)
-		g.symHot[id], g.symWins[id] = r.windows()
+		g.symHot[id], g.symWins[id] = r.windows(g.base)
 		if r.err != nil {
 			return r.err
 		}
@@ -690,21 +692,23 @@ func (g *Guard) loadBody(r *reader, key uint64) error {
 		g.pt.hot[slot], g.pt.cold[slot] = p.hot, p.cold
 		g.refreshPosition(slot)
 	}
+	if g.started && g.now-g.t0 >= gcraEpoch {
+		g.rebase() // a state whose GCRA times ran long from their origin
+	}
 	return nil
 }
 
 // loadHeld decodes the orders held for approval: at most
-// Config.MaxPending, oldest first, held at or after the first input and
-// not after now, in that order; each a canonically encoded new order
-// that passes the matcher's field checks, of a defined symbol, with a
-// reason of approval, and with a pending id and an order id no other held
-// order has, nor (the id) a resting order.
+// Config.MaxPending, oldest first, held not after now, in that order; each
+// a canonically encoded new order that passes the matcher's field checks,
+// of a defined symbol, with a reason of approval, and with a pending id and
+// an order id no other held order has, nor (the id) a resting order.
 func (g *Guard) loadHeld(r *reader) error {
 	n := r.count(heldSize)
 	if n > g.cfg.MaxPending {
 		r.fail("%d held orders, max_pending is %d", n, g.cfg.MaxPending)
 	}
-	prev := g.t0
+	prev := int64(math.MinInt64)
 	var o event.In
 	var again [event.Size]byte
 	for range n {
@@ -814,8 +818,8 @@ func (r *reader) setMask(set uint64, s scope) {
 	}
 }
 
-// windows decodes the windows of a scope.
-func (r *reader) windows() (winHot, winSet) {
+// windows decodes the windows of a scope, whose baselines learn as b says.
+func (r *reader) windows(b *baseline) (winHot, winSet) {
 	var ws winSet
 	h := winHot{born: r.i64()}
 	for w := range ws {
@@ -853,6 +857,7 @@ func (r *reader) windows() (winHot, winSet) {
 				r.fail("window %d: baseline out of range", w)
 			}
 		}
+		win.loaded(b)
 	}
 	return h, ws
 }

@@ -158,7 +158,7 @@ func (g *Guard) windowStates(dst []GuardState, start, bound int, acct, sym uint3
 	for w := range NumWindows {
 		win := ws[w] // a copy: the view changes nothing
 		win.add(&h.acc)
-		win.advance(g.now/g.widths[w], g.cfg.BaselinePeriods)
+		win.advance(g.now/g.widths[w], g.base)
 		warm := k > 0 && g.now >= h.born+g.cfg.WarmupPeriods*g.cfg.Windows[w]
 		for pass := range 2 {
 			for m := range nMetrics {
@@ -177,8 +177,7 @@ func (g *Guard) windowStates(dst []GuardState, start, bound int, acct, sym uint3
 				} else {
 					s.Kind = "anomaly"
 					f := lim[floorOf[m]+Limit(w)]
-					s.Limit = max(f, satAdd(win.mean[m], satMul(k, win.mad[m]))/baseScale,
-						mulDiv(win.mean[m], g.cfg.AnomalyRatioPct, 100*baseScale))
+					s.Limit = max(f, win.thr[m])
 					switch {
 					case f == 0 || k == 0:
 						s.State, s.Limit = "off", 0
