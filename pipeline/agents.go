@@ -100,10 +100,13 @@ func runDedicated(a agent) {
 }
 
 // Shared idling: a cycle of every agent that did nothing is followed by
-// sharedSpins cycles that only spin, sharedYields that yield the thread,
-// then a sleep of sharedSleep per cycle.
+// sharedSpins cycles that only spin, sharedYields that yield the thread
+// (tens of milliseconds: a sleep costs a wake-up that the Go runtime may
+// deliver a millisecond late, which at a rate of a few thousand events a
+// second would be every event's latency), then a sleep of sharedSleep per
+// cycle while the stages stay idle.
 const (
-	sharedSpins  = 1 << 12
+	sharedSpins  = 1 << 20
 	sharedYields = 64
 	sharedSleep  = 20 * time.Microsecond
 )
