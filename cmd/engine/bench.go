@@ -45,7 +45,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	data := fs.String("data", "", "`directory` of the LOBSTER AMZN day (default: ../shared/data/"+bench.LOBSTERDirName+" and similar)")
 	tmp := fs.String("tmp", "", "`directory` for the temporary journals (default: the system's)")
 	md := fs.String("write-benchmarks-md", "", "also write BENCHMARKS.md to `path` (links point into --out)")
-	threads := fs.String("threads", "auto", "e2e: the engine's threading mode, auto (shared below 4 CPUs, dedicated from 4), dedicated, shared or logic; the 1M/s step runs the others beside it")
+	threads := fs.String("threads", "auto", "e2e: the engine's threading mode, auto (dedicated for now), dedicated, shared or logic; the 1M/s step runs the others beside it")
 	cpu := fs.Int("cpu", bench.CPUDefault, "e2e: CPU to pin the logic (or the shared thread) to, -1 for none (default: engine run's)")
 
 	command := strings.TrimSpace("engine bench " + strings.Join(args, " "))

@@ -43,7 +43,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	deadLetter := fs.String("dead-letter", "", "file that receives malformed feed records, created on the first one (default: OUT.dead-letter beside --out FILE, else JOURNAL/dead-letter.log with --journal, else none: they are counted and the first "+strconv.Itoa(deadLetterShown)+" printed to stderr)")
 	clock := fs.String("clock", "feed", "event time: feed (the feed's timestamps) or wall (stamped at ingest)")
 	cpu := fs.Int("cpu", def.CPU, fmt.Sprintf("CPU to pin the logic (or the shared thread) to, -1 for none (default: the last CPU on machines with at least %d, else none)", pipeline.PinMinCPUs))
-	threads := fs.String("threads", "auto", "how the stages share threads: auto (shared below 4 CPUs, dedicated from 4), dedicated (a thread each), shared (one thread), logic (the logic alone, ingest and sink sharing a second)")
+	threads := fs.String("threads", "auto", "how the stages share threads: auto (dedicated for now: see pipeline.Threads.Resolve), dedicated (a thread each), shared (one thread), logic (the logic alone, ingest and sink sharing a second)")
 	wait := fs.String("wait", "yield", "how idle stages wait: spin, yield or park")
 	events := fs.Int("events", 2_000_000, "embedded flow: number of events (default with --scenario knight: enough for 5 s of runaway)")
 	seed := newUint(fs, "seed", 1, "embedded flow: random seed, a non-negative `integer`")
