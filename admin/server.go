@@ -344,13 +344,13 @@ func (s *Server) serve(nc *net.UnixConn) {
 	}
 	s.conns[c] = struct{}{}
 	s.mu.Unlock()
-	defer func() {
-		s.mu.Lock()
-		delete(s.conns, c)
-		s.mu.Unlock()
-	}()
 	s.log.Info("admin: connected", append(logPeer(peer), "role", role.String())...)
 	why := s.run(c)
+	// Gone before it is logged: whoever reads "disconnected" finds the
+	// connection no longer counted (TestStuckClient).
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
 	s.log.Info("admin: disconnected", append(logPeer(peer), "reason", why)...)
 }
 
