@@ -60,13 +60,16 @@ type Session struct {
 	// replay started there, or at a snapshot with a digest checkpoint.
 	Continuous bool
 
-	opts    Options
-	r       *Replayer
-	digest  *event.Digest
-	ck      int // next checkpoint to compare
-	res     Result
-	cur     Checkpoint
-	scratch []byte
+	opts   Options
+	r      *Replayer
+	digest *event.Digest
+	ck     int // next checkpoint to compare
+	// lastMatch is the sequence of the last checkpoint that matched, or
+	// the one before the replay's first event: a divergence lies after it.
+	lastMatch uint64
+	res       Result
+	cur       Checkpoint
+	scratch   []byte
 }
 
 // Result is what a Session found.
@@ -86,7 +89,7 @@ type Result struct {
 type Divergence struct {
 	Seq   uint64 `json:"seq"`   // the checkpoint's sequence
 	TS    int64  `json:"ts"`    // its event time
-	After uint64 `json:"after"` // the last checkpoint that matched, 0 for none: the divergence is in After+1..Seq
+	After uint64 `json:"after"` // the last checkpoint that matched, else the sequence before the replay's first event: the divergence is in After+1..Seq
 	// What differs.
 	State    bool     `json:"state"`
 	Output   bool     `json:"output"`
@@ -193,6 +196,7 @@ func Open(dir string, o Options) (*Session, error) {
 	s.r.Until(o.Until)
 	s.r.UntilTime(o.UntilTS)
 	first := s.r.NextSeq()
+	s.lastMatch = first - 1
 	s.ck, _ = slices.BinarySearchFunc(s.Digests, first, func(c Checkpoint, seq uint64) int { return cmp.Compare(c.Seq, seq) })
 	if o.Override {
 		s.ck = len(s.Digests) // a what-if compares nothing
@@ -246,18 +250,14 @@ func (s *Session) compare(live *Checkpoint) {
 	d.Global = s.cur.Global != live.Global
 	if !d.State && !d.Output && !d.Global {
 		res.Matched++
+		s.lastMatch = live.Seq
 		return
 	}
 	if res.Divergence != nil {
 		res.Divergence.Later++
 		return
 	}
-	if res.Matched > 0 || s.ck > 0 {
-		for i := s.ck - 1; i >= 0; i-- {
-			d.After = s.Digests[i].Seq
-			break
-		}
-	}
+	d.After = s.lastMatch
 	d.Books = diffParts(live.Books, s.cur.Books, func(h matcher.BookHash) (uint32, uint64) { return h.Symbol, h.Hash })
 	d.Accounts = diffParts(live.Accounts, s.cur.Accounts, func(h risk.AccountHash) (uint32, uint64) { return h.Account, h.Hash })
 	if len(d.Books) > 0 {
@@ -363,7 +363,7 @@ func (s *Session) WriteText(w io.Writer) error {
 		fmt.Fprintf(&b, "checkpoints: %d of %d compared matched\n", res.Matched, res.Checkpoints)
 	}
 	if d := res.Divergence; d != nil {
-		fmt.Fprintf(&b, "DIVERGENCE at the checkpoint after sequence %d (the last matching one is at %d): the replay differs in", d.Seq, d.After)
+		fmt.Fprintf(&b, "DIVERGENCE at the checkpoint after sequence %d (the last matching one, or the replay's start, is at %d): the replay differs in", d.Seq, d.After)
 		var what []string
 		if d.State {
 			what = append(what, "state")
