@@ -135,6 +135,20 @@ func (j *Journal) roll(next uint64) error {
 	}
 	h := segmentHeader{FirstSeq: next, Size: sp.size, ID: j.id, Version: Version}
 	h.encode(sp.m)
+	if j.opts.PrivateMap {
+		// Private mappings: the file gets the spare's header, and the
+		// sealed segment its last appends, which only its mapping holds
+		// (the syncers' fsync of a sealed segment covers its file).
+		if err := j.copyOut(sp, 0, segmentHeaderSize); err != nil {
+			return j.fail(fmt.Errorf("journal: roll to segment %d: %w", next, err))
+		}
+		j.syncMu.Lock()
+		from := j.c.seg.synced
+		j.syncMu.Unlock()
+		if err := j.copyOut(j.c.seg, from, j.c.off); err != nil {
+			return j.fail(fmt.Errorf("journal: roll to segment %d: seal segment %d: %w", next, j.c.seg.first, err))
+		}
+	}
 	final := filepath.Join(j.dir, segmentName(next))
 	if err := j.fs.Rename(sp.path, final); err != nil {
 		sp.close()
@@ -168,6 +182,18 @@ func (j *Journal) roll(next uint64) error {
 		return nil
 	}
 	j.kickPrefault()
+	return nil
+}
+
+// copyOut writes bytes [from, to) of s's private mapping to its file
+// (into the page cache: the syncers make it durable).
+func (j *Journal) copyOut(s *segment, from, to int64) error {
+	if to <= from {
+		return nil
+	}
+	if _, err := s.f.WriteAt(s.m[from:to], from); err != nil {
+		return fmt.Errorf("write segment %d: %w", s.first, err)
+	}
 	return nil
 }
 

@@ -101,7 +101,12 @@ func (j *Journal) flush(sealed []*segment, active *segment, m []byte, from, off 
 			j.stats.fsyncs.Add(1)
 		}
 	}
-	if off > from {
+	if off > from && j.opts.PrivateMap {
+		if err := active.f.WriteBack(m, int(from), int(off-from)); err != nil {
+			return fmt.Errorf("journal: write segment %d: %w: %w", active.first, ErrSync, err)
+		}
+		j.stats.msyncs.Add(1)
+	} else if off > from {
 		j.releaseBehind(active, m, off)
 		if err := active.f.Msync(m, int(from), int(off-from)); err != nil {
 			return fmt.Errorf("journal: msync segment %d: %w: %w", active.first, ErrSync, err)

@@ -41,8 +41,11 @@ func crashPayload(seq uint64) []byte {
 }
 
 // crashOptions are the child's options: Sync mode, and 1 MiB segments so
-// that rolls happen every few batches.
-func crashOptions() Options { return Options{SegmentSize: 1 << 20, Durability: Sync} }
+// that rolls happen every few batches; the segments mapped privately
+// (Options.PrivateMap) when private.
+func crashOptions(private bool) Options {
+	return Options{SegmentSize: 1 << 20, Durability: Sync, PrivateMap: private}
+}
 
 // runChild is the child process. "crash": open (recovering) the journal and
 // append forever in Sync mode, writing "w" to stdout before each append and
@@ -51,8 +54,8 @@ func crashOptions() Options { return Options{SegmentSize: 1 << 20, Durability: S
 // mode, pausing now and then, and close.
 func runChild(mode, dir string) int {
 	switch mode {
-	case "crash":
-		j, _, err := Open(dir, crashOptions())
+	case "crash", "crash-private":
+		j, _, err := Open(dir, crashOptions(mode == "crash-private"))
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "child: open:", err)
 			return 3
@@ -148,7 +151,14 @@ func startChild(t *testing.T, mode, dir string) (*exec.Cmd, *bufio.Scanner) {
 // same point of the child's output, not at the same instruction, so a rare
 // failure may take a few reruns with its seed (-count=10).
 func TestCrashRealProcess(t *testing.T) {
-	const rounds = 60
+	t.Run("shared", func(t *testing.T) { crashRealProcess(t, "crash", 60) })
+	// A private map: what Sync acknowledged was written out of the
+	// process's own pages before the acknowledgement, and a roll hands the
+	// file the spare's header and the sealed segment's tail.
+	t.Run("private", func(t *testing.T) { crashRealProcess(t, "crash-private", 30) })
+}
+
+func crashRealProcess(t *testing.T, child string, rounds int) {
 	seed := uint64(time.Now().UnixNano())
 	if s := os.Getenv(crashSeedEnv); s != "" {
 		var err error
@@ -163,7 +173,7 @@ func TestCrashRealProcess(t *testing.T) {
 	torn := 0        // kills that left a torn tail
 	start := time.Now()
 	for round := range rounds {
-		cmd, acks := startChild(t, "crash", dir)
+		cmd, acks := startChild(t, child, dir)
 		var last atomic.Uint64
 		// Half the rounds kill the child as soon as it announces its k-th
 		// write, to land inside the copy; the others at a random time.
@@ -224,7 +234,7 @@ func TestCrashRealProcess(t *testing.T) {
 				torn++
 			}
 		} else {
-			o := crashOptions()
+			o := crashOptions(false) // recovery in None mode: shared (a private map needs a writer)
 			o.Durability, o.VerifySealed = None, true
 			j, rep, err := Open(dir, o)
 			if err != nil {

@@ -239,7 +239,7 @@ func (j *Journal) newSegment(first uint64) (*segment, error) {
 	if err != nil {
 		return nil, fmt.Errorf("journal: create segment %d: %w", first, err)
 	}
-	m, err := f.Map(int(h.Size), true)
+	m, err := j.mapWritable(f, int(h.Size))
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("journal: map segment %d: %w", first, err)
@@ -249,6 +249,15 @@ func (j *Journal) newSegment(first uint64) (*segment, error) {
 	s.synced = segmentHeaderSize
 	s.dirSynced = true
 	return s, nil
+}
+
+// mapWritable maps a segment the appender writes: privately with
+// Options.PrivateMap, else shared.
+func (j *Journal) mapWritable(f faultfs.File, size int) ([]byte, error) {
+	if j.opts.PrivateMap {
+		return f.MapPrivate(size)
+	}
+	return f.Map(size, true)
 }
 
 // advise applies Options.LargePages to a writable segment mapping, before

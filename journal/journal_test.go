@@ -22,6 +22,7 @@ func TestOptionsRange(t *testing.T) {
 		{"segment not a page multiple", Options{SegmentSize: 4096 + 8}},
 		{"segment too large", Options{SegmentSize: MaxSegmentSize + 4096}},
 		{"unknown durability", Options{Durability: 7}},
+		{"private map without a writer", Options{Durability: None, PrivateMap: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -175,13 +176,23 @@ func repeat(n, count int) []int {
 }
 
 // TestReopenContinue: close and reopen in every mode, many times, across
-// rolls, with the background goroutines running.
+// rolls, with the background goroutines running; Batch and Sync with
+// private maps too (Options.PrivateMap).
 func TestReopenContinue(t *testing.T) {
-	for _, mode := range []Durability{None, Batch, Sync} {
-		t.Run(mode.String(), func(t *testing.T) {
+	type run struct {
+		mode    Durability
+		private bool
+	}
+	for _, c := range []run{{None, false}, {Batch, false}, {Sync, false}, {Batch, true}, {Sync, true}} {
+		name := c.mode.String()
+		if c.private {
+			name += "/private"
+		}
+		mode := c.mode
+		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
 			for round := range 5 {
-				j, rep, err := Open(dir, Options{SegmentSize: 8192, Durability: mode, VerifySealed: true})
+				j, rep, err := Open(dir, Options{SegmentSize: 8192, Durability: mode, VerifySealed: true, PrivateMap: c.private})
 				if err != nil {
 					t.Fatal(err)
 				}

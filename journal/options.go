@@ -85,6 +85,21 @@ type Options struct {
 	// mode under heavy load. The default (LargePagesAuto) enables it in
 	// None mode only.
 	LargePages LargePages
+	// PrivateMap, in Batch and Sync modes, maps the active segment
+	// privately (copy on write): appends stay in the process until the
+	// committer (in Sync mode the appender) writes them to the file
+	// (pwrite) and fdatasyncs it, where the default msyncs a shared
+	// mapping. Writeback then never touches the appender's page tables:
+	// an msync write-protects the page being appended to and shoots down
+	// its TLB entry on every CPU the engine runs on, which on a VM with
+	// paravirtual paging stalled the thread that appends (and everything
+	// it shares a thread with) for microseconds to milliseconds. The
+	// price: the death of the process, not only of the machine, loses the
+	// appends not yet written, the last group in Batch mode, as a machine
+	// crash would; and the segment's pages are not released behind the
+	// appender (its resident memory grows to the segment size). None mode
+	// has no writer to copy them out and refuses it.
+	PrivateMap bool
 	// TruncateCorrupt makes recovery cut the newest segment at a corrupt
 	// record (reporting what it cut) instead of failing with ErrCorrupt.
 	// Sealed segments are never cut: their corruption always fails Open.
@@ -117,6 +132,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.Durability > Sync {
 		return o, fmt.Errorf("%w: %v", ErrOptions, o.Durability)
+	}
+	if o.PrivateMap && o.Durability == None {
+		return o, fmt.Errorf("%w: a private map needs batch or sync durability (none has no writer to copy appends out)", ErrOptions)
 	}
 	if o.BatchRecords <= 0 {
 		o.BatchRecords = defaultBatchRecords

@@ -161,7 +161,7 @@ func (j *Journal) makeSpare() (*segment, error) {
 	if err != nil {
 		return nil, fmt.Errorf("journal: create spare segment: %w", err)
 	}
-	m, err := f.Map(int(size), true)
+	m, err := j.mapWritable(f, int(size))
 	if err != nil {
 		f.Close()
 		_ = j.fs.Remove(path)

@@ -170,6 +170,17 @@ func (j *Journal) recover(refs []segRef, rep *RecoveryReport) error {
 		return j.create(sc.next)
 	}
 	j.id = s.id
+	if j.opts.PrivateMap {
+		// Recovery read and repaired it through a shared mapping, now
+		// durable: appends go to a private one.
+		m, err := s.f.MapPrivate(int(s.size))
+		if err != nil {
+			s.close()
+			return fmt.Errorf("journal: map segment %d: %w", s.first, err)
+		}
+		_ = s.f.Unmap(s.m)
+		s.m = m
+	}
 	j.advise(s)
 	j.activate(s, sc.end, sc.next-1)
 	return nil

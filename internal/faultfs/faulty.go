@@ -385,6 +385,45 @@ func (h *faultyFile) Map(size int, writable bool) ([]byte, error) {
 
 func (h *faultyFile) Unmap(m []byte) error { return nil }
 
+// MapPrivate returns a copy of the cache: writes into it reach the file
+// only through WriteBack.
+func (h *faultyFile) MapPrivate(size int) ([]byte, error) {
+	h.fs.mu.Lock()
+	defer h.fs.mu.Unlock()
+	if h.c.stale {
+		return nil, errStale
+	}
+	if size > len(h.c.data) {
+		return nil, fmt.Errorf("faultfs: map %d bytes of %s, which has %d", size, h.name, len(h.c.data))
+	}
+	return append([]byte(nil), h.c.data[:size]...), nil
+}
+
+// WriteBack copies [off, off+n) of m into the cache and to the disk, as
+// far as an injected fault lets it (counted as an msync).
+func (h *faultyFile) WriteBack(m []byte, off, n int) error {
+	h.fs.mu.Lock()
+	defer h.fs.mu.Unlock()
+	if h.c.stale {
+		return errStale
+	}
+	if off < 0 || n < 0 || off+n > len(m) || off+n > len(h.c.data) {
+		return fmt.Errorf("faultfs: range [%d, %d) outside mapping of %d bytes", off, off+n, len(m))
+	}
+	fire, short := h.fs.check(OpMsync)
+	if fire {
+		n = max(0, min(short, n))
+	}
+	copy(h.c.data[off:off+n], m[off:off+n])
+	if err := writeDisk(h.c.name, h.c.data[off:off+n], int64(off)); err != nil {
+		return err
+	}
+	if fire {
+		return injected(OpMsync, h.c.name)
+	}
+	return nil
+}
+
 // Msync copies [off, off+n) of the cache, rounded down to a page at the
 // start, to the disk.
 func (h *faultyFile) Msync(m []byte, off, n int) error {

@@ -70,7 +70,17 @@ type File interface {
 	// Map maps the first size bytes of the file, shared, read-only or
 	// read-write. Writes into a writable mapping are writes to the file.
 	Map(size int, writable bool) ([]byte, error)
-	// Unmap releases a mapping returned by Map.
+	// MapPrivate maps the first size bytes of the file read-write and
+	// private (copy on write): writes into it stay in the process, the
+	// file unchanged, until WriteBack copies them out. Writeback of the
+	// file never touches the process's page tables: no write-protect
+	// fault and no TLB shootdown on the CPUs that write the mapping.
+	MapPrivate(size int) ([]byte, error)
+	// WriteBack makes bytes [off, off+n) of a private mapping m durable:
+	// it writes them to the file at the same offset (pwrite) and
+	// fdatasyncs it.
+	WriteBack(m []byte, off, n int) error
+	// Unmap releases a mapping returned by Map or MapPrivate.
 	Unmap(m []byte) error
 	// Msync makes bytes [off, off+n) of mapping m durable (msync MS_SYNC;
 	// off is rounded down to a page).

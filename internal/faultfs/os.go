@@ -113,6 +113,26 @@ func (o *osFile) Map(size int, writable bool) ([]byte, error) {
 	return m, nil
 }
 
+func (o *osFile) MapPrivate(size int) ([]byte, error) {
+	m, err := unix.Mmap(int(o.f.Fd()), 0, size, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE)
+	if err != nil {
+		return nil, &os.PathError{Op: "mmap", Path: o.f.Name(), Err: err}
+	}
+	return m, nil
+}
+
+func (o *osFile) WriteBack(m []byte, off, n int) error {
+	if off < 0 || n < 0 || off+n > len(m) {
+		return fmt.Errorf("faultfs: range [%d, %d) outside mapping of %d bytes", off, off+n, len(m))
+	}
+	if n > 0 {
+		if _, err := o.f.WriteAt(m[off:off+n], int64(off)); err != nil {
+			return err
+		}
+	}
+	return datasync(o.f)
+}
+
 func (o *osFile) Unmap(m []byte) error {
 	if err := unix.Munmap(m); err != nil {
 		return &os.PathError{Op: "munmap", Path: o.f.Name(), Err: err}
