@@ -65,6 +65,10 @@ type E2EOptions struct {
 	// CPU pins the logic (or the shared thread) to a CPU; CPUDefault
 	// keeps pipeline.DefaultConfig's choice, pipeline.NoPin pins nothing.
 	CPU int
+	// PrivateMap maps the journal's segments privately
+	// (journal.Options.PrivateMap): the committer writes appends out
+	// instead of msyncing the appender's pages.
+	PrivateMap bool
 }
 
 // CPUDefault as E2EOptions.CPU keeps pipeline.DefaultConfig's pinning.
@@ -85,7 +89,7 @@ func E2ERun(ctx context.Context, o E2EOptions, pool *FlowPool, sent []int64) (*E
 	label := RateLabel(rate)
 	lat := NewLatency("e2e", "e2e-"+label, fmt.Sprintf("end to end at %s events/s offered: intended send to first output, batch journal", label), MethodIntended)
 	cfg := pipeline.DefaultConfig()
-	cfg.Journal = &pipeline.JournalConfig{Dir: o.JournalDir, Options: journal.Options{Durability: journal.Batch, SegmentSize: o.SegmentSize}}
+	cfg.Journal = &pipeline.JournalConfig{Dir: o.JournalDir, Options: journal.Options{Durability: journal.Batch, SegmentSize: o.SegmentSize, PrivateMap: o.PrivateMap}}
 	cfg.Threads = o.Threads.Resolve()
 	if o.CPU != CPUDefault {
 		cfg.CPU = o.CPU
@@ -98,6 +102,10 @@ func E2ERun(ctx context.Context, o E2EOptions, pool *FlowPool, sent []int64) (*E
 	}
 	if o.Threads != pipeline.ThreadsAuto {
 		lat.Name += "-" + cfg.Threads.String()
+	}
+	if o.PrivateMap {
+		lat.Name += "-private"
+		lat.Title += ", private journal map"
 	}
 	sink := NewLatencySink(clk, src, cfg.FirstSeq, lat)
 
@@ -141,13 +149,13 @@ func (s *suite) runE2E(ctx context.Context) error {
 	}
 	var sent []int64
 	main := s.cfg.Threads.Resolve()
-	step := func(rate float64, mode pipeline.Threads, hic bool) (*E2EResult, error) {
+	stepMap := func(rate float64, mode pipeline.Threads, hic, private bool) (*E2EResult, error) {
 		dir, done, err := s.tempDir("e2e")
 		if err != nil {
 			return nil, err
 		}
 		defer done()
-		o := E2EOptions{Rate: rate, Duration: s.cfg.Duration, JournalDir: dir, SegmentSize: s.cfg.SegmentSize, CPU: s.cfg.CPU}
+		o := E2EOptions{Rate: rate, Duration: s.cfg.Duration, JournalDir: dir, SegmentSize: s.cfg.SegmentSize, CPU: s.cfg.CPU, PrivateMap: private}
 		if mode != main || s.cfg.Threads != pipeline.ThreadsAuto {
 			o.Threads = mode
 		}
@@ -174,10 +182,13 @@ func (s *suite) runE2E(ctx context.Context) error {
 		if !r.Sustained() {
 			ok = "not sustained"
 		}
-		s.progress("e2e: %s/s offered, %s threads: achieved %s/s, p50 %s, p99 %s, p99.99 %s: %s", RateLabel(rate), mode, FormatSI(r.Achieved),
+		s.progress("e2e: %s/s offered, %s threads%s: achieved %s/s, p50 %s, p99 %s, p99.99 %s: %s", RateLabel(rate), mode, mapNote(private), FormatSI(r.Achieved),
 			FormatNS(float64(r.Latency.Corrected.ValueAtQuantile(50))), FormatNS(float64(r.Latency.Corrected.ValueAtQuantile(99))),
 			FormatNS(float64(r.Latency.Corrected.ValueAtQuantile(99.99))), ok)
 		return r, nil
+	}
+	step := func(rate float64, mode pipeline.Threads, hic bool) (*E2EResult, error) {
+		return stepMap(rate, mode, hic, s.cfg.PrivateMap)
 	}
 
 	search := false
@@ -226,6 +237,21 @@ func (s *suite) runE2E(ctx context.Context) error {
 			s.rep.Add(NewRow("e2e", RateLabel(rate)+"/s p99 "+mode.String()+" / "+main.String(),
 				float64(u.Latency.Corrected.ValueAtQuantile(99))/math.Max(1, float64(r.Latency.Corrected.ValueAtQuantile(99))), "x"))
 		}
+		// Shared mode with the other journal map, in the same run: a
+		// private map spares the shared thread the committer's msyncs.
+		other := !s.cfg.PrivateMap
+		s.progress("e2e: %s/s offered, shared threads%s", RateLabel(rate), mapNote(other))
+		pm, err := stepMap(rate, pipeline.ThreadsShared, false, other)
+		if err != nil {
+			return err
+		}
+		if !other {
+			pm.Latency.Name += "-shared-map"
+			pm.Latency.Title += ", shared journal map"
+		}
+		if err := s.addE2E(pm, RateLabel(rate)+"/s shared"+mapNote(other), floor); err != nil {
+			return err
+		}
 		// The spinner beside the engine: the floor under load, which also
 		// takes a CPU from the engine (its figures are worse for it).
 		s.progress("e2e: %s/s offered, %s threads, hiccup spinner beside", RateLabel(rate), main)
@@ -262,6 +288,14 @@ func (s *suite) runE2E(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// mapNote names a journal map in labels: "" for shared, the default.
+func mapNote(private bool) string {
+	if private {
+		return " private map"
+	}
+	return ""
 }
 
 // hiccupAlone measures the machine's hiccups for the run's duration with

@@ -38,6 +38,9 @@ type Config struct {
 	// CPU pins the e2e engine's logic (or shared thread); CPUDefault keeps
 	// pipeline.DefaultConfig's choice.
 	CPU int
+	// PrivateMap maps the e2e journals privately (E2EOptions.PrivateMap);
+	// the 1M/s step runs shared mode with the other map beside.
+	PrivateMap bool
 	// Duration is the length of each measurement (one ring batch size,
 	// one journal mode, one e2e rate, ...).
 	Duration time.Duration

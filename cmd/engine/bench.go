@@ -46,6 +46,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	tmp := fs.String("tmp", "", "`directory` for the temporary journals (default: the system's)")
 	md := fs.String("write-benchmarks-md", "", "also write BENCHMARKS.md to `path` (links point into --out)")
 	threads := fs.String("threads", "auto", "e2e: the engine's threading mode, auto (dedicated for now), dedicated, shared or logic; the 1M/s step runs the others beside it")
+	jmap := fs.String("journal-map", "shared", "e2e: how the engine maps its journal's segments: shared (msynced) or private (written out by the committer; see engine run --journal-map); the 1M/s step runs shared threads with the other beside")
 	cpu := fs.Int("cpu", bench.CPUDefault, "e2e: CPU to pin the logic (or the shared thread) to, -1 for none (default: engine run's)")
 
 	command := strings.TrimSpace("engine bench " + strings.Join(args, " "))
@@ -101,6 +102,9 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 		return usageError{fmt.Sprintf("--cpu %d: want a CPU number or %d for none", *cpu, pipeline.NoPin)}
 	}
 	cfg.Threads, cfg.CPU = th, *cpu
+	if cfg.PrivateMap, err = parseJournalMap(*jmap); err != nil {
+		return err
+	}
 	cfg.Progress = stderr
 	cfg.Command = command
 

@@ -52,7 +52,8 @@ const (
 )
 
 // TestCrashResume kills a real `engine run` process (SIGKILL) at random
-// moments mid-feed, in sync and batch durability, restarts it each time
+// moments mid-feed, in sync and batch durability (and batch with a
+// private journal map), restarts it each time
 // on the same journal with the same feed and output file, and checks that
 // the output file at the end is byte for byte that of one uninterrupted
 // run (nothing lost, nothing written twice), that the final summary's
@@ -94,7 +95,9 @@ func TestCrashResume(t *testing.T) {
 		t.Fatalf("gen: exit %d: %s", r.code, r.stderr)
 	}
 
-	for i, mode := range []string{"sync", "batch"} {
+	// batch-private: the journal mapped privately (--journal-map private),
+	// where a kill loses the appends the committer has not written out.
+	for i, mode := range []string{"sync", "batch", "batch-private"} {
 		t.Run(mode, func(t *testing.T) {
 			m := &crashMode{feed: feed, mode: mode, rng: rand.New(rand.NewPCG(seed, uint64(i)))}
 			m.reference(t, t.TempDir())
@@ -138,8 +141,13 @@ type crashKill struct {
 
 // args returns the command line of a run on the journal in directory j.
 func (m *crashMode) args(j, out, sum string) []string {
-	return []string{"run", "--cpu", "-1", "--feed", m.feed, "--journal", j, "--durability", m.mode,
+	d, private := strings.CutSuffix(m.mode, "-private")
+	args := []string{"run", "--cpu", "-1", "--feed", m.feed, "--journal", j, "--durability", d,
 		"--snapshot-every", crashSnapshotEvery, "--out", out, "--summary", sum, "--quiet"}
+	if private {
+		args = append(args, "--journal-map", "private")
+	}
+	return args
 }
 
 // reference runs the feed once, uninterrupted, in dir.

@@ -55,6 +55,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	durability := fs.String("durability", "batch", "journal durability: none (page cache), batch (group commit) or sync (msync before the logic acts)")
 	batchRecords := fs.Int("batch-records", 1024, "batch durability: msync after this many events are waiting")
 	batchInterval := fs.Duration("batch-interval", 200*time.Microsecond, "batch durability: msync at least this often")
+	jmap := fs.String("journal-map", "shared", "how the journal's segments are mapped, with durability batch or sync: shared (the committer msyncs the pages the engine appends to; the death of the process loses nothing) or private (the engine appends to its own copy-on-write pages and the committer writes them out, so writeback never stalls the appending thread; the death of the process can lose the last group, as the machine's can)")
 	segmentSize := fs.Int64("segment-size", 64<<20, "journal segment size in bytes")
 	snapshotEvery := newUint(fs, "snapshot-every", 0, "write a snapshot of the logic state every `N` events and at the end (0: none; SIGUSR1 asks for one)")
 	digestEvery := newUint(fs, "digest-every", replay.DefaultDigestEvery, "record a digest checkpoint of the logic state and the outputs every `N` events and at every snapshot, for engine replay --verify (0: none)")
@@ -84,7 +85,8 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	}
 	if err := firstErr(
 		needs(set, *jdir != "", "--journal", "durability", "resume", "snapshot-every", "digest-every", "keep-snapshots",
-			"retain-segments", "retain-age", "batch-records", "batch-interval", "segment-size", "truncate-corrupt", "config-change"),
+			"retain-segments", "retain-age", "batch-records", "batch-interval", "segment-size", "truncate-corrupt", "config-change", "journal-map"),
+		needs(set, d != journal.None, "--durability batch or sync", "journal-map"),
 		needs(set, d == journal.Batch, "--durability batch", "batch-records", "batch-interval"),
 		needs(set, *feed != "" && (*format == "auto" || *format == "lobster"), "a lobster feed (--feed FILE --format lobster)", "symbol", "book"),
 		needs(set, *out != "", "--out", "out-format"),
@@ -125,6 +127,10 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 
+	private, err := parseJournalMap(*jmap)
+	if err != nil {
+		return err
+	}
 	cfg := def
 	cfg.CPU = *cpu
 	if cfg.Threads, err = pipeline.ParseThreads(*threads); err != nil {
@@ -144,7 +150,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		cfg.Journal = &pipeline.JournalConfig{
 			Dir: *jdir,
 			Options: journal.Options{
-				Durability: d, SegmentSize: *segmentSize, TruncateCorrupt: *truncateCorrupt,
+				Durability: d, SegmentSize: *segmentSize, TruncateCorrupt: *truncateCorrupt, PrivateMap: private,
 			},
 			SnapshotEvery:     snapshotEvery.v,
 			DigestEvery:       int64(min(digestEvery.v, 1<<62)),
@@ -688,4 +694,15 @@ func writeFileAtomic(path string, fill func(io.Writer) error) error {
 func isTerminal(f *os.File) bool {
 	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
 	return err == nil
+}
+
+// parseJournalMap parses --journal-map: shared or private (true).
+func parseJournalMap(s string) (bool, error) {
+	switch s {
+	case "shared":
+		return false, nil
+	case "private":
+		return true, nil
+	}
+	return false, usageError{fmt.Sprintf("--journal-map %q: want shared or private", s)}
 }
