@@ -91,9 +91,12 @@ type Config struct {
 	// It serves one run.
 	Control *Control
 	// LiveFeed says the source may block for long in Next (stdin, a TCP
-	// connection): it is then read on a goroutine of its own, so that
-	// ingest goes on taking operator commands and noticing a stop while
-	// the feed is quiet.
+	// connection, a pipe): it is then read on a goroutine of its own, so
+	// that ingest goes on taking operator commands and noticing a stop
+	// while the feed is quiet, and, in the shared and logic threading
+	// modes, the stages sharing ingest's thread go on. Any other source is
+	// read in ingest's cycle: with shared threads, a source that blocks
+	// and is not declared live holds up every stage until it returns.
 	LiveFeed bool
 	// Log, when not nil, gets a record of every kill-switch trip and clear
 	// and every breaker change, from the sink, as they go out.

@@ -389,13 +389,28 @@ func (s signalSink) Write(o *event.Out) error { s.got <- *o; return nil }
 func (s signalSink) Flush() error             { return nil }
 
 // TestLiveFeedNotHeldBack: an event from a live stream reaches the logic and
-// the sink while the stream stays open, without waiting for a full batch.
+// the sink while the stream stays open, without waiting for a full batch:
+// read by a pump (LiveFeed) in every threading mode, and read in ingest's
+// cycle where ingest has a thread of its own (elsewhere a source that
+// blocks must be declared live: a read would hold up the stages sharing
+// ingest's thread).
 func TestLiveFeedNotHeldBack(t *testing.T) {
+	t.Run("pumped", func(t *testing.T) { testLiveFeedNotHeldBack(t, true) })
+	t.Run("inline", func(t *testing.T) {
+		if testThreads.Resolve() != ThreadsDedicated {
+			t.Skipf("threads %s: a blocking source is read by a pump", testThreads.Resolve())
+		}
+		testLiveFeedNotHeldBack(t, false)
+	})
+}
+
+func testLiveFeedNotHeldBack(t *testing.T, live bool) {
 	pr, pw := io.Pipe()
 	defer pw.Close()
 	sink := signalSink{got: make(chan event.Out, 16)}
 	cfg := testConfig()
 	cfg.Batch = 256
+	cfg.LiveFeed = live
 	done := make(chan error, 1)
 	go func() {
 		_, err := Run(context.Background(), cfg, wire.NewCSVDecoder(pr), sink)

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -700,5 +701,43 @@ func TestKnightDefaults(t *testing.T) {
 				t.Errorf("gen --scenario knight wrote %d events, run --scenario knight ran another number", wrote)
 			}
 		})
+	}
+}
+
+// TestStreamPaths: paths that are not regular files are streams. A named
+// pipe as the feed is live (read by a pump, so that the stages sharing
+// ingest's thread never wait in its read) and runs to the same summary as
+// the file; /dev/null as the output, with a journal, is written as a
+// stream (no sync, no checkpoint offset) instead of failing at the first
+// checkpoint.
+func TestStreamPaths(t *testing.T) {
+	dir := t.TempDir()
+	feed := filepath.Join(dir, "feed.csv")
+	os.WriteFile(feed, []byte(handFeed), 0o644)
+	fifo := filepath.Join(dir, "feed.fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	for spec, want := range map[string]bool{"": false, "-": true, "tcp://127.0.0.1:1": true, feed: false, fifo: true, "/dev/null": true} {
+		if got := liveFeed(spec); got != want {
+			t.Errorf("liveFeed(%q) = %v, want %v", spec, got, want)
+		}
+	}
+	go func() {
+		f, err := os.OpenFile(fifo, os.O_WRONLY, 0)
+		if err != nil {
+			return
+		}
+		f.WriteString(handFeed)
+		f.Close()
+	}()
+	r := engine(t, dir, "", "run", "--cpu", "-1", "--threads", "shared", "--feed", "feed.fifo", "--format", "csv",
+		"--journal", "j", "--out", "/dev/null", "--summary", "sum.json")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	s := readSummary(t, filepath.Join(dir, "sum.json"))
+	if s.EventsIn != 8 || s.Trades != 1 || s.TradedQuantity != 30 {
+		t.Errorf("summary %+v, want 8 events in, 1 trade of 30", s)
 	}
 }

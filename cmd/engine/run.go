@@ -222,7 +222,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	}
 	// The admin socket and the metrics come up before the feed is opened
 	// (a TCP feed may take a while to connect).
-	cfg.LiveFeed = *feed == "-" || strings.HasPrefix(*feed, "tcp://")
+	cfg.LiveFeed = liveFeed(*feed)
 	cfg.Log = log
 	sock := *adminPath
 	if sock == "" && *jdir != "" {
@@ -455,6 +455,21 @@ func (s genSource) Next(in *event.In) error {
 }
 
 // openFeed opens the feed named by spec in the given format.
+// liveFeed says whether a feed may block for long in a read: stdin, a TCP
+// connection, or a path that is not a regular file (a named pipe, a
+// device). Those are read on a goroutine of their own (pipeline.Config's
+// LiveFeed); a file or the embedded flow is read in ingest's cycle.
+func liveFeed(spec string) bool {
+	switch {
+	case spec == "":
+		return false
+	case spec == "-", strings.HasPrefix(spec, "tcp://"):
+		return true
+	}
+	st, err := os.Stat(spec)
+	return err == nil && !st.Mode().IsRegular()
+}
+
 func openFeed(spec, format, symbol, book string, gc gen.Config) (pipeline.Source, func(), error) {
 	nop := func() {}
 	if spec == "" {
@@ -598,6 +613,18 @@ func openOut(path, format string, stdout io.Writer) (pipeline.Sink, *pipeline.Ou
 	}
 	if path == "-" {
 		s, err := open(stdout, false)
+		return s, nil, err
+	}
+	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
+		// A device or a pipe (/dev/null, /dev/stdout, a FIFO) is a
+		// stream, like -: it cannot be synced, truncated at a checkpoint
+		// or continued after a restart. It stays open until the process
+		// ends.
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			return nil, nil, fmt.Errorf("output: %w", err)
+		}
+		s, err := open(f, false)
 		return s, nil, err
 	}
 	return nil, &pipeline.Output{Path: path, Open: open}, nil
