@@ -122,9 +122,9 @@ func TestHiccupStartStop(t *testing.T) {
 	}
 }
 
-// TestHiccupScenario runs the hiccup scenario alone for 200 ms and checks
-// its rows, its .hgrm files, its plot and BENCHMARKS.md. It asserts no
-// timing.
+// TestHiccupScenario runs the hiccup scenario for 200 ms alone and 200 ms
+// beside durable writes, and checks its rows, its .hgrm files, its plot and
+// BENCHMARKS.md. It asserts no timing.
 func TestHiccupScenario(t *testing.T) {
 	cfg := SmokeConfig()
 	cfg.Scenarios = []string{"hiccup"}
@@ -170,11 +170,19 @@ func TestHiccupScenario(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if names, err := SVGSeries(svg); err != nil || !slices.Equal(names, []string{"hiccup", "hiccup (raw)"}) {
+	if names, err := SVGSeries(svg); err != nil || !slices.Equal(names, []string{"hiccup", "hiccup (raw)", "hiccup-syncs", "hiccup-syncs (raw)"}) {
 		t.Errorf("plot series %q, %v", names, err)
 	}
 
 	metrics := []string{"gap p50", "gap p99", "gap p99.9", "gap p99.99", "gap max"}
+	for _, m := range metrics[:5] {
+		metrics = append(metrics, "beside syncs: "+m)
+	}
+	if i := slices.IndexFunc(rep.Latencies, func(l LatencyFile) bool { return l.Name == "hiccup-syncs" }); i < 0 {
+		t.Error("no latency hiccup-syncs")
+	} else if l := rep.Latencies[i]; l.Samples == 0 || !strings.Contains(l.Title, "fdatasync") {
+		t.Errorf("latency hiccup-syncs: %d samples, titled %q", l.Samples, l.Title)
+	}
 	md, err := os.ReadFile(cfg.BenchmarksMD)
 	if err != nil {
 		t.Fatal(err)

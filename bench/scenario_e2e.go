@@ -210,7 +210,7 @@ func (s *suite) runE2E(ctx context.Context) error {
 		}
 		keep(r, main)
 		if rate != 1e6 {
-			if err := s.addE2E(r, RateLabel(rate)+"/s", nil); err != nil {
+			if err := s.addE2E(r, RateLabel(rate)+"/s", nil, nil); err != nil {
 				return err
 			}
 			continue
@@ -218,8 +218,10 @@ func (s *suite) runE2E(ctx context.Context) error {
 		// At 1M/s, the machine's floor measured right after, alone, and
 		// each other mode beside: the ratios are of the same run.
 		s.progress("e2e: the machine's hiccups, alone, for %v", s.cfg.Duration)
-		floor := s.hiccupAlone(ctx)
-		if err := s.addE2E(r, RateLabel(rate)+"/s "+main.String(), floor); err != nil {
+		floor := s.hiccupFloor(ctx, false)
+		s.progress("e2e: the machine's hiccups beside durable writes, for %v", s.cfg.Duration)
+		ioFloor := s.hiccupFloor(ctx, true)
+		if err := s.addE2E(r, RateLabel(rate)+"/s "+main.String(), floor, ioFloor); err != nil {
 			return err
 		}
 		for _, mode := range []pipeline.Threads{pipeline.ThreadsShared, pipeline.ThreadsDedicated, pipeline.ThreadsLogic} {
@@ -231,7 +233,7 @@ func (s *suite) runE2E(ctx context.Context) error {
 				return err
 			}
 			keep(u, mode)
-			if err := s.addE2E(u, RateLabel(rate)+"/s "+mode.String(), floor); err != nil {
+			if err := s.addE2E(u, RateLabel(rate)+"/s "+mode.String(), floor, ioFloor); err != nil {
 				return err
 			}
 			s.rep.Add(NewRow("e2e", RateLabel(rate)+"/s p99 "+mode.String()+" / "+main.String(),
@@ -249,7 +251,7 @@ func (s *suite) runE2E(ctx context.Context) error {
 			pm.Latency.Name += "-shared-map"
 			pm.Latency.Title += ", shared journal map"
 		}
-		if err := s.addE2E(pm, RateLabel(rate)+"/s shared"+mapNote(other), floor); err != nil {
+		if err := s.addE2E(pm, RateLabel(rate)+"/s shared"+mapNote(other), floor, ioFloor); err != nil {
 			return err
 		}
 		// The spinner beside the engine: the floor under load, which also
@@ -265,7 +267,7 @@ func (s *suite) runE2E(ctx context.Context) error {
 			h.Hiccup.Scenario, h.Hiccup.Name = "e2e", "hiccup-beside-e2e-"+RateLabel(rate)
 			h.Hiccup.Title += ", beside e2e at " + RateLabel(rate) + "/s"
 		}
-		if err := s.addE2E(h, RateLabel(rate)+"/s "+main.String()+" beside hiccup", h.Hiccup); err != nil {
+		if err := s.addE2E(h, RateLabel(rate)+"/s "+main.String()+" beside hiccup", h.Hiccup, nil); err != nil {
 			return err
 		}
 		if h.Hiccup != nil {
@@ -298,17 +300,20 @@ func mapNote(private bool) string {
 	return ""
 }
 
-// hiccupAlone measures the machine's hiccups for the run's duration with
-// nothing else running, for the e2e rows' ratios; nil when it cannot.
-func (s *suite) hiccupAlone(ctx context.Context) *Latency {
-	h := StartHiccup(SystemClock(), HiccupCPU(pipeline.NoPin))
-	select {
-	case <-ctx.Done():
-	case <-time.After(s.cfg.Duration):
+// hiccupFloor measures the machine's hiccups for the run's duration, with
+// nothing else running or beside durable writes at the committer's cadence
+// (see hiccupFor), for the e2e rows' ratios; nil when it cannot.
+func (s *suite) hiccupFloor(ctx context.Context, syncs bool) *Latency {
+	_, lat, err := s.hiccupFor(ctx, syncs)
+	if err != nil {
+		s.rep.Note("e2e: the machine's hiccups (durable writes beside: %v): %v", syncs, err)
+		return nil
 	}
-	lat := h.Stop()
 	lat.Scenario, lat.Name = "e2e", "hiccup-e2e"
-	lat.Title += ", alone, in the e2e scenario"
+	if syncs {
+		lat.Name = "hiccup-syncs-e2e"
+	}
+	lat.Title += ", in the e2e scenario"
 	if err := s.addLatency(lat); err != nil {
 		return nil
 	}
@@ -408,9 +413,10 @@ func (s *suite) searchE2E(ctx context.Context, mode pipeline.Threads, good *E2ER
 }
 
 // addE2E adds a step's latency and rows under the given label; floor, when
-// not nil, is the machine's hiccups measured in the same run, whose ratio
+// not nil, is the machine's hiccups measured in the same run, and ioFloor
+// the same beside durable writes at the committer's cadence, whose ratios
 // each percentile row notes.
-func (s *suite) addE2E(r *E2EResult, label string, floor *Latency) error {
+func (s *suite) addE2E(r *E2EResult, label string, floor, ioFloor *Latency) error {
 	if err := s.addLatency(r.Latency); err != nil {
 		return err
 	}
@@ -436,6 +442,10 @@ func (s *suite) addE2E(r *E2EResult, label string, floor *Latency) error {
 			// e2e's intended-time one).
 			hq := float64(floor.Corrected.ValueAtQuantile(q.q))
 			row.Note += fmt.Sprintf("; hiccup %s, ratio %.1fx", FormatNS(hq), float64(c.ValueAtQuantile(q.q))/math.Max(1, hq))
+		}
+		if ioFloor != nil {
+			hq := float64(ioFloor.Corrected.ValueAtQuantile(q.q))
+			row.Note += fmt.Sprintf("; beside durable writes %s, ratio %.1fx", FormatNS(hq), float64(c.ValueAtQuantile(q.q))/math.Max(1, hq))
 		}
 		s.rep.Add(row)
 	}

@@ -13,9 +13,52 @@ import (
 const HiccupStall = 1000 // ns
 
 // runHiccup is the hiccup scenario: the spinner of [Hiccup] alone for the
-// run's duration, pinned to the last CPU this process may use.
+// run's duration, pinned to the last CPU this process may use, then again
+// beside a [SyncWriter] at a batch journal's cadence at 1M events/s (the
+// floor of an engine that journals durably).
 func (s *suite) runHiccup(ctx context.Context) error {
-	s.progress("hiccup: a thread spinning on the clock for %v, alone", s.cfg.Duration)
+	for _, syncs := range []bool{false, true} {
+		what := "alone"
+		if syncs {
+			what = "beside durable writes"
+		}
+		s.progress("hiccup: a thread spinning on the clock for %v, %s", s.cfg.Duration, what)
+		h, lat, err := s.hiccupFor(ctx, syncs)
+		if err != nil {
+			return err
+		}
+		prefix := ""
+		if syncs {
+			lat.Name = "hiccup-syncs"
+			prefix = "beside syncs: "
+		}
+		if err := h.PinErr(); err != nil {
+			s.rep.Note("hiccup: the spinner ran unpinned: %v", err)
+		}
+		if err := s.addLatency(lat); err != nil {
+			return err
+		}
+		s.rep.Add(h.Rows("hiccup", prefix)...)
+	}
+	return nil
+}
+
+// hiccupFor runs the spinner for the run's duration, alone or beside a
+// SyncWriter at the committer's cadence (SyncBytes every SyncEvery) on a
+// file in the suite's temporary directory, and returns it stopped, with its
+// Latency titled accordingly.
+func (s *suite) hiccupFor(ctx context.Context, syncs bool) (*Hiccup, *Latency, error) {
+	var w *SyncWriter
+	if syncs {
+		dir, done, err := s.tempDir("syncs")
+		if err != nil {
+			return nil, nil, err
+		}
+		defer done()
+		if w, err = StartSyncWriter(dir, SyncBytes, SyncEvery); err != nil {
+			return nil, nil, err
+		}
+	}
 	h := StartHiccup(SystemClock(), HiccupCPU(pipeline.NoPin))
 	t := time.NewTimer(s.cfg.Duration)
 	select {
@@ -24,18 +67,16 @@ func (s *suite) runHiccup(ctx context.Context) error {
 		t.Stop()
 	}
 	lat := h.Stop()
-	if err := ctx.Err(); err != nil {
-		return err
+	if w != nil {
+		n, err := w.Stop()
+		if err != nil {
+			return nil, nil, err
+		}
+		lat.Title += fmt.Sprintf(", beside a writer making %d bytes durable every %v (write and fdatasync, %d times: a batch journal at 1M events/s)", SyncBytes, SyncEvery, n)
+	} else {
+		lat.Title += ", alone"
 	}
-	lat.Title += ", alone"
-	if err := h.PinErr(); err != nil {
-		s.rep.Note("hiccup: the spinner ran unpinned: %v", err)
-	}
-	if err := s.addLatency(lat); err != nil {
-		return err
-	}
-	s.rep.Add(h.Rows("hiccup", "")...)
-	return nil
+	return h, lat, ctx.Err()
 }
 
 // Rows returns, once Stop has returned, the ladder of the raw gaps as rows
