@@ -71,12 +71,13 @@ func ParseThreads(s string) (Threads, error) {
 
 // Resolve returns the mode ThreadsAuto stands for, or t. The issue that
 // brought the modes wanted shared below 4 CPUs; on this project's 2 vCPUs
-// shared mode gave the better median (8-82 µs against 56-260 µs at 1M
-// events/s) but not the better tail (dedicated's p99 0.50-0.94x shared's)
-// and, with a journal, 0.35-0.4x dedicated's throughput flat out (engine
-// run --journal on the embedded flow: 1.35-1.68M against 3.98-4.08M events/s;
-// BenchmarkJournalCost likewise). Until the shared loop's journal cost is
-// found, auto stays dedicated everywhere: no default got slower.
+// shared mode gives the better median (5.5-143 µs against 107-234 µs at 1M
+// events/s with the shared journal map; 0.45-7.6 µs with the private one)
+// but runs every stage on one CPU: with a journal, about half of
+// dedicated's throughput flat out (engine run --journal on the embedded
+// flow: 1.6-2.3M against 4.1-4.4M events/s), and with the shared map not
+// the better p99 either (dedicated's 0.45-0.88x shared's). So auto stays
+// dedicated everywhere: no default got slower.
 func (t Threads) Resolve() Threads {
 	if t != ThreadsAuto {
 		return t
