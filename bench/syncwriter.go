@@ -26,11 +26,10 @@ type SyncWriter struct {
 }
 
 // The committer's cadence at 1M events/s with the journal's defaults: it
-// makes durable whatever waits once BatchRecords (1024) records wait or
-// BatchInterval (200 µs) after an append, whichever comes first; block
-// records hold up to 256 events, so at 1M/s the interval comes first, every
-// 200 µs, with about 2.4 KB (200 events of 11.8 bytes on the generated
-// flow). An fdatasync takes ~100 µs here, so the committer is flushing
+// makes durable whatever waits once BatchRecords (1024) sequences wait or
+// BatchInterval (200 µs) after an append, whichever comes first; at 1M/s
+// the interval comes first, every 200 µs, with about 2.4 KB (200 events
+// of 11.8 bytes on the generated flow). An fdatasync takes ~100 µs here, so the committer is flushing
 // about half the time.
 const (
 	SyncEvery = 200 * time.Microsecond
