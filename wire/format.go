@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 )
 
 // Format is an input feed format.
@@ -30,14 +29,14 @@ func (f Format) String() string {
 	return "format?"
 }
 
-// ParseFormat parses "native", "csv" or "lobster", ignoring case.
+// ParseFormat parses the name of a feed format the engine reads
+// ("native", "csv" or "lobster", ignoring case; see [Formats]).
 func ParseFormat(s string) (Format, error) {
-	for f := FormatNative; int(f) < len(formatNames); f++ {
-		if strings.EqualFold(s, formatNames[f]) {
-			return f, nil
-		}
+	f, err := LookupFormat(StreamFeed, s, true)
+	if err != nil {
+		return FormatUnknown, err
 	}
-	return FormatUnknown, fmt.Errorf("%w: %q (want native, csv or lobster)", ErrFormat, s)
+	return f.Feed, nil
 }
 
 // Sniff peeks at the start of r without consuming it: the native feed magic

@@ -228,7 +228,7 @@ func TestCtl(t *testing.T) {
 		!strings.Contains(r.stdout, ",kill,1,*,cancel\n") {
 		t.Fatalf("journal dump of the kill: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	r = engine(t, dir, "", "journal", "dump", "--format", "jsonl", "--from", "2001", "--to", "2001", jdir)
+	r = engine(t, dir, "", "journal", "dump", "--out-format", "jsonl", "--from", "2001", "--to", "2001", jdir)
 	var rec struct {
 		Kind     string `json:"kind"`
 		Operator struct {

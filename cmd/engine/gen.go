@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -14,17 +14,24 @@ import (
 	"github.com/tradeengine/engine/wire"
 )
 
-// feedEncoder is what gen writes through: wire's CSV and native encoders.
-type feedEncoder interface {
-	Encode(in *event.In) error
-	Flush() error
+// genFormats are the feed formats gen writes: those of wire's table it
+// has an encoder for.
+func genFormats() []string {
+	var names []string
+	for _, n := range wire.FormatNames(wire.StreamFeed, false) {
+		if n != "jsonl" { // journal dump's, with the journal's symbol names
+			names = append(names, n)
+		}
+	}
+	return names
 }
 
 func cmdGen(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("gen", "[--out FILE|-] [--format csv|native] [--events N] [--symbols N] [--accounts N] [--seed S] [--rate R] [--scenario NAME]")
+	fs := newFlags("gen", "[--out FILE|-] [--out-format csv|native] [--events N] [--symbols N] [--accounts N] [--seed S] [--rate R] [--scenario NAME]")
 	def := gen.DefaultConfig()
 	out := fs.String("out", "-", "file to write, - for stdout")
-	format := fs.String("format", "", "csv or native (default: native for .bin/.feed, else csv)")
+	format := fs.String("out-format", "", "the feed format to write: "+strings.Join(genFormats(), " or ")+" (default: from --out's extension, else csv)")
+	inFormat := fs.String("format", "", "not for gen, which reads no input: the format it writes is --out-format")
 	events := fs.Int("events", 1_000_000, "number of events, symbol definitions included (default with --scenario knight: enough for 5 s of runaway)")
 	symbols := fs.Int("symbols", def.Symbols, "number of symbols")
 	accounts := fs.Int("accounts", def.Accounts, "number of accounts")
@@ -39,6 +46,9 @@ func cmdGen(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	set := given(fs)
+	if set["format"] {
+		return usageError{fmt.Sprintf("--format %q: --format names the format of an input, and gen reads none; the feed format gen writes is --out-format", *inFormat)}
+	}
 	if err := firstErr(
 		positive("events", *events),
 		positive("symbols", *symbols),
@@ -76,15 +86,13 @@ func cmdGen(args []string, stdout, stderr io.Writer) error {
 		return usageError{err.Error()}
 	}
 	if *format == "" {
-		switch strings.ToLower(filepath.Ext(*out)) {
-		case ".bin", ".feed", ".native":
-			*format = "native"
-		default:
-			*format = "csv"
+		*format = "csv"
+		if f, ok := wire.FormatOfPath(wire.StreamFeed, *out); ok && *out != "-" && slices.Contains(genFormats(), f.Name) {
+			*format = f.Name
 		}
 	}
-	if *format != "csv" && *format != "native" {
-		return usageError{fmt.Sprintf("--format %q: want csv or native", *format)}
+	if !slices.Contains(genFormats(), *format) {
+		return usageError{fmt.Sprintf("--out-format %q: want %s", *format, strings.Join(genFormats(), " or "))}
 	}
 
 	var w io.Writer = stdout
@@ -97,14 +105,9 @@ func cmdGen(args []string, stdout, stderr io.Writer) error {
 		w = f
 	}
 	bw := bufio.NewWriterSize(w, 1<<20)
-	var enc feedEncoder
-	switch *format {
-	case "csv":
-		enc = wire.NewCSVEncoder(bw)
-	case "native":
-		if enc, err = wire.NewNativeEncoder(bw); err != nil {
-			return err
-		}
+	enc, err := wire.NewFeedEncoder(*format, bw)
+	if err != nil {
+		return err
 	}
 	var in event.In
 	n := 0

@@ -9,6 +9,7 @@ import (
 	"io"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/tradeengine/engine/replay"
 	"github.com/tradeengine/engine/wire"
@@ -23,7 +24,7 @@ var errUnclean = errors.New("journal is not clean")
 
 const (
 	verifySynopsis = "DIR"
-	dumpSynopsis   = "DIR [--from SEQ] [--to SEQ] [--format csv|jsonl]"
+	dumpSynopsis   = "DIR [--from SEQ] [--to SEQ] [--out-format csv|jsonl]"
 )
 
 func cmdJournal(args []string, stdout, stderr io.Writer) error {
@@ -89,7 +90,8 @@ func journalDump(args []string, stdout io.Writer) error {
 	fs := newFlags("journal dump", dumpSynopsis)
 	from := newUint(fs, "from", 0, "first `sequence` to dump (default: the oldest kept)")
 	to := newUint(fs, "to", 0, "last `sequence` to dump (default: the last)")
-	format := fs.String("format", "csv", "csv (the CSV feed format: a dump is a feed engine run takes) or jsonl")
+	format := fs.String("out-format", "csv", "csv (the CSV feed format: a dump is a feed engine run takes) or jsonl (input events as JSON lines)")
+	inFormat := fs.String("format", "", "not for journal dump, which reads a journal: the format it writes is --out-format")
 	dir, err := dirArg(fs, args, stdout)
 	if err != nil {
 		return err
@@ -97,8 +99,12 @@ func journalDump(args []string, stdout io.Writer) error {
 	if err := firstErr(from.check("from"), to.check("to")); err != nil {
 		return err
 	}
+	if given(fs)["format"] {
+		return usageError{fmt.Sprintf("--format %q: --format names the format of an input, and a dump reads a journal; the format it writes is --out-format", *inFormat)}
+	}
+	*format = strings.ToLower(*format)
 	if *format != "csv" && *format != "jsonl" {
-		return usageError{fmt.Sprintf("--format %q: want csv or jsonl", *format)}
+		return usageError{fmt.Sprintf("--out-format %q: want csv or jsonl", *format)}
 	}
 	rep, err := journal.Verify(dir)
 	if err != nil {

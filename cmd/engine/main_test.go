@@ -12,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/tradeengine/engine/wire"
 )
 
 // TestMain lets the test binary act as the engine binary: with
@@ -276,7 +278,14 @@ func TestUsageErrors(t *testing.T) {
 		{"unknown command", []string{"frob"}, 2, `unknown command "frob"`},
 		{"bad flag", []string{"run", "--nope"}, 2, "flag provided but not defined"},
 		{"bad clock", []string{"run", "--clock", "sundial"}, 2, "sundial"},
-		{"bad format", []string{"run", "--feed", "x", "--format", "xml"}, 2, "xml"},
+		{"bad format", []string{"run", "--feed", "x", "--format", "xml"}, 2, "want csv, native, lobster"},
+		{"write-only feed format", []string{"run", "--feed", "x", "--format", "jsonl"}, 2, "does not read jsonl"},
+		{"bad out format", []string{"run", "--out", "o", "--out-format", "lobster"}, 2, "want csv, jsonl, native"},
+		{"gen --format", []string{"gen", "--format", "native"}, 2, "--out-format"},
+		{"gen bad out format", []string{"gen", "--out-format", "lobster"}, 2, "want csv or native"},
+		{"dump --format", []string{"journal", "dump", "--format", "jsonl", "j"}, 2, "--out-format"},
+		{"dump bad out format", []string{"journal", "dump", "--out-format", "native", "j"}, 2, "want csv or jsonl"},
+		{"audit --format", []string{"audit", "--journal", "j", "--format", "html"}, 2, "--out-format"},
 		{"missing feed", []string{"run", "--cpu", "-1", "--feed", "/nonexistent/feed.csv"}, 1, "no such file"},
 		{"bad cpu", []string{"run", "--cpu", "4096", "--events", "10"}, 1, "cpu 4096"},
 		{"stray argument", []string{"gen", "extra"}, 2, "unexpected argument"},
@@ -403,7 +412,7 @@ func TestJournalRunRestartVerifyDump(t *testing.T) {
 		dump[len(dump)-3] != flowLines[9] || dump[len(dump)-1] != flowLines[11] {
 		t.Fatalf("dump --from 10 --to 12: exit %d\n%s%s\nflow lines 10..12: %q", r.code, r.stdout, r.stderr, flowLines[9:12])
 	}
-	r = engine(t, dir, "", "journal", "dump", "--format", "jsonl", "j", "--to", "1")
+	r = engine(t, dir, "", "journal", "dump", "--out-format", "jsonl", "j", "--to", "1")
 	var first map[string]any
 	if err := json.Unmarshal([]byte(r.stdout), &first); err != nil || first["kind"] != "symbol" || first["symbol"] != "AAPL" {
 		t.Fatalf("jsonl dump %q: %v", r.stdout, err)
@@ -739,5 +748,39 @@ func TestStreamPaths(t *testing.T) {
 	s := readSummary(t, filepath.Join(dir, "sum.json"))
 	if s.EventsIn != 8 || s.Trades != 1 || s.TradedQuantity != 30 {
 		t.Errorf("summary %+v, want 8 events in, 1 trade of 30", s)
+	}
+}
+
+// TestFormatsByPath: one table (wire.Formats) decides every subcommand's
+// formats from paths: gen writes native frames for a .feed or .bin path and
+// CSV otherwise, engine run reads either back without --format, and writes
+// JSON lines for a .jsonl output.
+func TestFormatsByPath(t *testing.T) {
+	dir := t.TempDir()
+	var digests []string
+	for _, name := range []string{"flow.feed", "flow.bin", "flow.csv", "flow"} {
+		if r := engine(t, dir, "", "gen", "--events", "2000", "--out", name); r.code != 0 {
+			t.Fatalf("gen %s: exit %d: %s", name, r.code, r.stderr)
+		}
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		native := bytes.HasPrefix(b, wire.FeedMagic[:])
+		if want := strings.HasSuffix(name, ".feed") || strings.HasSuffix(name, ".bin"); native != want {
+			t.Errorf("gen %s: native %v, want %v", name, native, want)
+		}
+		out := name + ".jsonl"
+		if r := engine(t, dir, "", "run", "--cpu", "-1", "--feed", name, "--out", out, "--summary", name+".sum"); r.code != 0 {
+			t.Fatalf("run %s: exit %d: %s", name, r.code, r.stderr)
+		}
+		digests = append(digests, readSummary(t, filepath.Join(dir, name+".sum")).OutputDigest)
+		o, err := os.ReadFile(filepath.Join(dir, out))
+		if err != nil || !bytes.HasPrefix(o, []byte("{")) {
+			t.Errorf("%s: not JSON lines: %.40q, %v", out, o, err)
+		}
+	}
+	if len(slices.Compact(slices.Clone(digests))) != 1 {
+		t.Errorf("digests differ by the feed's format: %v", digests)
 	}
 }

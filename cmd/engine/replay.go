@@ -13,6 +13,7 @@ import (
 	"github.com/tradeengine/engine/pipeline"
 	"github.com/tradeengine/engine/replay"
 	"github.com/tradeengine/engine/risk"
+	"github.com/tradeengine/engine/wire"
 )
 
 // showList is a repeatable --show flag.
@@ -33,7 +34,7 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 	tz := fs.String("tz", "UTC", "the feed's time zone, for a clock time in --until when event times are since the epoch")
 	riskFlag := fs.String("risk", "", "what-if: replay under this risk configuration FILE (or off, default) instead of the journaled one, and report the differences")
 	out := fs.String("out", "", "write the replay's output events to FILE (- for stdout)")
-	outFormat := fs.String("out-format", "", "output format: csv, jsonl or native (default: from --out's extension)")
+	outFormat := fs.String("out-format", "", "output format: "+strings.Join(wire.FormatNames(wire.StreamOutput, false), ", ")+" (default: from --out's extension, else csv)")
 	summary := fs.String("summary", "", "write the replay's summary as JSON to FILE (the fields of engine run's)")
 	verify := fs.Bool("verify", false, "exit 1 when the replay differs from the live run at any digest checkpoint, saying where")
 	asJSON := fs.Bool("json", false, "--show and the what-if report as JSON")

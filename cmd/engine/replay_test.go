@@ -122,7 +122,7 @@ func TestReplayAndAudit(t *testing.T) {
 	}
 
 	// The audit's totals are the live summary's.
-	r = engine(t, dir, "", "audit", "--journal", "j", "--format", "json", "--out", "audit.json")
+	r = engine(t, dir, "", "audit", "--journal", "j", "--out-format", "json", "--out", "audit.json")
 	if r.code != 0 {
 		t.Fatalf("audit: exit %d\n%s", r.code, r.stderr)
 	}
@@ -152,12 +152,12 @@ func TestReplayAndAudit(t *testing.T) {
 		t.Fatalf("audit integrity %+v, want %d of %d checkpoints", rep.Integrity, ck.Digests, ck.Digests)
 	}
 	for _, f := range []string{"text", "csv", "html"} {
-		if r := engine(t, dir, "", "audit", "--journal", "j", "--format", f, "--out", "audit."+f); r.code != 0 {
-			t.Fatalf("audit --format %s: exit %d\n%s", f, r.code, r.stderr)
+		if r := engine(t, dir, "", "audit", "--journal", "j", "--out-format", f, "--out", "audit."+f); r.code != 0 {
+			t.Fatalf("audit --out-format %s: exit %d\n%s", f, r.code, r.stderr)
 		}
 	}
-	if r := engine(t, dir, "", "audit", "--journal", "j", "--format", "pdf"); r.code != 2 {
-		t.Fatalf("audit --format pdf: exit %d, want a usage error", r.code)
+	if r := engine(t, dir, "", "audit", "--journal", "j", "--out-format", "pdf"); r.code != 2 {
+		t.Fatalf("audit --out-format pdf: exit %d, want a usage error", r.code)
 	}
 
 	if after := dirSums(t, filepath.Join(dir, "j")); !reflect.DeepEqual(before, after) {

@@ -33,11 +33,11 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("run", "[--feed FILE|-|tcp://HOST:PORT] [--out FILE|-] [--summary FILE] [flags]")
 	def := pipeline.DefaultConfig()
 	feed := fs.String("feed", "", "feed to run: a file, - for stdin, or tcp://HOST:PORT; empty runs the embedded generated flow")
-	format := fs.String("format", "auto", "feed format: auto, native, csv or lobster")
+	format := fs.String("format", "auto", "feed format: auto (a native feed by its magic, else by the path's name, else csv), "+strings.Join(wire.FormatNames(wire.StreamFeed, true), ", "))
 	symbol := fs.String("symbol", "", "lobster feed: the symbol's name (default: the file name's prefix)")
 	book := fs.String("book", "", "lobster feed: the orderbook file whose first row seeds the book (default: the one beside the message file)")
 	out := fs.String("out", "", "write output events to FILE (- for stdout); empty writes none")
-	outFormat := fs.String("out-format", "", "output format: csv, jsonl or native (default: from --out's extension, else csv)")
+	outFormat := fs.String("out-format", "", "output format: "+strings.Join(wire.FormatNames(wire.StreamOutput, false), ", ")+" (default: from --out's extension, else csv)")
 	summary := fs.String("summary", "", "write the run summary as JSON to FILE")
 	strict := fs.Bool("strict", false, "stop with a non-zero exit at the first malformed feed record")
 	deadLetter := fs.String("dead-letter", "", "file that receives malformed feed records, created on the first one (default: OUT.dead-letter beside --out FILE, else JOURNAL/dead-letter.log with --journal, else none: they are counted and the first "+strconv.Itoa(deadLetterShown)+" printed to stderr)")
@@ -479,13 +479,10 @@ func openFeed(spec, format, symbol, book string, gc gen.Config) (pipeline.Source
 		}
 		return genSource{g}, nop, nil
 	}
-	fmtWanted := wire.FormatUnknown // sniffed below
 	if format != "auto" {
-		f, err := wire.ParseFormat(format)
-		if err != nil {
-			return nil, nop, usageError{err.Error()}
+		if _, err := wire.LookupFormat(wire.StreamFeed, format, true); err != nil {
+			return nil, nop, usageError{"--format: " + err.Error()}
 		}
-		fmtWanted = f
 	}
 	var rc io.ReadCloser
 	switch {
@@ -506,13 +503,10 @@ func openFeed(spec, format, symbol, book string, gc gen.Config) (pipeline.Source
 	}
 	closer := func() { rc.Close() }
 	br := bufio.NewReaderSize(rc, 1<<20)
-	if fmtWanted == wire.FormatUnknown {
-		f, err := wire.Sniff(br)
-		if err != nil {
-			closer()
-			return nil, nop, fmt.Errorf("feed %s: %w", spec, err)
-		}
-		fmtWanted = f
+	fmtWanted, err := wire.FeedFormat(format, spec, br)
+	if err != nil {
+		closer()
+		return nil, nop, fmt.Errorf("feed %s: %w", spec, err)
 	}
 	if fmtWanted != wire.FormatLOBSTER && (symbol != "" || book != "") {
 		closer()
@@ -522,17 +516,8 @@ func openFeed(spec, format, symbol, book string, gc gen.Config) (pipeline.Source
 		}
 		return nil, nop, usageError{fmt.Sprintf("%s needs a lobster feed: %s is %v", flag, spec, fmtWanted)}
 	}
-	switch fmtWanted {
-	case wire.FormatNative:
-		d, err := wire.NewNativeDecoder(br)
-		if err != nil {
-			closer()
-			return nil, nop, fmt.Errorf("feed %s: %w", spec, err)
-		}
-		return d, closer, nil
-	case wire.FormatCSV:
-		return wire.NewCSVDecoder(br), closer, nil
-	case wire.FormatLOBSTER:
+	var opt wire.FeedOptions
+	if fmtWanted == wire.FormatLOBSTER {
 		if symbol == "" {
 			symbol, _, _ = strings.Cut(filepath.Base(spec), "_")
 		}
@@ -540,7 +525,7 @@ func openFeed(spec, format, symbol, book string, gc gen.Config) (pipeline.Source
 			closer()
 			return nil, nop, usageError{fmt.Sprintf("--symbol: %v", err)}
 		}
-		d := wire.NewLOBSTERDecoder(br, wire.DefaultLOBSTERConfig(symbol))
+		opt.LOBSTER = wire.DefaultLOBSTERConfig(symbol)
 		if book == "" {
 			// The orderbook file beside the message file, if there is one.
 			if cand := strings.Replace(spec, "_message_", "_orderbook_", 1); cand != spec {
@@ -555,17 +540,19 @@ func openFeed(spec, format, symbol, book string, gc gen.Config) (pipeline.Source
 				closer()
 				return nil, nop, fmt.Errorf("lobster book: %w", err)
 			}
-			err = d.SeedBook(bf)
-			bf.Close()
-			if err != nil {
-				closer()
-				return nil, nop, fmt.Errorf("lobster book %s: %w", book, err)
-			}
+			defer bf.Close()
+			opt.Book = bf
 		}
-		return d, closer, nil
 	}
-	closer()
-	return nil, nop, usageError{fmt.Sprintf("--format %q not supported for feeds", format)}
+	d, err := wire.OpenFeed(fmtWanted, br, opt)
+	if err != nil {
+		closer()
+		if book != "" && fmtWanted == wire.FormatLOBSTER {
+			return nil, nop, fmt.Errorf("feed %s (book %s): %w", spec, book, err)
+		}
+		return nil, nop, fmt.Errorf("feed %s: %w", spec, err)
+	}
+	return d, closer, nil
 }
 
 // openOut returns where the outputs go: a sink on stdout for "-", or the
@@ -577,39 +564,20 @@ func openOut(path, format string, stdout io.Writer) (pipeline.Sink, *pipeline.Ou
 		return nil, nil, nil
 	}
 	if format == "" {
-		switch strings.ToLower(filepath.Ext(path)) {
-		case ".jsonl", ".json", ".ndjson":
-			format = "jsonl"
-		case ".bin", ".native", ".out":
-			format = "native"
-		default:
-			format = "csv"
+		format = "csv"
+		if f, ok := wire.FormatOfPath(wire.StreamOutput, path); ok && path != "-" {
+			format = f.Name
 		}
 	}
-	var open func(w io.Writer, appending bool) (pipeline.Sink, error)
-	switch format {
-	case "csv":
-		open = func(w io.Writer, appending bool) (pipeline.Sink, error) {
-			if appending {
-				return wire.NewOutCSVAppend(w), nil
-			}
-			return wire.NewOutCSV(w), nil
+	if _, err := wire.LookupFormat(wire.StreamOutput, format, false); err != nil {
+		return nil, nil, usageError{"--out-format: " + err.Error()}
+	}
+	open := func(w io.Writer, appending bool) (pipeline.Sink, error) {
+		s, err := wire.NewOutWriter(format, w, appending)
+		if err != nil {
+			return nil, fmt.Errorf("output: %w", err)
 		}
-	case "jsonl":
-		open = func(w io.Writer, _ bool) (pipeline.Sink, error) { return wire.NewOutJSON(w), nil }
-	case "native":
-		open = func(w io.Writer, appending bool) (pipeline.Sink, error) {
-			if appending {
-				return wire.NewOutNativeAppend(w), nil
-			}
-			s, err := wire.NewOutNative(w)
-			if err != nil {
-				return nil, fmt.Errorf("output: %w", err)
-			}
-			return s, nil
-		}
-	default:
-		return nil, nil, usageError{fmt.Sprintf("--out-format %q: want csv, jsonl or native", format)}
+		return s, nil
 	}
 	if path == "-" {
 		s, err := open(stdout, false)
