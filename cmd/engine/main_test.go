@@ -322,6 +322,16 @@ func TestRunLOBSTER(t *testing.T) {
 	if s.Malformed != 0 || s.OrdersAccepted < 27845+8974 || s.Trades < 8974 || len(s.OrdersRejected) != 1 {
 		t.Fatalf("summary %+v", s)
 	}
+	// Without --format, the file's name says LOBSTER: the same run, the
+	// guard's LOBSTER tick included (with cent ticks its dollar limits
+	// would reject orders, and the digest would differ).
+	r = engine(t, dir, "", "run", "--cpu", "-1", "--feed", msgs, "--summary", "auto.json")
+	if r.code != 0 {
+		t.Fatalf("auto: exit %d: %s", r.code, r.stderr)
+	}
+	if a := readSummary(t, filepath.Join(dir, "auto.json")); a.OutputDigest != s.OutputDigest || a.EventsIn != s.EventsIn {
+		t.Errorf("auto: %+v, want the --format lobster run's %+v", a, s)
+	}
 }
 
 // TestJournalRunRestartVerifyDump: run on a journal, run again with the same

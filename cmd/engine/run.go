@@ -188,7 +188,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	case "off":
 		cfg.Risk = nil
 	case "default":
-		if *format == "lobster" {
+		if isLOBSTER(*format, *feed) {
 			// LOBSTER prices are in units of $0.0001: the default
 			// limits in dollars need that tick to mean what they say.
 			cfg.Risk.TickMicros = 100
@@ -455,6 +455,17 @@ func (s genSource) Next(in *event.In) error {
 }
 
 // openFeed opens the feed named by spec in the given format.
+// isLOBSTER says whether the feed is a LOBSTER message file: named so by
+// --format, or by its file name when --format is auto (wire.FeedFormat's
+// rule, but for the magic of a native feed, which no LOBSTER file has).
+func isLOBSTER(format, feed string) bool {
+	if !strings.EqualFold(format, "auto") {
+		return strings.EqualFold(format, "lobster")
+	}
+	f, ok := wire.FormatOfPath(wire.StreamFeed, feed)
+	return ok && f.Feed == wire.FormatLOBSTER && feed != "-"
+}
+
 // liveFeed says whether a feed may block for long in a read: stdin, a TCP
 // connection, or a path that is not a regular file (a named pipe, a
 // device). Those are read on a goroutine of their own (pipeline.Config's
