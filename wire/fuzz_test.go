@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 
@@ -224,5 +225,105 @@ func FuzzLOBSTERDecoder(f *testing.F) {
 		if st := d.Stats(); st.Events != n || st.Messages < st.New+st.Deletes+st.PartialCancels {
 			t.Fatalf("%d events, stats %+v", n, st)
 		}
+	})
+}
+
+// FuzzLOBSTERMessages: reading a LOBSTER file message by message gives the
+// events Next gives, in order, whatever the bytes.
+func FuzzLOBSTERMessages(f *testing.F) {
+	f.Add([]byte("34200.017459617,5,0,1,2238200,-1\n34200.18960767,1,11885113,21,2238100,1\n34200.190226476,4,11885113,21,2238100,1\n"),
+		[]byte("2239500,100,2231800,100\n"))
+	f.Add([]byte("34200.1,2,5,10,1,1\nbad\n34200.2,3,5,10,1,-1\n34203,7,0,0,-1,-1\n34205,7,0,0,1,-1\n"), []byte("1,2,3,4,5,6,7,8"))
+	f.Fuzz(func(t *testing.T, msgs, book []byte) {
+		a := NewLOBSTERDecoder(bytes.NewReader(msgs), DefaultLOBSTERConfig("X"))
+		b := NewLOBSTERDecoder(bytes.NewReader(msgs), DefaultLOBSTERConfig("X"))
+		if (a.SeedBook(bytes.NewReader(book)) == nil) != (b.SeedBook(bytes.NewReader(book)) == nil) {
+			t.Fatal("seeding differs")
+		}
+		var viaNext []event.In
+		guarded := false
+		for range 2*len(msgs) + len(book) + 3 {
+			var in event.In
+			err := a.Next(&in)
+			if err == io.EOF {
+				break
+			}
+			if errors.Is(err, ErrNotThisFormat) {
+				guarded = true
+				break
+			}
+			if err == nil {
+				viaNext = append(viaNext, in)
+			}
+		}
+		var viaMsg []event.In
+		var m LOBSTERMessage
+		msgsRead := 0
+		for range 2*len(msgs) + 3 {
+			var err error
+			n := len(viaMsg)
+			viaMsg, err = b.NextMessage(&m, viaMsg)
+			if err == io.EOF {
+				break
+			}
+			var de *DecodeError
+			if err != nil && !errors.As(err, &de) {
+				t.Fatalf("fatal error from an in-memory reader: %v", err)
+			}
+			if err == nil {
+				msgsRead++
+				if m.Type < 1 || m.Type > 7 || m.Line < 1 {
+					t.Fatalf("message %+v", m)
+				}
+			} else if len(viaMsg) != n {
+				t.Fatal("a malformed line gave events")
+			}
+		}
+		if guarded || msgsRead == 0 {
+			return
+		}
+		if len(viaNext) != len(viaMsg) {
+			t.Fatalf("Next gave %d events, NextMessage %d", len(viaNext), len(viaMsg))
+		}
+		for i := range viaNext {
+			if viaNext[i] != viaMsg[i] {
+				t.Fatalf("event %d: Next %+v, NextMessage %+v", i, viaNext[i], viaMsg[i])
+			}
+		}
+	})
+}
+
+// FuzzLOBSTERBookReader: any bytes read as rows or errors, never a panic;
+// a row read and written again reads back the same.
+func FuzzLOBSTERBookReader(f *testing.F) {
+	f.Add([]byte("2239500,100,2231800,100\n9999999999,0,-9999999999,0\n"), 1)
+	f.Add([]byte("1,2,3,4,5,6,7,8\n1,2,3\n,,,\n"), 2)
+	f.Fuzz(func(t *testing.T, data []byte, levels int) {
+		levels = 1 + (levels&0x7fffffff)%12
+		r := NewLOBSTERBookReader(bytes.NewReader(data))
+		asks, bids := make([]LOBSTERLevel, levels), make([]LOBSTERLevel, levels)
+		for range len(data) + 2 {
+			n, err := r.Next(asks, bids)
+			if err == io.EOF {
+				return
+			}
+			var de *DecodeError
+			if err != nil {
+				if !errors.As(err, &de) && !strings.Contains(err.Error(), "longer than") {
+					t.Fatalf("error %v", err)
+				}
+				continue
+			}
+			if n < 1 {
+				t.Fatalf("a row of %d levels", n)
+			}
+			row := AppendLOBSTERBookRow(nil, asks, bids)
+			back := NewLOBSTERBookReader(bytes.NewReader(row))
+			a2, b2 := make([]LOBSTERLevel, levels), make([]LOBSTERLevel, levels)
+			if m, err := back.Next(a2, b2); err != nil || m != levels || !slices.Equal(a2, asks) || !slices.Equal(b2, bids) {
+				t.Fatalf("row %q read back as %v %v (%d, %v), want %v %v", row, a2, b2, m, err, asks, bids)
+			}
+		}
+		t.Fatal("no io.EOF")
 	})
 }

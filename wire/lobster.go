@@ -416,3 +416,57 @@ func parseSecondsNs(b []byte) (int64, bool) {
 // Buffered returns how many bytes or queued events the decoder holds that it
 // can decode without reading again (see [NativeDecoder.Buffered]).
 func (d *LOBSTERDecoder) Buffered() int { return len(d.queue) - d.head + d.lr.br.Buffered() }
+
+// LOBSTERMessage is one line of a LOBSTER message file, as
+// [LOBSTERDecoder.NextMessage] read it.
+type LOBSTERMessage struct {
+	Line  int64      // 1-based line of the message file
+	TS    int64      // ns after midnight
+	Type  int        // 1-7 (see [LOBSTERDecoder])
+	ID    int64      // LOBSTER's order id
+	Size  int64      // shares
+	Price int64      // dollars times 10000
+	Side  event.Side // Direction: for an execution, the resting order's side
+}
+
+// NextMessage decodes the next message line into m and appends to dst the
+// input events it maps to (see [LOBSTERDecoder]; before the first message's
+// own, the symbol definition and the seeded orders), which may be none (a
+// hidden execution). It returns io.EOF after the last line, a
+// *[DecodeError] for a malformed line (which changes nothing; call again for
+// the next), or a fatal error. It serves tools that work message by message
+// (comparing the engine's book with LOBSTER's after each); a decoder is read
+// either with Next or with NextMessage, never both.
+func (d *LOBSTERDecoder) NextMessage(m *LOBSTERMessage, dst []event.In) ([]event.In, error) {
+	if d.err != nil {
+		return dst, d.err
+	}
+	for {
+		line, off, err := d.lr.readLine()
+		if err != nil {
+			if _, ok := err.(*DecodeError); ok {
+				d.stats.Malformed++
+			}
+			return dst, err
+		}
+		if len(trimSpace(line)) == 0 {
+			continue
+		}
+		var lm lobMsg
+		if p := d.parse(line, &lm); p != nil {
+			d.stats.Malformed++
+			return dst, &DecodeError{Line: d.lr.line, Offset: off, Record: append([]byte(nil), line...), Err: p}
+		}
+		if !d.started {
+			d.undo(&lm)
+			d.start(lm.ts)
+		}
+		d.apply(&lm)
+		n := len(d.queue) - d.head
+		dst = append(dst, d.queue[d.head:]...)
+		d.queue, d.head = d.queue[:0], 0
+		d.stats.Events += int64(n)
+		*m = LOBSTERMessage{Line: d.lr.line, TS: lm.ts, Type: lm.typ, ID: lm.id, Size: lm.size, Price: lm.price, Side: lm.side}
+		return dst, nil
+	}
+}

@@ -140,3 +140,104 @@ func LoadLOBSTER(messagePath, orderbookPath string, cfg LOBSTERConfig) ([]event.
 		evs = append(evs, in)
 	}
 }
+
+// LOBSTERLevel is one level of one side of a LOBSTER orderbook row; an empty
+// level (LOBSTER's ±9999999999 padding) has Size 0 and Price 0.
+type LOBSTERLevel struct {
+	Price int64
+	Size  int64
+}
+
+// LOBSTERBookReader reads a LOBSTER orderbook file row by row.
+type LOBSTERBookReader struct {
+	br   *bufio.Reader
+	line int64
+	off  int64
+}
+
+// NewLOBSTERBookReader returns a reader of the orderbook file read from r.
+func NewLOBSTERBookReader(r io.Reader) *LOBSTERBookReader {
+	return &LOBSTERBookReader{br: bufio.NewReaderSize(r, bufSize)}
+}
+
+// Next reads the next row into asks and bids, best first, up to len(asks)
+// and len(bids) levels (the rest of the row is checked and ignored; levels
+// the row does not have are empty), and returns how many levels the row
+// holds. It returns io.EOF after the last row and a *[DecodeError] naming
+// the row for a malformed one (the reader goes on with the next).
+func (b *LOBSTERBookReader) Next(asks, bids []LOBSTERLevel) (int, error) {
+	line, err := b.br.ReadSlice('\n')
+	if err == bufio.ErrBufferFull {
+		return 0, fmt.Errorf("wire: lobster orderbook: row %d longer than %d bytes", b.line+1, bufSize)
+	}
+	if err != nil && (err != io.EOF || len(line) == 0) {
+		if err == io.EOF {
+			return 0, io.EOF
+		}
+		return 0, fmt.Errorf("wire: lobster orderbook: row %d: %w", b.line+1, err)
+	}
+	b.line++
+	off := b.off
+	b.off += int64(len(line))
+	clear(asks)
+	clear(bids)
+	row := trimEOL(line)
+	var vals [4]int64
+	n, start, lv := 0, 0, 0
+	for i := 0; i <= len(row); i++ {
+		if i < len(row) && row[i] != ',' {
+			continue
+		}
+		f := trimSpace(row[start:i])
+		start = i + 1
+		v, e := parseInt(f)
+		if e != numOK {
+			name := [...]string{"ask price", "ask size", "bid price", "bid size"}[n%4]
+			return 0, &DecodeError{Line: b.line, Offset: off, Record: append([]byte(nil), line...), Err: badValue(e.sentinel(), f, n+1, name)}
+		}
+		vals[n%4] = v
+		n++
+		if n%4 != 0 {
+			continue
+		}
+		if lv < len(asks) && vals[1] > 0 && vals[0] != lobDummyPrice {
+			asks[lv] = LOBSTERLevel{Price: vals[0], Size: vals[1]}
+		}
+		if lv < len(bids) && vals[3] > 0 && vals[2] != -lobDummyPrice {
+			bids[lv] = LOBSTERLevel{Price: vals[2], Size: vals[3]}
+		}
+		lv++
+	}
+	if n%4 != 0 || n == 0 {
+		return 0, &DecodeError{Line: b.line, Offset: off, Record: append([]byte(nil), line...),
+			Err: &problem{sentinel: ErrFieldCount, detail: strconv.Itoa(n) + " fields, want a multiple of 4"}}
+	}
+	return lv, nil
+}
+
+// AppendLOBSTERBookRow appends one orderbook row in LOBSTER's format:
+// AskPrice1,AskSize1,BidPrice1,BidSize1,... for len(asks) levels (asks and
+// bids the same length), empty levels padded as LOBSTER pads them, and a
+// line feed.
+func AppendLOBSTERBookRow(dst []byte, asks, bids []LOBSTERLevel) []byte {
+	for i := range asks {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		a, b := asks[i], bids[i]
+		if a.Size <= 0 {
+			a = LOBSTERLevel{Price: lobDummyPrice}
+		}
+		if b.Size <= 0 {
+			b = LOBSTERLevel{Price: -lobDummyPrice}
+		}
+		dst = strconv.AppendInt(dst, a.Price, 10)
+		dst = append(dst, ',')
+		dst = strconv.AppendInt(dst, a.Size, 10)
+		dst = append(dst, ',')
+		dst = strconv.AppendInt(dst, b.Price, 10)
+		dst = append(dst, ',')
+		dst = strconv.AppendInt(dst, b.Size, 10)
+	}
+	return append(dst, '\n')
+}

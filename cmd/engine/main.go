@@ -4,6 +4,7 @@
 //	engine gen     [flags]         write a synthetic order flow
 //	engine journal verify DIR      check every record of a journal
 //	engine journal dump DIR        print a journal's events as a CSV feed or JSON lines
+//	engine lobster compare [flags] compare the engine's book with a LOBSTER orderbook file, message by message
 //	engine bench   [scenario]      run the benchmark suite: latency histograms, throughput, peers
 //	engine ctl     [COMMAND...]    talk to a running engine's admin socket; ctl top is its live view
 //
@@ -34,6 +35,7 @@ func commands() []command {
 		{"gen", "write a synthetic, seeded order flow as CSV or native frames", cmdGen},
 		{"journal", "verify or dump a journal: journal verify DIR, journal dump DIR", cmdJournal},
 		{"replay", "replay a journal: verify it against the live run, stop at a moment, try another risk setting", cmdReplay},
+		{"lobster", "measure how closely the engine reproduces a LOBSTER day: lobster compare --messages M --orderbook B", cmdLobster},
 		{"audit", "report on a journaled day per account and symbol: text, json, csv or html with charts", cmdAudit},
 		{"bench", "run the benchmark suite: latency histograms, throughput, peers side by side", cmdBench},
 		{"ctl", "talk to a running engine's admin socket: ctl status, ctl kill account 7, ctl top", cmdCtl},

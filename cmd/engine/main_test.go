@@ -794,3 +794,59 @@ func TestFormatsByPath(t *testing.T) {
 		t.Errorf("digests differ by the feed's format: %v", digests)
 	}
 }
+
+// TestLobsterCompare: engine lobster compare on a LOBSTER pair reports in
+// JSON, writes the engine's book row for row in LOBSTER's format (the first
+// row, seeded from the file, equal to the file's), and refuses a command
+// line it cannot run.
+func TestLobsterCompare(t *testing.T) {
+	matches, _ := filepath.Glob("../../../shared/data/lobster_amzn_2012-06-21_L5_first1000/*_message_*")
+	if len(matches) == 0 {
+		t.Skip("LOBSTER sample data absent")
+	}
+	msgs, err := filepath.Abs(matches[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	r := engine(t, dir, "", "lobster", "compare", "--messages", msgs, "--out-format", "json", "--book-out", "book.csv")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	var rep struct {
+		Messages int64 `json:"messages"`
+		Levels   int   `json:"levels"`
+		TopAgree int64 `json:"top_agree"`
+		Shares   struct {
+			Top float64 `json:"top"`
+		} `json:"shares"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatalf("%v:\n%s", err, r.stdout)
+	}
+	if rep.Messages != 1000 || rep.Levels != 5 || rep.TopAgree == 0 || rep.Shares.Top != float64(rep.TopAgree)/1000 {
+		t.Errorf("report %+v", rep)
+	}
+	got, err := os.ReadFile(filepath.Join(dir, "book.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := os.ReadFile(strings.Replace(msgs, "_message_", "_orderbook_", 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gl, wl := strings.Split(strings.TrimSpace(string(got)), "\n"), strings.Split(strings.TrimSpace(string(want)), "\n")
+	if len(gl) != 1000 || strings.TrimSpace(gl[0]) != strings.TrimSpace(wl[0]) {
+		t.Errorf("book out: %d rows, first %q; want 1000, first %q", len(gl), gl[0], wl[0])
+	}
+	for _, bad := range [][]string{
+		{"lobster", "compare"},
+		{"lobster", "compare", "--messages", msgs, "--out-format", "xml"},
+		{"lobster", "compare", "--messages", "plain.csv"},
+		{"lobster", "frob"},
+	} {
+		if r := engine(t, dir, "", bad...); r.code != 2 {
+			t.Errorf("%v: exit %d, want 2: %s", bad, r.code, r.stderr)
+		}
+	}
+}
