@@ -78,8 +78,26 @@ const (
 	// rejected with ReasonDenied.
 	KindDeny Kind = 15
 
+	// Market data.
+
+	// KindPrint reports a trade that took place outside the books the
+	// engine keeps (a hidden order's execution, an auction cross, a trade
+	// elsewhere): Symbol, Price, Qty, Side (the side of the order that
+	// was executed, SideNone when not known), ID (the venue's order or
+	// match id, 0 when none) and Arg (what it was: [PrintHidden],
+	// [PrintCross], 0 for another). It changes no book and no risk state;
+	// the logic answers with OutPrint, so that the trade tape of the
+	// output (a volume, a VWAP) is the venue's.
+	KindPrint Kind = 16
+
 	// kindCount is one past the last valid kind.
-	kindCount Kind = 16
+	kindCount Kind = 17
+)
+
+// What a KindPrint reports, in its Arg.
+const (
+	PrintHidden uint16 = 1 // the execution of a hidden order
+	PrintCross  uint16 = 2 // an auction cross
 )
 
 // KillCancel in the Arg of a KindKill also cancels the resting orders of the
@@ -90,7 +108,7 @@ const KillCancel uint16 = 1
 func (k Kind) Valid() bool { return k > KindInvalid && k < kindCount }
 
 var kindNames = [...]string{"invalid", "new", "cancel", "replace", "masscancel", "halt", "resume", "symbol",
-	"kill", "clear", "setlimit", "parent", "pause", "unpause", "approve", "deny"}
+	"kill", "clear", "setlimit", "parent", "pause", "unpause", "approve", "deny", "print"}
 
 // String returns the kind's name as used in the CSV feed format.
 func (k Kind) String() string {

@@ -67,15 +67,19 @@ const (
 	// Reason the threshold crossed (ReasonApproveQty or
 	// ReasonApproveNotional).
 	OutHeld OutKind = 18
+	// OutPrint answers a KindPrint: a trade outside the engine's books, for
+	// the trade tape. ID, Side, Price, Qty as given, Other the print's Arg
+	// (see [PrintHidden]).
+	OutPrint OutKind = 19
 
-	outKindCount OutKind = 19
+	outKindCount OutKind = 20
 )
 
 // Valid reports whether k is a defined output kind.
 func (k OutKind) Valid() bool { return k > OutInvalid && k < outKindCount }
 
 var outKindNames = [...]string{"invalid", "accepted", "rejected", "trade", "cancelled", "replaced", "book", "halted", "resumed", "masscancelled", "symbol",
-	"kill", "clear", "limit", "breaker", "parent", "paused", "unpaused", "held"}
+	"kill", "clear", "limit", "breaker", "parent", "paused", "unpaused", "held", "print"}
 
 // String returns the kind's name as used in the CSV and JSON output formats.
 func (k OutKind) String() string {

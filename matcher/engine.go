@@ -73,6 +73,8 @@ func (e *Engine) Apply(in *event.In, out []event.Out) []event.Out {
 		return e.halt(in, out)
 	case event.KindSymbol:
 		return e.symbol(in, out)
+	case event.KindPrint:
+		return e.print(in, out)
 	}
 	return e.reject(in, in.Symbol, event.ReasonBadKind, out)
 }
@@ -97,6 +99,23 @@ func (e *Engine) halt(in *event.In, out []event.Out) []event.Out {
 		k = event.OutResumed
 	}
 	return append(out, event.Out{Seq: in.Seq, TS: in.TS, Kind: k, Symbol: in.Symbol})
+}
+
+// print applies KindPrint: a trade outside the book, checked and reported,
+// the book untouched.
+func (e *Engine) print(in *event.In, out []event.Out) []event.Out {
+	switch {
+	case e.book(in.Symbol) == nil:
+		return e.reject(in, in.Symbol, event.ReasonUnknownSymbol, out)
+	case in.Side != event.SideNone && !in.Side.Valid():
+		return e.reject(in, in.Symbol, event.ReasonBadSide, out)
+	case in.Qty <= 0 || in.Qty > event.MaxQty:
+		return e.reject(in, in.Symbol, event.ReasonBadQty, out)
+	case in.Price <= 0 || in.Price > event.MaxPrice:
+		return e.reject(in, in.Symbol, event.ReasonBadPrice, out)
+	}
+	return append(out, event.Out{Seq: in.Seq, TS: in.TS, Kind: event.OutPrint, Symbol: in.Symbol,
+		ID: in.ID, Side: in.Side, Price: in.Price, Qty: in.Qty, Other: uint64(in.Arg)})
 }
 
 // symbol applies KindSymbol.

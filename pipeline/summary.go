@@ -26,8 +26,12 @@ type Summary struct {
 	Cancelled      int64            `json:"cancelled"`       // OutCancelled events
 	Trades         int64            `json:"trades"`          // OutTrade events
 	TradedQuantity int64            `json:"traded_quantity"` // sum of trade quantities
-	EventsOut      int64            `json:"events_out"`      // output events
-	OutputDigest   string           `json:"output_digest"`   // hex xxhash64 over the canonical encodings of the output events, in order, of the whole journaled run (across restarts)
+	// Prints and PrintedQuantity count the trades the feed reported
+	// outside the books (KindPrint: hidden executions, crosses).
+	Prints          int64  `json:"prints,omitempty"`
+	PrintedQuantity int64  `json:"printed_quantity,omitempty"`
+	EventsOut       int64  `json:"events_out"`    // output events
+	OutputDigest    string `json:"output_digest"` // hex xxhash64 over the canonical encodings of the output events, in order, of the whole journaled run (across restarts)
 	// OutputDigestSinceRestart is the digest of the outputs this run
 	// emitted (re-emitted after the output checkpoint, then new), on a
 	// restart; OutputDigest covers the journal's whole run.
@@ -101,6 +105,7 @@ type JournalSummary struct {
 // counts accumulates output statistics on the sink goroutine.
 type counts struct {
 	accepted, cancelled, trades, tradedQty, out int64
+	prints, printedQty                          int64
 	rejected                                    [256]int64
 }
 
@@ -116,6 +121,9 @@ func (c *counts) add(o *event.Out) {
 	case event.OutTrade:
 		c.trades++
 		c.tradedQty += o.Qty
+	case event.OutPrint:
+		c.prints++
+		c.printedQty += o.Qty
 	}
 }
 
@@ -124,6 +132,7 @@ func (c *counts) fill(s *Summary) {
 	s.Cancelled = c.cancelled
 	s.Trades = c.trades
 	s.TradedQuantity = c.tradedQty
+	s.Prints, s.PrintedQuantity = c.prints, c.printedQty
 	s.EventsOut = c.out
 	s.OrdersRejected = map[string]int64{}
 	for r, n := range c.rejected {
@@ -190,6 +199,9 @@ func (s *Summary) String() string {
 	b.WriteString("\n")
 	fmt.Fprintf(&b, "cancelled        %d\n", s.Cancelled)
 	fmt.Fprintf(&b, "trades           %d (quantity %d)\n", s.Trades, s.TradedQuantity)
+	if s.Prints > 0 {
+		fmt.Fprintf(&b, "prints           %d (quantity %d: trades the feed reported outside the book)\n", s.Prints, s.PrintedQuantity)
+	}
 	fmt.Fprintf(&b, "events out       %d\n", s.EventsOut)
 	if rs := s.Risk; rs != nil {
 		fmt.Fprintf(&b, "risk             %d rejections, %d trips, %d clears, %d breaker changes\n",

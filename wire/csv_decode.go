@@ -106,6 +106,7 @@ var (
 	parentFieldNames = [...]string{"ts", "kind", "account", "symbol", "side", "qty", "id"}
 	pauseFieldNames  = [...]string{"ts", "kind"}
 	heldFieldNames   = [...]string{"ts", "kind", "pending"}
+	printFieldNames  = [...]string{"ts", "kind", "symbol", "side", "price", "qty", "id", "what"}
 )
 
 // parse decodes one non-blank line. It reports whether it wrote an event into
@@ -153,6 +154,8 @@ func (d *CSVDecoder) parse(line []byte, in *event.In) (bool, *problem) {
 		ev.Kind, names, lo, hi = event.KindApprove, heldFieldNames[:], 3, 3
 	case eqFold(kind, "deny"):
 		ev.Kind, names, lo, hi = event.KindDeny, heldFieldNames[:], 3, 3
+	case eqFold(kind, "print"):
+		ev.Kind, names, lo, hi, symField = event.KindPrint, printFieldNames[:], 6, 8, 3
 	default:
 		return false, badValue(ErrKind, kind, 2, "kind")
 	}
@@ -260,6 +263,35 @@ func (d *CSVDecoder) parse(line []byte, in *event.In) (bool, *problem) {
 	case event.KindApprove, event.KindDeny:
 		if ev.ID, p = parseU64(f[2], 3, names[2]); p != nil {
 			return false, p
+		}
+	case event.KindPrint:
+		if len(f[3]) > 0 && !eqFold(f[3], "none") {
+			if ev.Side, p = parseSide(f[3]); p != nil {
+				p.where = fieldWhere(4, names[3])
+				return false, p
+			}
+		}
+		if ev.Price, p = parseI64(f[4], 5, names[4]); p != nil {
+			return false, p
+		}
+		if ev.Qty, p = parseI64(f[5], 6, names[5]); p != nil {
+			return false, p
+		}
+		if n >= 7 && len(f[6]) > 0 {
+			if ev.ID, p = parseU64(f[6], 7, names[6]); p != nil {
+				return false, p
+			}
+		}
+		if n == 8 {
+			switch {
+			case len(f[7]) == 0, eqFold(f[7], "other"):
+			case eqFold(f[7], "hidden"):
+				ev.Arg = event.PrintHidden
+			case eqFold(f[7], "cross"):
+				ev.Arg = event.PrintCross
+			default:
+				return false, badValue(ErrKind, f[7], 8, names[7])
+			}
 		}
 	}
 

@@ -587,3 +587,42 @@ func TestCSVEncodeComment(t *testing.T) {
 		t.Fatalf("decoded %+v", got)
 	}
 }
+
+// TestCSVPrint: print lines (a trade outside the book) decode with or
+// without side, id and what, and encode back.
+func TestCSVPrint(t *testing.T) {
+	feed := "1,new,AAPL,1,1,buy,limit,100,10\n" +
+		"5,print,AAPL,sell,101,50,77,hidden\n" +
+		"6,print,AAPL,,102,500,,cross\n" +
+		"7,print,AAPL,none,103,1\n"
+	got, errs := decodeAll(t, NewCSVDecoder(strings.NewReader(feed)))
+	if len(errs) != 0 || len(got) != 5 {
+		t.Fatalf("%d events, errors %v", len(got), errs)
+	}
+	want := []event.In{
+		{Kind: event.KindPrint, TS: 5, Side: event.Sell, Price: 101, Qty: 50, ID: 77, Arg: event.PrintHidden},
+		{Kind: event.KindPrint, TS: 6, Price: 102, Qty: 500, Arg: event.PrintCross},
+		{Kind: event.KindPrint, TS: 7, Price: 103, Qty: 1},
+	}
+	for i, w := range want {
+		if got[2+i] != w {
+			t.Errorf("print %d: %+v, want %+v", i, got[2+i], w)
+		}
+	}
+	var b bytes.Buffer
+	e := NewCSVEncoder(&b)
+	for i := range got {
+		if err := e.Encode(&got[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.Flush()
+	if !strings.Contains(b.String(), "5,print,AAPL,sell,101,50,77,hidden\n6,print,AAPL,none,102,500,0,cross\n") {
+		t.Errorf("encoded:\n%s", b.String())
+	}
+	for _, bad := range []string{"5,print,AAPL,up,1,1\n", "5,print,AAPL,buy,1,1,2,auction\n", "5,print,MSFT,buy,1,1\n", "5,print,AAPL,buy,1\n"} {
+		if _, errs := decodeAll(t, NewCSVDecoder(strings.NewReader("1,new,AAPL,1,1,buy,limit,100,10\n"+bad))); len(errs) != 1 {
+			t.Errorf("%q: errors %v, want one", bad, errs)
+		}
+	}
+}

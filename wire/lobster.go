@@ -54,8 +54,8 @@ type LOBSTERStats struct {
 	PartialCancels    int64 // type 2
 	Deletes           int64 // type 3
 	VisibleExecutions int64 // type 4
-	HiddenExecutions  int64 // type 5 (no event)
-	Crosses           int64 // type 6 (no event)
+	HiddenExecutions  int64 // type 5 (a KindPrint)
+	Crosses           int64 // type 6 (a KindPrint)
 	Halts             int64 // type 7, price -1
 	Quotings          int64 // type 7, price 0 (no event)
 	Resumes           int64 // type 7, price 1
@@ -108,7 +108,11 @@ type lobMsg struct {
 //     the side opposite Direction (Direction is the resting order's side) at
 //     Price for Size, with an id from [LOBSTERTakerIDBase] up; the tracked
 //     remaining size of the executed order goes down;
-//   - type 5 (hidden execution) and 6 (cross trade): no event, counted;
+//   - type 5 (hidden execution) and 6 (cross trade): a KindPrint (Arg
+//     event.PrintHidden with the Direction as its Side and the order id
+//     when there is one, or event.PrintCross), which the engine reports on
+//     its trade tape without touching the book, so that the output's
+//     volume is the file's; none when Size or Price is not positive;
 //   - type 7 (trading halt indicator): KindHalt for Price -1, KindResume for
 //     Price 1, nothing for Price 0 (quoting resumes).
 //
@@ -315,10 +319,21 @@ func (d *LOBSTERDecoder) apply(m *lobMsg) {
 		d.queue = append(d.queue, event.In{Kind: event.KindNew, TS: m.ts, Symbol: sym, Account: d.cfg.TakerAccount,
 			ID: LOBSTERTakerIDBase + d.takerN, Side: m.side.Opposite(), Type: event.IOC, Price: m.price, Qty: m.size})
 		d.takerN++
-	case 5:
-		d.stats.HiddenExecutions++
-	case 6:
-		d.stats.Crosses++
+	case 5, 6:
+		in := event.In{Kind: event.KindPrint, TS: m.ts, Symbol: sym, Price: m.price, Qty: m.size, Arg: event.PrintHidden}
+		if m.typ == 5 {
+			d.stats.HiddenExecutions++
+			in.Side = m.side
+			if m.id > 0 {
+				in.ID = uint64(m.id)
+			}
+		} else {
+			d.stats.Crosses++
+			in.Arg = event.PrintCross // a cross has no resting side, and no order id (-1)
+		}
+		if m.size > 0 && m.price > 0 {
+			d.queue = append(d.queue, in)
+		}
 	case 7:
 		switch m.price {
 		case -1:

@@ -53,6 +53,9 @@ func TestLOBSTERMapping(t *testing.T) {
 		{Kind: event.KindCancel, TS: ns(34201, 6e8), Account: 1 + 999%64, ID: 999},
 		{Kind: event.KindCancel, TS: ns(34201, 7e8), Account: 1 + 998%64, ID: 998},
 		{Kind: event.KindNew, TS: ns(34201, 8e8), Symbol: s, Account: 900, ID: LOBSTERTakerIDBase + 2, Side: event.Buy, Type: event.IOC, Price: 2240000, Qty: 10},
+		// The hidden execution and the cross on the trade tape.
+		{Kind: event.KindPrint, TS: ns(34201, 9e8), Symbol: s, Side: event.Sell, Price: 2238500, Qty: 100, Arg: event.PrintHidden},
+		{Kind: event.KindPrint, TS: ns(34202, 0), Symbol: s, Price: 2238500, Qty: 500, Arg: event.PrintCross},
 		{Kind: event.KindHalt, TS: ns(34203, 0), Symbol: s},
 		{Kind: event.KindResume, TS: ns(34205, 0), Symbol: s},
 	}
@@ -259,7 +262,7 @@ func TestLOBSTERRealAMZN(t *testing.T) {
 		if st.Seeded != seeded {
 			t.Fatalf("seeded %d, want %d", st.Seeded, seeded)
 		}
-		if want := 1 + seeded + st.New + st.PartialCancels + st.Deletes + st.VisibleExecutions; int64(len(evs)) != want || st.Events != want {
+		if want := 1 + seeded + st.New + st.PartialCancels + st.Deletes + st.VisibleExecutions + st.HiddenExecutions; int64(len(evs)) != want || st.Events != want {
 			t.Fatalf("%d events (stats say %d), want %d", len(evs), st.Events, want)
 		}
 		counts := map[event.Kind]int64{}
@@ -272,7 +275,8 @@ func TestLOBSTERRealAMZN(t *testing.T) {
 			last = ev.TS
 		}
 		if counts[event.KindNew] != seeded+st.New+st.VisibleExecutions ||
-			counts[event.KindCancel]+counts[event.KindReplace] != st.PartialCancels+st.Deletes {
+			counts[event.KindCancel]+counts[event.KindReplace] != st.PartialCancels+st.Deletes ||
+			counts[event.KindPrint] != st.HiddenExecutions {
 			t.Fatalf("kind counts %v", counts)
 		}
 		if evs[0].TS != 34200017459617 || last > 57600e9 {

@@ -112,6 +112,14 @@ func (j *OutJSON) Write(o *event.Out) error {
 		b = jsonUint(b, "account", uint64(o.Account))
 		b = jsonSide(b, o.Side)
 		b = jsonInt(b, "allowance", o.Qty)
+	case event.OutPrint:
+		b = jsonUint(b, "id", o.ID)
+		b = jsonSide(b, o.Side)
+		b = jsonInt(b, "price", o.Price)
+		b = jsonInt(b, "qty", o.Qty)
+		b = append(b, `,"what":"`...)
+		b = append(b, printWhat(o.Other)...)
+		b = append(b, '"')
 	case event.OutHeld:
 		b = jsonReason(b, o.Reason)
 		b = jsonOrder(b, o)
@@ -191,4 +199,15 @@ func jsonSide(b []byte, s event.Side) []byte {
 func jsonReason(b []byte, r event.Reason) []byte {
 	b = append(jsonKey(b, "reason"), '"')
 	return append(appendReason(b, r), '"')
+}
+
+// printWhat names what an OutPrint reports (its Other: a KindPrint's Arg).
+func printWhat(v uint64) string {
+	switch v {
+	case uint64(event.PrintHidden):
+		return "hidden"
+	case uint64(event.PrintCross):
+		return "cross"
+	}
+	return "other"
 }

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -57,6 +58,8 @@ type summary struct {
 	OrdersRejected map[string]int64 `json:"orders_rejected"`
 	Trades         int64            `json:"trades"`
 	TradedQuantity int64            `json:"traded_quantity"`
+	Prints         int64            `json:"prints"`
+	PrintedQty     int64            `json:"printed_quantity"`
 	OutputDigest   string           `json:"output_digest"`
 	ElapsedNS      int64            `json:"elapsed_ns"`
 	EventsPerSec   float64          `json:"events_per_sec"`
@@ -321,6 +324,23 @@ func TestRunLOBSTER(t *testing.T) {
 	// never showed (unknown_order).
 	if s.Malformed != 0 || s.OrdersAccepted < 27845+8974 || s.Trades < 8974 || len(s.OrdersRejected) != 1 {
 		t.Fatalf("summary %+v", s)
+	}
+	// Hidden executions are on the output's trade tape: as many, and as
+	// many shares, as the file has (read here independently).
+	raw, err := os.ReadFile(msgs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hidden, hiddenQty int64
+	for _, line := range strings.Split(strings.TrimSpace(string(raw)), "\n") {
+		f := strings.Split(line, ",")
+		if f[1] == "5" {
+			q, _ := strconv.ParseInt(f[3], 10, 64)
+			hidden, hiddenQty = hidden+1, hiddenQty+q
+		}
+	}
+	if s.Prints != hidden || s.PrintedQty != hiddenQty || hidden == 0 {
+		t.Errorf("prints %d of %d shares, the file's hidden executions %d of %d", s.Prints, s.PrintedQty, hidden, hiddenQty)
 	}
 	// Without --format, the file's name says LOBSTER: the same run, the
 	// guard's LOBSTER tick included (with cent ticks its dollar limits
