@@ -125,6 +125,9 @@ func TestNames(t *testing.T) {
 	}{
 		{"AAPL", true}, {"A", true}, {"BRK.A", true}, {"ABCDEFGH", true},
 		{"", false}, {"ABCDEFGHI", false}, {"A B", false}, {"A,B", false}, {"É", false},
+		// NASDAQ's suffixes (ITCH stock directory): a warrant, a unit, a
+		// called issue; "*" alone means all symbols in the feed formats.
+		{"ACEL+", true}, {"ACAHU=", true}, {"ALL-A*", true}, {"*", false}, {"A#", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -141,7 +144,7 @@ func TestNames(t *testing.T) {
 			}
 		})
 	}
-	for _, v := range []uint64{0, 0x4100, 0x01, 0x2041} {
+	for _, v := range []uint64{0, 0x4100, 0x01, 0x2041, '*'} {
 		if s, ok := UnpackName(v); ok {
 			t.Errorf("UnpackName(%#x) = %q, want not ok", v, s)
 		}

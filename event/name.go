@@ -14,10 +14,15 @@ var ErrName = errors.New("event: bad symbol name")
 
 // PackName packs a symbol name of 1 to 8 bytes into a uint64, first byte in
 // the low byte, unused bytes zero. A name is made of ASCII letters, digits and
-// the characters '.', '-', '_', '/' and '^'.
+// the characters '.', '-', '_', '/', '^', '+', '=' and '*' (NASDAQ's
+// suffixes: "ACEL+" a warrant, "ACAHU=" a unit, "ALL-A*" a called issue);
+// "*" alone, which the feed formats read as all symbols, is not a name.
 func PackName(name string) (uint64, error) {
 	if len(name) == 0 || len(name) > MaxNameLen {
 		return 0, fmt.Errorf("%w: %q: length %d, want 1 to %d", ErrName, name, len(name), MaxNameLen)
+	}
+	if name == "*" {
+		return 0, fmt.Errorf("%w: \"*\" means all symbols", ErrName)
 	}
 	var v uint64
 	for i := 0; i < len(name); i++ {
@@ -49,7 +54,7 @@ func UnpackName(v uint64) (string, bool) {
 		b[i] = c
 		n++
 	}
-	if n == 0 {
+	if n == 0 || n == 1 && b[0] == '*' {
 		return "", false
 	}
 	return string(b[:n]), true
@@ -59,7 +64,7 @@ func nameByte(c byte) bool {
 	switch {
 	case c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z', c >= '0' && c <= '9':
 		return true
-	case c == '.', c == '-', c == '_', c == '/', c == '^':
+	case c == '.', c == '-', c == '_', c == '/', c == '^', c == '+', c == '=', c == '*':
 		return true
 	}
 	return false

@@ -17,9 +17,10 @@ const (
 	FormatNative         // native binary feed
 	FormatCSV            // CSV feed
 	FormatLOBSTER        // LOBSTER message file
+	FormatITCH           // NASDAQ TotalView-ITCH 5.0, BinaryFILE framing
 )
 
-var formatNames = [...]string{"unknown", "native", "csv", "lobster"}
+var formatNames = [...]string{"unknown", "native", "csv", "lobster", "itch"}
 
 // String returns the format's name as [ParseFormat] accepts it.
 func (f Format) String() string {

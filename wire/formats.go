@@ -69,6 +69,8 @@ var Formats = []FormatSpec{
 		What: "native binary feed frames"},
 	{Name: "lobster", Stream: StreamFeed, Feed: FormatLOBSTER, Pattern: "*_message_*.csv", Read: true,
 		What: "a LOBSTER message file (TICKER_DATE_START_END_message_LEVEL.csv)"},
+	{Name: "itch", Stream: StreamFeed, Feed: FormatITCH, Exts: []string{".itch"}, Read: true,
+		What: "NASDAQ TotalView-ITCH 5.0 in BinaryFILE framing"},
 	{Name: "jsonl", Stream: StreamFeed, Exts: []string{".jsonl", ".json", ".ndjson"}, Write: true,
 		What: "input events as JSON lines (engine journal dump)"},
 	{Name: "csv", Stream: StreamOutput, Exts: []string{".csv", ".txt"}, Read: false, Write: true,
@@ -183,6 +185,8 @@ func OpenFeed(f Format, r io.Reader, opt FeedOptions) (Decoder, error) {
 			}
 		}
 		return d, nil
+	case FormatITCH:
+		return NewITCHDecoder(r), nil
 	}
 	return nil, fmt.Errorf("%w: %v cannot be read as a feed", ErrFormat, f)
 }

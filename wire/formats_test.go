@@ -110,7 +110,7 @@ func TestLookupFormat(t *testing.T) {
 			}
 		})
 	}
-	if got := FormatNames(StreamFeed, true); !slices.Equal(got, []string{"csv", "native", "lobster"}) {
+	if got := FormatNames(StreamFeed, true); !slices.Equal(got, []string{"csv", "native", "lobster", "itch"}) {
 		t.Errorf("feed formats read: %v", got)
 	}
 }

@@ -327,3 +327,21 @@ func FuzzLOBSTERBookReader(f *testing.F) {
 		t.Fatal("no io.EOF")
 	})
 }
+
+// FuzzITCHDecoder: any bytes read as events or malformed records, every
+// event of a valid kind, never a panic or a loop.
+func FuzzITCHDecoder(f *testing.F) {
+	f.Add(itchStream(f, itchDay()))
+	f.Add([]byte{0, 3, 'A', 0, 0, 0, 12, 'S', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 'O'})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		d := NewITCHDecoder(bytes.NewReader(data))
+		nextAll(t, len(data)+3, func() error {
+			var in event.In
+			err := d.Next(&in)
+			if err == nil && !in.Kind.Valid() {
+				t.Fatalf("event %+v", in)
+			}
+			return err
+		})
+	})
+}

@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/tradeengine/engine/wire"
+	"github.com/tradeengine/engine/wire/itch"
 )
 
 // TestMain lets the test binary act as the engine binary: with
@@ -868,5 +869,52 @@ func TestLobsterCompare(t *testing.T) {
 		if r := engine(t, dir, "", bad...); r.code != 2 {
 			t.Errorf("%v: exit %d, want 2: %s", bad, r.code, r.stderr)
 		}
+	}
+}
+
+// TestRunITCH: engine run reads NASDAQ ITCH 5.0 by the file's extension: a
+// written day (an execution replayed by the engine's matching, a hidden
+// trade on the tape) and the real sample's first 1,000 messages (a symbol
+// for every stock of the directory).
+func TestRunITCH(t *testing.T) {
+	dir := t.TempDir()
+	var b bytes.Buffer
+	w := itch.NewWriter(&b)
+	var aapl [8]byte
+	copy(aapl[:], "AAPL    ")
+	for _, m := range []itch.Message{
+		{Type: itch.TypeStockDirectory, StockLocate: 1, Timestamp: 1, Stock: aapl},
+		{Type: itch.TypeAddOrder, StockLocate: 1, Timestamp: 2, OrderRef: 1, Side: 'B', Shares: 100, Stock: aapl, Price: 1000000},
+		{Type: itch.TypeAddOrder, StockLocate: 1, Timestamp: 3, OrderRef: 2, Side: 'S', Shares: 50, Stock: aapl, Price: 1010000},
+		{Type: itch.TypeOrderExecuted, StockLocate: 1, Timestamp: 4, OrderRef: 1, ExecutedShares: 40, MatchNumber: 1},
+		{Type: itch.TypeTrade, StockLocate: 1, Timestamp: 5, Side: 'S', Shares: 7, Stock: aapl, Price: 1005000, MatchNumber: 2},
+	} {
+		if err := w.Write(&m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.Flush()
+	os.WriteFile(filepath.Join(dir, "day.itch"), b.Bytes(), 0o644)
+	r := engine(t, dir, "", "run", "--cpu", "-1", "--feed", "day.itch", "--summary", "s.json")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	s := readSummary(t, filepath.Join(dir, "s.json"))
+	if s.EventsIn != 5 || s.Trades != 1 || s.TradedQuantity != 40 || s.Prints != 1 || s.PrintedQty != 7 || s.Malformed != 0 {
+		t.Errorf("summary %+v: want 5 events, 1 trade of 40, 1 print of 7", s)
+	}
+	sample, err := filepath.Abs("../../../shared/data/itch50_real_head1000/sample.itch")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(sample); err != nil {
+		t.Skipf("ITCH sample absent: %v", err)
+	}
+	r = engine(t, dir, "", "run", "--cpu", "-1", "--feed", sample, "--summary", "real.json")
+	if r.code != 0 {
+		t.Fatalf("sample: exit %d: %s", r.code, r.stderr)
+	}
+	if s := readSummary(t, filepath.Join(dir, "real.json")); s.EventsIn < 993 || s.Malformed != 0 {
+		t.Errorf("sample: %+v, want at least the 993 stocks of the directory", s)
 	}
 }

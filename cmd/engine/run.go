@@ -33,7 +33,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("run", "[--feed FILE|-|tcp://HOST:PORT] [--out FILE|-] [--summary FILE] [flags]")
 	def := pipeline.DefaultConfig()
 	feed := fs.String("feed", "", "feed to run: a file, - for stdin, or tcp://HOST:PORT; empty runs the embedded generated flow")
-	format := fs.String("format", "auto", "feed format: auto (a native feed by its magic, else by the path's name, else csv), "+strings.Join(wire.FormatNames(wire.StreamFeed, true), ", "))
+	format := fs.String("format", "auto", "feed format: auto (a native feed by its magic, else by the path's name (.itch, *_message_*.csv for lobster), else csv), "+strings.Join(wire.FormatNames(wire.StreamFeed, true), ", "))
 	symbol := fs.String("symbol", "", "lobster feed: the symbol's name (default: the file name's prefix)")
 	book := fs.String("book", "", "lobster feed: the orderbook file whose first row seeds the book (default: the one beside the message file)")
 	out := fs.String("out", "", "write output events to FILE (- for stdout); empty writes none")
@@ -188,9 +188,10 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	case "off":
 		cfg.Risk = nil
 	case "default":
-		if isLOBSTER(*format, *feed) {
-			// LOBSTER prices are in units of $0.0001: the default
-			// limits in dollars need that tick to mean what they say.
+		if tenthOfACent(*format, *feed) {
+			// LOBSTER and ITCH prices are in units of $0.0001: the
+			// default limits in dollars need that tick to mean what
+			// they say.
 			cfg.Risk.TickMicros = 100
 		}
 	default:
@@ -455,15 +456,18 @@ func (s genSource) Next(in *event.In) error {
 }
 
 // openFeed opens the feed named by spec in the given format.
-// isLOBSTER says whether the feed is a LOBSTER message file: named so by
-// --format, or by its file name when --format is auto (wire.FeedFormat's
-// rule, but for the magic of a native feed, which no LOBSTER file has).
-func isLOBSTER(format, feed string) bool {
+// tenthOfACent says whether the feed's prices are in $0.0001 (a LOBSTER
+// message file or an ITCH stream): named so by --format, or by its file name
+// when --format is auto (wire.FeedFormat's rule, but for the magic of a
+// native feed, which neither has).
+func tenthOfACent(format, feed string) bool {
+	f := wire.FormatUnknown
 	if !strings.EqualFold(format, "auto") {
-		return strings.EqualFold(format, "lobster")
+		f, _ = wire.ParseFormat(format)
+	} else if spec, ok := wire.FormatOfPath(wire.StreamFeed, feed); ok && feed != "-" {
+		f = spec.Feed
 	}
-	f, ok := wire.FormatOfPath(wire.StreamFeed, feed)
-	return ok && f.Feed == wire.FormatLOBSTER && feed != "-"
+	return f == wire.FormatLOBSTER || f == wire.FormatITCH
 }
 
 // liveFeed says whether a feed may block for long in a read: stdin, a TCP
