@@ -123,6 +123,7 @@ const (
 	ReasonMassCancel  Reason = 36 // mass cancel
 	ReasonProtection  Reason = 37 // market order reached its protection limit
 	ReasonNoLiquidity Reason = 38 // market order found the opposite side empty
+	ReasonSync        Reason = 39 // a KindSync set the level to a venue's book
 
 	// Replacements.
 	ReasonPriorityKept Reason = 48 // same price, quantity not increased
@@ -194,6 +195,7 @@ var reasonNames = [256]string{
 	ReasonMassCancel:    "mass_cancel",
 	ReasonProtection:    "protection",
 	ReasonNoLiquidity:   "no_liquidity",
+	ReasonSync:          "sync",
 	ReasonPriorityKept:  "priority_kept",
 	ReasonPriorityLost:  "priority_lost",
 

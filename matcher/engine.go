@@ -75,6 +75,8 @@ func (e *Engine) Apply(in *event.In, out []event.Out) []event.Out {
 		return e.symbol(in, out)
 	case event.KindPrint:
 		return e.print(in, out)
+	case event.KindSync:
+		return e.sync(in, out)
 	}
 	return e.reject(in, in.Symbol, event.ReasonBadKind, out)
 }

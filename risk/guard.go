@@ -229,8 +229,10 @@ func (g *Guard) Apply(in *event.In, out []event.Out) []event.Out {
 		return g.approve(in, out)
 	case event.KindDeny:
 		return g.deny(in, out)
+	case event.KindSync:
+		return g.sync(in, out)
 	}
-	return g.m.Apply(in, out) // halt, resume and undefined kinds: the matcher's
+	return g.m.Apply(in, out) // halt, resume, print and undefined kinds: the matcher's
 }
 
 // start begins event time at the first input (at ts): the scopes that exist

@@ -564,3 +564,22 @@ func (g *Guard) massCancel(in *event.In, out []event.Out) []event.Out {
 	out = g.m.Apply(in, out)
 	return g.observe(out, n)
 }
+
+// sync passes a KindSync to the matcher, unchecked (it is the venue's book,
+// not an order), and keeps the books of what it did: the orders it shrank
+// or removed, and the order it may add for Account, whose position it
+// makes first (a full account table refuses the sync with
+// ReasonCapacity).
+func (g *Guard) sync(in *event.In, out []event.Out) []event.Out {
+	if in.Qty > 0 && in.Account != event.Any {
+		a, p, ok := g.position(in.Account, in.Symbol)
+		if !ok {
+			return append(out, event.Out{Seq: in.Seq, TS: in.TS, Kind: event.OutRejected, Reason: event.ReasonCapacity,
+				Symbol: in.Symbol, ID: in.ID, Account: in.Account, Side: in.Side, Price: in.Price, Qty: in.Qty})
+		}
+		g.ctx.acct, g.ctx.pos = a, p
+	}
+	n := len(out)
+	out = g.m.Apply(in, out)
+	return g.observe(out, n)
+}

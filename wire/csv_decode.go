@@ -107,6 +107,7 @@ var (
 	pauseFieldNames  = [...]string{"ts", "kind"}
 	heldFieldNames   = [...]string{"ts", "kind", "pending"}
 	printFieldNames  = [...]string{"ts", "kind", "symbol", "side", "price", "qty", "id", "what"}
+	syncFieldNames   = [...]string{"ts", "kind", "symbol", "side", "price", "qty", "above", "account", "id"}
 )
 
 // parse decodes one non-blank line. It reports whether it wrote an event into
@@ -154,6 +155,8 @@ func (d *CSVDecoder) parse(line []byte, in *event.In) (bool, *problem) {
 		ev.Kind, names, lo, hi = event.KindApprove, heldFieldNames[:], 3, 3
 	case eqFold(kind, "deny"):
 		ev.Kind, names, lo, hi = event.KindDeny, heldFieldNames[:], 3, 3
+	case eqFold(kind, "sync"):
+		ev.Kind, names, lo, hi, symField = event.KindSync, syncFieldNames[:], 9, 9, 3
 	case eqFold(kind, "print"):
 		ev.Kind, names, lo, hi, symField = event.KindPrint, printFieldNames[:], 6, 8, 3
 	default:
@@ -262,6 +265,26 @@ func (d *CSVDecoder) parse(line []byte, in *event.In) (bool, *problem) {
 		}
 	case event.KindApprove, event.KindDeny:
 		if ev.ID, p = parseU64(f[2], 3, names[2]); p != nil {
+			return false, p
+		}
+	case event.KindSync:
+		if ev.Side, p = parseSide(f[3]); p != nil {
+			p.where = fieldWhere(4, names[3])
+			return false, p
+		}
+		if ev.Price, p = parseI64(f[4], 5, names[4]); p != nil {
+			return false, p
+		}
+		if ev.Qty, p = parseI64(f[5], 6, names[5]); p != nil {
+			return false, p
+		}
+		if ev.Aux, p = parseU64(f[6], 7, names[6]); p != nil {
+			return false, p
+		}
+		if ev.Account, p = parseAccount(f[7], 8, false); p != nil {
+			return false, p
+		}
+		if ev.ID, p = parseU64(f[8], 9, names[8]); p != nil {
 			return false, p
 		}
 	case event.KindPrint:

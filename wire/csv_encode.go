@@ -153,6 +153,26 @@ func (e *CSVEncoder) Encode(in *event.In) error {
 			b = append(b, ',')
 			b = strconv.AppendUint(b, in.ID, 10)
 		}
+	case event.KindSync:
+		if !in.Side.Valid() {
+			return fmt.Errorf("wire: csv encode: %w: sync with side %d", ErrUnencodable, in.Side)
+		}
+		if b, err = e.appendSymbol(b, in.Symbol, false); err != nil {
+			return err
+		}
+		b = append(b, ',')
+		b = append(b, in.Side.String()...)
+		b = append(b, ',')
+		b = strconv.AppendInt(b, in.Price, 10)
+		b = append(b, ',')
+		b = strconv.AppendInt(b, in.Qty, 10)
+		b = append(b, ',')
+		b = strconv.AppendUint(b, in.Aux, 10)
+		if b, err = appendAccount(b, in.Account, false); err != nil {
+			return err
+		}
+		b = append(b, ',')
+		b = strconv.AppendUint(b, in.ID, 10)
 	case event.KindPrint:
 		if in.Side != event.SideNone && !in.Side.Valid() || in.Arg > event.PrintCross {
 			return fmt.Errorf("wire: csv encode: %w: print with side %d, arg %d", ErrUnencodable, in.Side, in.Arg)

@@ -164,6 +164,10 @@ type FeedOptions struct {
 	// first row seeds the book.
 	LOBSTER LOBSTERConfig
 	Book    io.Reader
+	// SyncBook, when not nil, is the orderbook file again (its own
+	// reader), to re-synchronise the book before every message (see
+	// LOBSTERDecoder.SyncBook).
+	SyncBook io.ReadSeeker
 }
 
 // OpenFeed returns the decoder of a feed in format f over r.
@@ -182,6 +186,11 @@ func OpenFeed(f Format, r io.Reader, opt FeedOptions) (Decoder, error) {
 		if opt.Book != nil {
 			if err := d.SeedBook(opt.Book); err != nil {
 				return nil, fmt.Errorf("wire: lobster book: %w", err)
+			}
+		}
+		if opt.SyncBook != nil {
+			if err := d.SyncBook(opt.SyncBook); err != nil {
+				return nil, err
 			}
 		}
 		return d, nil

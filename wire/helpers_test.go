@@ -119,7 +119,7 @@ func randFeed(r *rand.Rand, nsym, n int) []event.In {
 		sym := r.Uint32N(uint32(defined))
 		var in event.In
 		in.TS = randTS()
-		k := event.Kind(1 + r.IntN(15)) // every kind but KindSymbol
+		k := event.Kind(1 + r.IntN(16)) // every kind but KindSymbol
 		if k >= event.KindSymbol {
 			k++
 		}
@@ -166,6 +166,9 @@ func randFeed(r *rand.Rand, nsym, n int) []event.In {
 			if r.IntN(4) == 0 {
 				in.ID = r.Uint64()
 			}
+		case event.KindSync:
+			in = event.In{Kind: k, TS: in.TS, Symbol: sym, Side: event.Side(1 + r.IntN(2)), Price: r.Int64() - r.Int64(),
+				Qty: r.Int64() - r.Int64(), Aux: r.Uint64(), Account: randAcct(), ID: r.Uint64()}
 		case event.KindPrint:
 			in = event.In{Kind: k, TS: in.TS, Symbol: sym, Side: event.Side(r.IntN(3)), Price: r.Int64() - r.Int64(),
 				Qty: r.Int64() - r.Int64(), ID: r.Uint64(), Arg: uint16(r.IntN(3))}

@@ -18,6 +18,9 @@ const (
 	// LOBSTERTakerIDBase is the id of the first synthetic taker order that
 	// replays a visible execution.
 	LOBSTERTakerIDBase uint64 = 1 << 63
+	// LOBSTERSyncIDBase is the id of the first KindSync of a decoder that
+	// re-synchronises the book (see [LOBSTERDecoder.SyncBook]).
+	LOBSTERSyncIDBase uint64 = 1<<62 + 1<<61
 	// LOBSTERAccounts is the number of accounts LOBSTER orders are spread
 	// over: order id n belongs to account 1 + n%LOBSTERAccounts.
 	LOBSTERAccounts = 64
@@ -33,6 +36,7 @@ type LOBSTERConfig struct {
 	SeedFromBook bool
 	SeedAccount  uint32 // owner of the seeded orders
 	TakerAccount uint32 // account of the takers that replay visible executions
+	SyncAccount  uint32 // owner of the liquidity re-synchronising adds
 }
 
 // DefaultLOBSTERConfig returns a configuration for symbol id 0 named name,
@@ -44,6 +48,7 @@ func DefaultLOBSTERConfig(name string) LOBSTERConfig {
 		SeedFromBook: true,
 		SeedAccount:  LOBSTERAccounts + 1,
 		TakerAccount: LOBSTERAccounts + 2,
+		SyncAccount:  LOBSTERAccounts + 3,
 	}
 }
 
@@ -64,6 +69,7 @@ type LOBSTERStats struct {
 	// or outside its levels).
 	UnknownOrders int64
 	Seeded        int64 // synthetic resting orders placed from the book
+	Syncs         int64 // KindSync events (see LOBSTERDecoder.SyncBook)
 	Events        int64 // input events emitted, the symbol definition included
 	Malformed     int64 // lines reported as a DecodeError
 }
@@ -136,6 +142,16 @@ type LOBSTERDecoder struct {
 	guard   formatGuard
 	seeded  bool
 	known   bool // the seed defines the symbol already: no KindSymbol event
+	sync    *lobSync
+}
+
+// lobSync is the re-synchronising state: the orderbook file and its row
+// after the message before the one being mapped.
+type lobSync struct {
+	book       *LOBSTERBookReader
+	asks, bids []LOBSTERLevel
+	have       bool // asks and bids hold a row
+	n          uint64
 }
 
 // NewLOBSTERDecoder returns a decoder of the LOBSTER message file read from
@@ -244,12 +260,39 @@ func (d *LOBSTERDecoder) next(in *event.In) error {
 			d.stats.Malformed++
 			return &DecodeError{Line: d.lr.line, Offset: off, Record: append([]byte(nil), line...), Err: p}
 		}
-		if !d.started {
-			d.undo(&m)
-			d.start(m.ts)
+		if err := d.handle(&m); err != nil {
+			d.err = err
+			d.queue, d.head = d.queue[:0], 0 // the failed message's events never go out
+			return err
 		}
-		d.apply(&m)
 	}
+}
+
+// handle maps message m (parsed from a line) to queued events: the start
+// before the first, the re-synchronisation before the others, its own.
+func (d *LOBSTERDecoder) handle(m *lobMsg) error {
+	if !d.started {
+		d.undo(m)
+		d.start(m.ts)
+	}
+	if s := d.sync; s != nil && s.have {
+		d.queueSync(m.ts)
+	}
+	d.apply(m)
+	if s := d.sync; s != nil {
+		n, err := s.book.Next(s.asks, s.bids)
+		if err == io.EOF {
+			return fmt.Errorf("wire: lobster: the orderbook file ends before message line %d", d.lr.line)
+		}
+		if err != nil {
+			return fmt.Errorf("wire: lobster orderbook: %w", err)
+		}
+		if n < len(s.asks) {
+			return fmt.Errorf("wire: lobster orderbook: row %d has %d levels, row 1 %d", s.book.line, n, len(s.asks))
+		}
+		s.have = true
+	}
+	return nil
 }
 
 // start queues the symbol definition and the seeded orders.
@@ -295,16 +338,26 @@ func (d *LOBSTERDecoder) apply(m *lobMsg) {
 		o, known := d.orders[id]
 		if !known {
 			d.stats.UnknownOrders++
+			if d.syncLevel(m) {
+				return
+			}
 		}
 		if m.typ == 2 && known && o.left-m.size > 0 {
 			o.left -= m.size
 			d.orders[id] = o
 			d.queue = append(d.queue, event.In{Kind: event.KindReplace, TS: m.ts, Account: owner(id), ID: id,
 				Price: o.price, Qty: o.left})
-			return
+		} else {
+			delete(d.orders, id)
+			d.queue = append(d.queue, event.In{Kind: event.KindCancel, TS: m.ts, Account: owner(id), ID: id})
 		}
-		delete(d.orders, id)
-		d.queue = append(d.queue, event.In{Kind: event.KindCancel, TS: m.ts, Account: owner(id), ID: id})
+		if known {
+			// When re-synchronising, the order may have gone from the
+			// engine's book already (a sync took the level's excess from
+			// it): the level is set to what the message leaves of it
+			// all the same (a no-op when the cancel took effect).
+			d.syncLevel(m)
+		}
 	case 4:
 		d.stats.VisibleExecutions++
 		if o, known := d.orders[id]; known {
@@ -472,11 +525,11 @@ func (d *LOBSTERDecoder) NextMessage(m *LOBSTERMessage, dst []event.In) ([]event
 			d.stats.Malformed++
 			return dst, &DecodeError{Line: d.lr.line, Offset: off, Record: append([]byte(nil), line...), Err: p}
 		}
-		if !d.started {
-			d.undo(&lm)
-			d.start(lm.ts)
+		if err := d.handle(&lm); err != nil {
+			d.err = err
+			d.queue, d.head = d.queue[:0], 0
+			return dst, err
 		}
-		d.apply(&lm)
 		n := len(d.queue) - d.head
 		dst = append(dst, d.queue[d.head:]...)
 		d.queue, d.head = d.queue[:0], 0
@@ -484,4 +537,96 @@ func (d *LOBSTERDecoder) NextMessage(m *LOBSTERMessage, dst []event.In) ([]event
 		*m = LOBSTERMessage{Line: d.lr.line, TS: lm.ts, Type: lm.typ, ID: lm.id, Size: lm.size, Price: lm.price, Side: lm.side}
 		return dst, nil
 	}
+}
+
+// SyncBook makes the decoder re-synchronise the engine's book with
+// LOBSTER's before every message but the first (see event.KindSync): it
+// reads the orderbook file from orderbook row by row, alongside the
+// messages, and before message i queues, for each side, asks first, one
+// KindSync per level of row i-1, best first (a padded level as Price 0,
+// after which that side says no more), owned by Config.SyncAccount with
+// ids from [LOBSTERSyncIDBase] up. A partial cancel or delete of an order
+// the file never submitted, at a level row i-1 shows, then takes its size
+// off that level (a KindSync to the row's size there minus it) instead of
+// cancelling an unknown order; one of an order it did submit is followed
+// by that KindSync too (the engine may have lost the order to an earlier
+// sync's excess). The orderbook file must have a row per
+// message, each with as many levels as the first. It must be called before
+// the first Next or NextMessage, with the same file SeedBook read (its own
+// reader of it).
+func (d *LOBSTERDecoder) SyncBook(orderbook io.Reader) error {
+	if d.started {
+		return fmt.Errorf("%w: lobster: sync after the first event", ErrConfig)
+	}
+	r := NewLOBSTERBookReader(orderbook)
+	probe := make([]LOBSTERLevel, 1)
+	n, err := r.Next(probe, probe[:0:0])
+	if err != nil {
+		return fmt.Errorf("wire: lobster orderbook: %w", err)
+	}
+	d.sync = &lobSync{book: r, asks: make([]LOBSTERLevel, n), bids: make([]LOBSTERLevel, n)}
+	// The first row is the book after message 1: read it again in step.
+	if rs, ok := orderbook.(io.Seeker); ok {
+		if _, err := rs.Seek(0, io.SeekStart); err != nil {
+			return fmt.Errorf("wire: lobster orderbook: %w", err)
+		}
+		d.sync.book = NewLOBSTERBookReader(orderbook)
+		return nil
+	}
+	return fmt.Errorf("%w: lobster: the orderbook for SyncBook must be seekable", ErrConfig)
+}
+
+// queueSync queues the KindSync events of the row before the message.
+func (d *LOBSTERDecoder) queueSync(ts int64) {
+	s := d.sync
+	for _, side := range [2]event.Side{event.Sell, event.Buy} {
+		levels := s.asks
+		if side == event.Buy {
+			levels = s.bids
+		}
+		var above uint64
+		for _, lv := range levels {
+			in := event.In{Kind: event.KindSync, TS: ts, Symbol: d.cfg.SymbolID, Side: side, Aux: above,
+				Account: d.cfg.SyncAccount, ID: LOBSTERSyncIDBase + s.n}
+			s.n++
+			if lv.Size > 0 {
+				in.Price, in.Qty = lv.Price, lv.Size
+			}
+			d.queue = append(d.queue, in)
+			d.stats.Syncs++
+			if lv.Size <= 0 {
+				break
+			}
+			above = uint64(lv.Price)
+		}
+	}
+}
+
+// syncLevel queues, when re-synchronising and the row before message m
+// shows m's level, the KindSync that takes m's size off it, and reports
+// whether it did.
+func (d *LOBSTERDecoder) syncLevel(m *lobMsg) bool {
+	s := d.sync
+	if s == nil || !s.have {
+		return false
+	}
+	levels := s.asks
+	if m.side == event.Buy {
+		levels = s.bids
+	}
+	var above uint64
+	for _, lv := range levels {
+		if lv.Size <= 0 {
+			return false
+		}
+		if lv.Price == m.price {
+			d.queue = append(d.queue, event.In{Kind: event.KindSync, TS: m.ts, Symbol: d.cfg.SymbolID, Side: m.side,
+				Price: lv.Price, Qty: max(lv.Size-m.size, 0), Aux: above, Account: d.cfg.SyncAccount, ID: LOBSTERSyncIDBase + s.n})
+			s.n++
+			d.stats.Syncs++
+			return true
+		}
+		above = uint64(lv.Price)
+	}
+	return false
 }

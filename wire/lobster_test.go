@@ -2,6 +2,7 @@ package wire
 
 import (
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -347,4 +348,87 @@ func TestLoadLOBSTERErrors(t *testing.T) {
 	if _, _, err := LoadLOBSTER(bad, "", LOBSTERConfig{Symbol: "X"}); !errors.As(err, &de) || de.Line != 2 || !errors.Is(err, ErrMessageType) {
 		t.Errorf("bad line: %v", err)
 	}
+}
+
+// TestLOBSTERSyncBook: re-synchronising queues the previous row's levels
+// before every message but the first, and turns a delete of an order the
+// file never showed into a sync of its level.
+func TestLOBSTERSyncBook(t *testing.T) {
+	msgs := "34200.1,1,1,100,1000,1\n34200.2,3,99,40,990,1\n34200.3,1,2,5,1010,-1\n"
+	book := "9999999999,0,1000,100,9999999999,0,990,60\n9999999999,0,1000,100,9999999999,0,990,20\n1010,5,1000,100,9999999999,0,990,20\n"
+	cfg := DefaultLOBSTERConfig("AMZN")
+	d := NewLOBSTERDecoder(strings.NewReader(msgs), cfg)
+	if err := d.SeedBook(strings.NewReader(book)); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.SyncBook(strings.NewReader(book)); err != nil {
+		t.Fatal(err)
+	}
+	got, errs := decodeAll(t, d)
+	if len(errs) != 0 {
+		t.Fatal(errs)
+	}
+	ns := func(sec, frac int64) int64 { return sec*1e9 + frac }
+	sa := cfg.SyncAccount
+	sync := func(ts int64, n uint64, side event.Side, price, qty int64, above uint64) event.In {
+		return event.In{Kind: event.KindSync, TS: ts, Side: side, Price: price, Qty: qty, Aux: above, Account: sa, ID: LOBSTERSyncIDBase + n}
+	}
+	want := []event.In{
+		{Kind: event.KindSymbol, TS: ns(34200, 1e8), Aux: pack(t, "AMZN")},
+		{Kind: event.KindNew, TS: ns(34200, 1e8), Account: cfg.SeedAccount, ID: LOBSTERSeedIDBase, Side: event.Buy, Type: event.Limit, Price: 990, Qty: 60},
+		{Kind: event.KindNew, TS: ns(34200, 1e8), Account: 1 + 1%64, ID: 1, Side: event.Buy, Type: event.Limit, Price: 1000, Qty: 100},
+		// Before message 2: row 1, asks (none), then bids.
+		sync(ns(34200, 2e8), 0, event.Sell, 0, 0, 0),
+		sync(ns(34200, 2e8), 1, event.Buy, 1000, 100, 0),
+		sync(ns(34200, 2e8), 2, event.Buy, 990, 60, 1000),
+		// The delete of an order the file never showed: its level loses 40.
+		sync(ns(34200, 2e8), 3, event.Buy, 990, 20, 1000),
+		// Before message 3: row 2.
+		sync(ns(34200, 3e8), 4, event.Sell, 0, 0, 0),
+		sync(ns(34200, 3e8), 5, event.Buy, 1000, 100, 0),
+		sync(ns(34200, 3e8), 6, event.Buy, 990, 20, 1000),
+		{Kind: event.KindNew, TS: ns(34200, 3e8), Account: 1 + 2%64, ID: 2, Side: event.Sell, Type: event.Limit, Price: 1010, Qty: 5},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("got %d events, want %d: %+v", len(got), len(want), got)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("event %d: got %+v\nwant %+v", i, got[i], want[i])
+		}
+	}
+	if st := d.Stats(); st.Syncs != 7 || st.UnknownOrders != 1 {
+		t.Errorf("stats %+v", st)
+	}
+	// An orderbook file shorter than the messages stops the feed.
+	d = NewLOBSTERDecoder(strings.NewReader(msgs), cfg)
+	short := strings.Join(strings.SplitAfter(book, "\n")[:2], "")
+	if err := d.SyncBook(strings.NewReader(short)); err != nil {
+		t.Fatal(err)
+	}
+	_, err := decodeAllErr(d)
+	if err == nil || !strings.Contains(err.Error(), "ends before message line 3") {
+		t.Errorf("short orderbook: %v", err)
+	}
+}
+
+// decodeAllErr reads d to its end and returns the fatal error, nil at a
+// clean end.
+func decodeAllErr(d Decoder) ([]event.In, error) {
+	var evs []event.In
+	for range 1 << 20 {
+		var in event.In
+		err := d.Next(&in)
+		if err == io.EOF {
+			return evs, nil
+		}
+		if _, ok := err.(*DecodeError); ok {
+			continue
+		}
+		if err != nil {
+			return evs, err
+		}
+		evs = append(evs, in)
+	}
+	return evs, nil
 }

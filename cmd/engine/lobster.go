@@ -15,7 +15,7 @@ import (
 	"github.com/tradeengine/engine/risk"
 )
 
-const compareSynopsis = "--messages FILE [--orderbook FILE] [--levels N] [--symbol NAME] [--risk off|default|FILE] [--book-out FILE] [--out-format text|json]"
+const compareSynopsis = "--messages FILE [--orderbook FILE] [--sync] [--levels N] [--symbol NAME] [--risk off|default|FILE] [--book-out FILE] [--out-format text|json]"
 
 func cmdLobster(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
@@ -43,6 +43,7 @@ func lobsterCompare(args []string, stdout io.Writer) error {
 	bookOut := fs.String("book-out", "", "write the engine's book after every message to FILE, in LOBSTER's orderbook format")
 	outFormat := fs.String("out-format", "text", "the report's format: text or json")
 	diffs := fs.Int("diffs", lobster.DefaultDiffs, "how many rows that differ to list")
+	sync := fs.Bool("sync", false, "re-synchronise the engine's book to the orderbook file's row before every message, so that each row measures one message applied (step agreement)")
 	if err := parse(fs, args, stdout); err != nil {
 		return err
 	}
@@ -94,6 +95,14 @@ func lobsterCompare(args []string, stdout io.Writer) error {
 	}
 	defer bf.Close()
 	opt := lobster.Options{Symbol: *symbol, Levels: *levels, Logic: &cfg, Diffs: *diffs}
+	if *sync {
+		sf, err := os.Open(*book)
+		if err != nil {
+			return fmt.Errorf("orderbook: %w", err)
+		}
+		defer sf.Close()
+		opt.SyncBook = sf
+	}
 	var bw *bufio.Writer
 	if *bookOut != "" {
 		f, err := os.Create(*bookOut)

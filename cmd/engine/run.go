@@ -36,6 +36,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	format := fs.String("format", "auto", "feed format: auto (a native feed by its magic, else by the path's name (.itch, *_message_*.csv for lobster), else csv), "+strings.Join(wire.FormatNames(wire.StreamFeed, true), ", "))
 	symbol := fs.String("symbol", "", "lobster feed: the symbol's name (default: the file name's prefix)")
 	book := fs.String("book", "", "lobster feed: the orderbook file whose first row seeds the book (default: the one beside the message file)")
+	syncBook := fs.String("sync-book", "", "lobster feed: re-synchronise the book to this orderbook file's row before every message (sync input events, journaled like the rest)")
 	out := fs.String("out", "", "write output events to FILE (- for stdout); empty writes none")
 	outFormat := fs.String("out-format", "", "output format: "+strings.Join(wire.FormatNames(wire.StreamOutput, false), ", ")+" (default: from --out's extension, else csv)")
 	summary := fs.String("summary", "", "write the run summary as JSON to FILE")
@@ -88,7 +89,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 			"retain-segments", "retain-age", "batch-records", "batch-interval", "segment-size", "truncate-corrupt", "config-change", "journal-map"),
 		needs(set, d != journal.None, "--durability batch or sync", "journal-map"),
 		needs(set, d == journal.Batch, "--durability batch", "batch-records", "batch-interval"),
-		needs(set, *feed != "" && (*format == "auto" || *format == "lobster"), "a lobster feed (--feed FILE --format lobster)", "symbol", "book"),
+		needs(set, *feed != "" && (*format == "auto" || *format == "lobster"), "a lobster feed (--feed FILE --format lobster)", "symbol", "book", "sync-book"),
 		needs(set, *out != "", "--out", "out-format"),
 		needs(set, *feed != "", "--feed", "format"),
 		excludes(set, *feed != "", "is for the embedded flow; a feed carries its own events", "events", "seed", "scenario"),
@@ -258,7 +259,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		defer ms.Close()
 	}
 
-	src, closeFeed, err := openFeed(*feed, *format, *symbol, *book, gc)
+	src, closeFeed, err := openFeed(*feed, *format, *symbol, *book, *syncBook, gc)
 	if err != nil {
 		return err
 	}
@@ -485,7 +486,7 @@ func liveFeed(spec string) bool {
 	return err == nil && !st.Mode().IsRegular()
 }
 
-func openFeed(spec, format, symbol, book string, gc gen.Config) (pipeline.Source, func(), error) {
+func openFeed(spec, format, symbol, book, syncBook string, gc gen.Config) (pipeline.Source, func(), error) {
 	nop := func() {}
 	if spec == "" {
 		g, err := gen.New(gc)
@@ -523,11 +524,14 @@ func openFeed(spec, format, symbol, book string, gc gen.Config) (pipeline.Source
 		closer()
 		return nil, nop, fmt.Errorf("feed %s: %w", spec, err)
 	}
-	if fmtWanted != wire.FormatLOBSTER && (symbol != "" || book != "") {
+	if fmtWanted != wire.FormatLOBSTER && (symbol != "" || book != "" || syncBook != "") {
 		closer()
 		flag := "--symbol"
-		if symbol == "" {
+		switch {
+		case book != "":
 			flag = "--book"
+		case syncBook != "":
+			flag = "--sync-book"
 		}
 		return nil, nop, usageError{fmt.Sprintf("%s needs a lobster feed: %s is %v", flag, spec, fmtWanted)}
 	}
@@ -557,6 +561,16 @@ func openFeed(spec, format, symbol, book string, gc gen.Config) (pipeline.Source
 			}
 			defer bf.Close()
 			opt.Book = bf
+		}
+		if syncBook != "" {
+			sf, err := os.Open(syncBook)
+			if err != nil {
+				closer()
+				return nil, nop, fmt.Errorf("lobster sync book: %w", err)
+			}
+			feedCloser := closer
+			closer = func() { feedCloser(); sf.Close() }
+			opt.SyncBook = sf
 		}
 	}
 	d, err := wire.OpenFeed(fmtWanted, br, opt)

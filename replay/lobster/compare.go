@@ -53,6 +53,11 @@ type Options struct {
 	Logic *replay.Config
 	// Diffs is how many disagreements to list (0: DefaultDiffs).
 	Diffs int
+	// SyncBook, when not nil, is the orderbook file again (a reader of its
+	// own): the engine's book is re-synchronised to LOBSTER's row before
+	// every message (wire's LOBSTERDecoder.SyncBook), so that each row
+	// compared measures one message applied, the step agreement.
+	SyncBook io.ReadSeeker
 	// BookOut, when not nil, receives the engine's book after each
 	// message in LOBSTER's orderbook format, Levels levels a side: the
 	// same file LOBSTER's tools read, row for row beside the original.
@@ -76,16 +81,28 @@ type Diff struct {
 	Engine Level  `json:"engine"` // the engine's
 	// Message is the message file's line for that row.
 	Message string `json:"message"`
+	// Revealed says every difference of the row is at a level the file
+	// reveals (see Report.Revealed).
+	Revealed bool `json:"revealed"`
 }
 
 // Report is the result of a comparison.
 type Report struct {
 	Messages int64 `json:"messages"` // message lines (and orderbook rows) compared
 	Levels   int   `json:"levels"`   // levels a side compared
+	// Synced says the book was re-synchronised before every message: the
+	// agreements are then step agreements.
+	Synced bool `json:"synced"`
 	// TopAgree counts rows where the best ask and the best bid, price and
 	// size, are the file's; AllAgree rows where every compared level is.
 	TopAgree int64 `json:"top_agree"`
 	AllAgree int64 `json:"all_agree"`
+	// Revealed counts the rows that differ only at levels the file shows
+	// for the first time without a message that explains them: a level
+	// that was below the file's depth (or, at level 1 of a level-1 file,
+	// the next price after the best was taken). No engine can know them
+	// from the file's messages.
+	Revealed int64 `json:"revealed"`
 	// FirstTopDiff is the first row whose top of book differs (0: none);
 	// Diffs the first rows where any compared level differs.
 	FirstTopDiff int64  `json:"first_top_diff"`
@@ -164,14 +181,24 @@ func Compare(messages, orderbook io.ReadSeeker, opt Options) (*Report, error) {
 	if err := dec.SeedBook(orderbook); err != nil {
 		return nil, fmt.Errorf("lobster: orderbook: %w", err)
 	}
+	if opt.SyncBook != nil {
+		if err := dec.SyncBook(opt.SyncBook); err != nil {
+			return nil, fmt.Errorf("lobster: %w", err)
+		}
+	}
 	if _, err := orderbook.Seek(0, io.SeekStart); err != nil {
 		return nil, fmt.Errorf("lobster: orderbook: %w", err)
 	}
 	book = wire.NewLOBSTERBookReader(orderbook)
 	fileAsks, fileBids = fileAsks[:opt.Levels], fileBids[:opt.Levels]
+	prevAsks, prevBids := make([]wire.LOBSTERLevel, opt.Levels), make([]wire.LOBSTERLevel, opt.Levels)
+	// The row before the first message: the seeded book is the first row
+	// with the first message undone, so every level of the first row that
+	// the first message did not add was known.
+	firstRow := true
 	engAsks, engBids := make([]matcher.Level, opt.Levels), make([]matcher.Level, opt.Levels)
 	outAsks, outBids := make([]wire.LOBSTERLevel, opt.Levels), make([]wire.LOBSTERLevel, opt.Levels)
-	rep := &Report{Levels: opt.Levels}
+	rep := &Report{Levels: opt.Levels, Synced: opt.SyncBook != nil}
 	submitted := make(map[int64]struct{})
 	var (
 		m    wire.LOBSTERMessage
@@ -230,18 +257,23 @@ func Compare(messages, orderbook io.ReadSeeker, opt Options) (*Report, error) {
 		}
 		logic.Matcher().Depth(sym, event.Sell, clearLevels(engAsks))
 		logic.Matcher().Depth(sym, event.Buy, clearLevels(engBids))
-		top, all := true, true
+		top, all, revealedOnly := true, true, true
 		var diff *Diff
 		for i := range opt.Levels {
 			for _, s := range [2]struct {
 				name string
+				side event.Side
 				f    wire.LOBSTERLevel
 				e    matcher.Level
-			}{{"ask", fileAsks[i], engAsks[i]}, {"bid", fileBids[i], engBids[i]}} {
+				prev []wire.LOBSTERLevel
+			}{{"ask", event.Sell, fileAsks[i], engAsks[i], prevAsks}, {"bid", event.Buy, fileBids[i], engBids[i], prevBids}} {
 				if s.f.Price == s.e.Price && s.f.Size == s.e.Qty {
 					continue
 				}
 				all = false
+				if firstRow || !revealed(s.f, s.prev, &m, s.side) {
+					revealedOnly = false
+				}
 				if i == 0 {
 					top = false
 				}
@@ -256,9 +288,16 @@ func Compare(messages, orderbook io.ReadSeeker, opt Options) (*Report, error) {
 		} else if rep.FirstTopDiff == 0 {
 			rep.FirstTopDiff = m.Line
 		}
+		if !all && revealedOnly {
+			rep.Revealed++
+		}
+		firstRow = false
+		copy(prevAsks, fileAsks)
+		copy(prevBids, fileBids)
 		if all {
 			rep.AllAgree++
 		} else if len(rep.Diffs) < opt.Diffs {
+			diff.Revealed = revealedOnly
 			diff.Message = fmt.Sprintf("%d.%09d,%d,%d,%d,%d,%d", m.TS/1e9, m.TS%1e9, m.Type, m.ID, m.Size, m.Price, sideNum(m.Side))
 			rep.Diffs = append(rep.Diffs, *diff)
 		}
@@ -296,3 +335,25 @@ func sideNum(s event.Side) int {
 	}
 	return -1
 }
+
+// revealed says whether the file's level f appears without a cause in the
+// file's messages: not in the previous row on its side, and not added by
+// the message (a new order at its price and side).
+func revealed(f wire.LOBSTERLevel, prev []wire.LOBSTERLevel, m *wire.LOBSTERMessage, side event.Side) bool {
+	if f.Size <= 0 {
+		return false // the file shows no level where the engine has one
+	}
+	if m.Type == 1 && m.Side == side && m.Price == f.Price {
+		return false
+	}
+	for _, p := range prev {
+		if p.Size > 0 && p.Price == f.Price {
+			return false
+		}
+	}
+	return true
+}
+
+// RevealedShare returns the share of rows that agree or differ only at
+// levels the file reveals (see Report.Revealed).
+func (r *Report) RevealedShare() float64 { return share(r.AllAgree+r.Revealed, r.Messages) }

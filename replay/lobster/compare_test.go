@@ -5,11 +5,15 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/tradeengine/engine/event"
+	"github.com/tradeengine/engine/wire"
 )
 
 // A hand-written day the engine reproduces exactly: LOBSTER's
@@ -196,6 +200,23 @@ func TestCompareRealDays(t *testing.T) {
 			if r.Messages != lines || r.FileVolume != volume {
 				t.Errorf("%d messages, visible volume %d; the file has %d and %d", r.Messages, r.FileVolume, lines, volume)
 			}
+			// Re-synchronised: every row agrees or differs only by a level
+			// the file reveals, and the engine trades the file's volume.
+			mf.Seek(0, io.SeekStart)
+			bf.Seek(0, io.SeekStart)
+			sf, err := os.Open(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer sf.Close()
+			rs, err := Compare(mf, bf, Options{Symbol: sym, SyncBook: sf})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rs.AllAgree+rs.Revealed != rs.Messages || rs.EngineVolume != rs.FileVolume || rs.TopAgree < r.TopAgree {
+				t.Errorf("synced: %d rows agree, %d differ by revealed levels, of %d; volume %d of %d", rs.AllAgree, rs.Revealed, rs.Messages, rs.EngineVolume, rs.FileVolume)
+			}
+			t.Logf("%s synced: step top %.2f%%, all %.2f%%, all or revealed %.2f%%, fifo %.2f%%", sym, 100*rs.TopShare(), 100*rs.AllShare(), 100*rs.RevealedShare(), 100*rs.FIFOShare())
 			if len(r.Diffs) > 0 && r.Diffs[0].Row == 1 {
 				t.Errorf("row 1 differs: %+v (the book is seeded from it)", r.Diffs[0])
 			}
@@ -235,4 +256,34 @@ func messageStats(t *testing.T, path string) (lines, volume int64) {
 		}
 	}
 	return lines, volume
+}
+
+// TestCompareSync: re-synchronised, the hand-written day agrees row for
+// row; a level the file reveals from below its depth is the only
+// difference left, and is counted as such.
+func TestCompareSync(t *testing.T) {
+	r, err := Compare(strings.NewReader(handMessages), strings.NewReader(bookFile(handBook)),
+		Options{Symbol: "TEST", SyncBook: strings.NewReader(bookFile(handBook))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Synced || r.AllAgree != 8 || r.Revealed != 0 || r.Import.Syncs == 0 {
+		t.Errorf("report %+v", r)
+	}
+	// Level 1 only: the delete of the best ask reveals 1020, which no
+	// message placed.
+	msgs := "34200.1,1,1,10,1010,-1\n34200.2,3,1,10,1010,-1\n"
+	book := bookFile([]string{"1010,10,1000,50", "1020,30,1000,50"})
+	r, err = Compare(strings.NewReader(msgs), strings.NewReader(book), Options{Symbol: "TEST", SyncBook: strings.NewReader(book)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.AllAgree != 1 || r.Revealed != 1 || r.RevealedShare() != 1 || len(r.Diffs) != 1 || !r.Diffs[0].Revealed || r.Diffs[0].Row != 2 {
+		t.Errorf("report %+v, diffs %+v: want row 2 to differ only by the revealed ask", r, r.Diffs)
+	}
+	// Unsynced, the same difference is not excused if a message explains
+	// the level: a new order at 1020 that the engine lost would count.
+	if revealed(wire.LOBSTERLevel{Price: 1020, Size: 30}, nil, &wire.LOBSTERMessage{Type: 1, Side: event.Sell, Price: 1020}, event.Sell) {
+		t.Error("a level a new order placed was taken for revealed")
+	}
 }
