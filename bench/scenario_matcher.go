@@ -122,6 +122,10 @@ func (s *suite) runMatcher() error {
 	if err := s.matcherFlow("generated", flow, fmt.Sprintf("gen.DefaultConfig, %d events", len(flow))); err != nil {
 		return err
 	}
+	gen, err := s.logicFlow("generated", flow, 0)
+	if err != nil {
+		return err
+	}
 	flow = nil
 	msgs, book, looked := FindLOBSTER(s.cfg.DataDir)
 	if msgs == "" {
@@ -136,7 +140,38 @@ func (s *suite) runMatcher() error {
 	if err != nil {
 		return err
 	}
-	return s.matcherFlow("lobster-amzn", flow, fmt.Sprintf("%d events", len(flow)))
+	if err := s.matcherFlow("lobster-amzn", flow, fmt.Sprintf("%d events", len(flow))); err != nil {
+		return err
+	}
+	if _, err := s.logicFlow("lobster-amzn", flow, gen); err != nil {
+		return err
+	}
+	s.progress("matcher: loading %s re-synchronised to its orderbook file", msgs)
+	flow, err = LOBSTERSyncedFlow(msgs, book)
+	if err != nil {
+		return err
+	}
+	_, err = s.logicFlow("lobster-amzn-sync", flow, gen)
+	return err
+}
+
+// logicFlow adds the row of the engine's logic (guard and matcher, see
+// LogicRun) on a flow, with its ratio to base events/s (the generated
+// flow's in the same run) when base is not 0, and returns its events/s.
+func (s *suite) logicFlow(name string, flow []event.In, base float64) (float64, error) {
+	s.progress("matcher: the logic with the guard, %s flow", name)
+	t, err := LogicRun(flow, LogicConfig(), s.cfg.Duration)
+	if err != nil {
+		return 0, err
+	}
+	row := NewRow("matcher", name+" logic events/s", t.PerSec(), "events/s")
+	row.Note = fmt.Sprintf("risk guard and matcher (replay.Logic, the guard at a $0.0001 tick), %.1f ns/event, %d events a pass", t.NSPerEvent(), len(flow))
+	if base > 0 {
+		row.Peer, row.PeerValue = "generated", base
+		row.Ratio = t.PerSec() / base
+	}
+	s.rep.Add(row)
+	return t.PerSec(), nil
 }
 
 func (s *suite) matcherFlow(name string, flow []event.In, what string) error {
