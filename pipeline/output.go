@@ -319,3 +319,24 @@ func (s *sinkState) logGuard(o *event.Out) {
 			"breaches", o.Qty, "until", o.Other)
 	}
 }
+
+// Tee returns a Sink that writes every output to a, then to b (b may be a
+// market-data feed beside the output file), and flushes both.
+func Tee(a, b Sink) Sink { return tee{a, b} }
+
+type tee struct{ a, b Sink }
+
+func (t tee) Write(o *event.Out) error {
+	if err := t.a.Write(o); err != nil {
+		return err
+	}
+	return t.b.Write(o)
+}
+
+func (t tee) Flush() error {
+	err := t.a.Flush()
+	if e := t.b.Flush(); err == nil {
+		err = e
+	}
+	return err
+}

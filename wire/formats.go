@@ -79,6 +79,8 @@ var Formats = []FormatSpec{
 		What: "output events as JSON lines"},
 	{Name: "native", Stream: StreamOutput, Exts: []string{".out", ".bin", ".native"}, Write: true,
 		What: "native binary output frames"},
+	{Name: "itch", Stream: StreamOutput, Exts: []string{".itch"}, Write: true,
+		What: "the engine's market data as NASDAQ ITCH 5.0 (BinaryFILE)"},
 }
 
 // FormatNames returns the names of the formats of stream that the engine
@@ -253,6 +255,13 @@ func NewOutWriter(name string, w io.Writer, appending bool) (OutWriter, error) {
 			return nil, err
 		}
 		return o, nil
+	case "itch":
+		if appending {
+			// Its adds, executions and cancels refer to orders an earlier
+			// run published: the writer would need their sizes.
+			return nil, fmt.Errorf("%w: itch output cannot continue a stream an earlier run began", ErrUnencodable)
+		}
+		return NewOutITCH(w), nil
 	}
 	return nil, fmt.Errorf("%w: %q: no writer of that output format here", ErrFormat, name)
 }

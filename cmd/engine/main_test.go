@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -943,5 +944,51 @@ func TestRunITCH(t *testing.T) {
 	}
 	if s := readSummary(t, filepath.Join(dir, "real.json")); s.EventsIn < 993 || s.Malformed != 0 {
 		t.Errorf("sample: %+v, want at least the 993 stocks of the directory", s)
+	}
+}
+
+// TestMarketData: engine run publishes its market data as ITCH beside its
+// output: the file reads back completely, with one execution per trade of
+// the summary; with a journal it is refused (a restart could not continue
+// it), and --out FILE.itch writes the same stream.
+func TestMarketData(t *testing.T) {
+	dir := t.TempDir()
+	r := engine(t, dir, "", "run", "--cpu", "-1", "--events", "20000", "--market-data", "md.itch", "--out", "out.csv", "--summary", "s.json")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	s := readSummary(t, filepath.Join(dir, "s.json"))
+	count := func(name string) map[byte]int64 {
+		f, err := os.Open(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		n := map[byte]int64{}
+		rd := itch.NewReader(f)
+		var m itch.Message
+		for {
+			err := rd.Next(&m)
+			if err == io.EOF {
+				return n
+			}
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			n[m.Type]++
+		}
+	}
+	md := count("md.itch")
+	if md[itch.TypeOrderExecuted] != s.Trades || md[itch.TypeAddOrder] == 0 || md[itch.TypeStockDirectory] == 0 {
+		t.Errorf("market data %v, summary %d trades", md, s.Trades)
+	}
+	if r := engine(t, dir, "", "run", "--cpu", "-1", "--events", "20000", "--out", "out.itch"); r.code != 0 {
+		t.Fatalf("--out out.itch: exit %d: %s", r.code, r.stderr)
+	}
+	if a, b := count("out.itch"), md; len(a) != len(b) || a[itch.TypeAddOrder] != b[itch.TypeAddOrder] || a[itch.TypeOrderExecuted] != b[itch.TypeOrderExecuted] {
+		t.Errorf("--out out.itch %v, --market-data %v", a, b)
+	}
+	if r := engine(t, dir, "", "run", "--cpu", "-1", "--events", "100", "--market-data", "md2.itch", "--journal", "j"); r.code != 2 || !strings.Contains(r.stderr, "--market-data with --journal") {
+		t.Errorf("with a journal: exit %d: %s", r.code, r.stderr)
 	}
 }

@@ -36,6 +36,8 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	format := fs.String("format", "auto", "feed format: auto (a native feed by its magic, else by the path's name (.itch, *_message_*.csv for lobster), else csv), "+strings.Join(wire.FormatNames(wire.StreamFeed, true), ", "))
 	symbol := fs.String("symbol", "", "lobster feed: the symbol's name (default: the file name's prefix)")
 	book := fs.String("book", "", "lobster feed: the orderbook file whose first row seeds the book (default: the one beside the message file)")
+	marketData := fs.String("market-data", "", "publish the engine's market data to FILE or tcp://HOST:PORT (a connection made to it), in --md-format (not with --journal: a restart could not continue the stream)")
+	mdFormat := fs.String("md-format", "itch", "market data format: itch (NASDAQ TotalView-ITCH 5.0, BinaryFILE framing) or another output format")
 	syncBook := fs.String("sync-book", "", "lobster feed: re-synchronise the book to this orderbook file's row before every message (sync input events, journaled like the rest)")
 	out := fs.String("out", "", "write output events to FILE (- for stdout); empty writes none")
 	outFormat := fs.String("out-format", "", "output format: "+strings.Join(wire.FormatNames(wire.StreamOutput, false), ", ")+" (default: from --out's extension, else csv)")
@@ -91,6 +93,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		needs(set, d == journal.Batch, "--durability batch", "batch-records", "batch-interval"),
 		needs(set, *feed != "" && (*format == "auto" || *format == "lobster"), "a lobster feed (--feed FILE --format lobster)", "symbol", "book", "sync-book"),
 		needs(set, *out != "", "--out", "out-format"),
+		needs(set, *marketData != "", "--market-data", "md-format"),
 		needs(set, *feed != "", "--feed", "format"),
 		excludes(set, *feed != "", "is for the embedded flow; a feed carries its own events", "events", "seed", "scenario"),
 		positive("events", *events),
@@ -119,7 +122,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	for _, o := range []struct {
 		flag, path string
 		byRename   bool
-	}{{"out", *out, false}, {"summary", *summary, true}, {"dead-letter", *deadLetter, false}} {
+	}{{"out", *out, false}, {"summary", *summary, true}, {"dead-letter", *deadLetter, false}, {"market-data", strings.TrimPrefix(*marketData, "tcp://"), false}} {
 		if o.path == "" || o.path == "-" {
 			continue
 		}
@@ -268,6 +271,28 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	sink, output, err := openOut(*out, *outFormat, stdout)
 	if err != nil {
 		return err
+	}
+	if *marketData != "" {
+		md, closeMD, err := openMarketData(*marketData, *mdFormat, *jdir != "")
+		if err != nil {
+			return err
+		}
+		defer closeMD()
+		switch {
+		case output != nil:
+			open := output.Open
+			output.Open = func(w io.Writer, appending bool) (pipeline.Sink, error) {
+				s, err := open(w, appending)
+				if err != nil {
+					return nil, err
+				}
+				return pipeline.Tee(s, md), nil
+			}
+		case sink != nil:
+			sink = pipeline.Tee(sink, md)
+		default:
+			sink = md
+		}
 	}
 	cfg.Output = output
 
@@ -729,4 +754,38 @@ func parseJournalMap(s string) (bool, error) {
 		return true, nil
 	}
 	return false, usageError{fmt.Sprintf("--journal-map %q: want shared or private", s)}
+}
+
+// openMarketData opens the market-data stream: a file created afresh, or a
+// TCP connection to tcp://HOST:PORT, written in format (an output format of
+// wire's table; itch for TotalView-ITCH). It is refused with a journal: its
+// messages refer to orders an earlier run published, which a restart
+// could not continue.
+func openMarketData(spec, format string, journaled bool) (pipeline.Sink, func(), error) {
+	if journaled {
+		return nil, nil, usageError{"--market-data with --journal: a restart could not continue the market data stream; run without a journal, or replay the journal with --out FILE.itch"}
+	}
+	if _, err := wire.LookupFormat(wire.StreamOutput, format, false); err != nil {
+		return nil, nil, usageError{"--md-format: " + err.Error()}
+	}
+	var w io.WriteCloser
+	if addr, ok := strings.CutPrefix(spec, "tcp://"); ok {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			return nil, nil, fmt.Errorf("market data: %w", err)
+		}
+		w = c
+	} else {
+		f, err := os.Create(spec)
+		if err != nil {
+			return nil, nil, fmt.Errorf("market data: %w", err)
+		}
+		w = f
+	}
+	s, err := wire.NewOutWriter(format, w, false)
+	if err != nil {
+		w.Close()
+		return nil, nil, fmt.Errorf("market data: %w", err)
+	}
+	return s, func() { w.Close() }, nil
 }
